@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AcceleratorsConfig(AppConfig):
+    name = "accelerators"
+    verbose_name = "Accelerators and LLM models"

@@ -1,0 +1,229 @@
+"""The one scenario schema shared by the forms, the API, the CLI, the runner and the reports.
+
+Validated at the edge with errors that name the field path, e.g.
+``workloads[1].peak_requests_per_s: Input should be greater than 0``. Every number carries
+its unit in its name; fractions end in ``_frac``. Bump ``SCHEMA_VERSION`` on any change
+that old scenario files cannot satisfy, and add a migration in ``upgrade_scenario``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "ternary")
+KV_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4", "int3", "int2")
+COOLING_TYPES = (
+    "air_chiller_economizer",
+    "water_chiller_tower",
+    "evaporative",
+    "direct_liquid_dry_cooler",
+    "immersion",
+)
+ASHRAE_CLASSES = ("A1", "A2", "A3", "A4")
+_SPARSITY_RE = re.compile(r"^(none|2:4|unstructured:(0(\.\d+)?|1(\.0+)?))$")
+_SLUG_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]*$"
+
+Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=_SLUG_RE)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+HourlyCurve = Annotated[list[Annotated[float, Field(ge=0.0, le=1.0)]], Field(min_length=24, max_length=24)]
+
+
+class _Strict(BaseModel):
+    # Unknown keys are mistakes (a typo in a field name must not be silently ignored);
+    # NaN and infinity are never valid inputs.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_strip_whitespace=True)
+
+
+class Horizon(_Strict):
+    start_year: int = Field(2027, ge=2020, le=2100, description="first planning year")
+    years: int = Field(1, ge=1, le=15, description="planning horizon [years]; the result reports the final year")
+
+
+class DailyShape(_Strict):
+    """Relative request rate by hour of day (local time), peak hour = 1."""
+
+    weekday: HourlyCurve
+    weekend: HourlyCurve
+
+    @model_validator(mode="after")
+    def _has_a_peak(self) -> DailyShape:
+        if max(max(self.weekday), max(self.weekend)) <= 0:
+            raise ValueError("daily shape is zero in every hour; at least one hour must be > 0")
+        return self
+
+
+class Workload(_Strict):
+    name: Name
+    model: Slug | dict[str, Any] = Field(
+        description="catalog slug or Hugging Face id, or a full model architecture object"
+    )
+    peak_requests_per_s: float | None = Field(None, gt=0, le=1e7, description="request rate in the peak hour [1/s]")
+    requests_per_day: float | None = Field(None, gt=0, le=1e12, description="requests per day [1/day]")
+    input_tokens: int = Field(800, ge=1, le=2_000_000, description="prompt tokens per request (mean)")
+    output_tokens: int = Field(350, ge=1, le=1_000_000, description="output tokens per request (mean)")
+    ttft_target_s: float = Field(2.0, gt=0, le=600, description="time-to-first-token target [s]")
+    tpot_target_ms: float = Field(50.0, gt=0, le=10_000, description="time-per-output-token target [ms]")
+    daily_shape: Slug | DailyShape = Field("flat", description="named shape or 24-hour weekday/weekend curves")
+    annual_growth_frac: float = Field(0.0, ge=-0.9, le=10.0, description="demand growth per year [fraction]")
+    deferrable_frac: float = Field(0.0, ge=0.0, le=1.0, description="share of requests that may wait hours")
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Workload:
+        if (self.peak_requests_per_s is None) == (self.requests_per_day is None):
+            raise ValueError("give exactly one of peak_requests_per_s or requests_per_day")
+        return self
+
+
+class HardwarePool(_Strict):
+    name: Name
+    accelerator: Slug | dict[str, Any] = Field(description="catalog slug or a full accelerator object")
+    share_frac: float | None = Field(None, gt=0, le=1, description="share of demand served by this pool")
+    count: int | None = Field(None, ge=1, le=10_000_000, description="fixed number of devices")
+    weight_precision: Literal[PRECISIONS] = "bf16"  # type: ignore[valid-type]
+    kv_precision: Literal[KV_PRECISIONS] = "bf16"  # type: ignore[valid-type]
+    sparsity: str = Field("none", description="none, 2:4, or unstructured:F with F the zero fraction")
+    tensor_parallel: int = Field(1, ge=1, le=72, description="devices per model replica")
+    devices_per_server: int = Field(8, ge=1, le=72)
+
+    @field_validator("sparsity")
+    @classmethod
+    def _sparsity_form(cls, value: str) -> str:
+        if not _SPARSITY_RE.match(value):
+            raise ValueError("must be 'none', '2:4' or 'unstructured:F' with 0 ≤ F ≤ 1 (e.g. unstructured:0.5)")
+        return value
+
+    @model_validator(mode="after")
+    def _share_or_count(self) -> HardwarePool:
+        if self.share_frac is None and self.count is None:
+            raise ValueError("give share_frac (sized to demand) or count (fixed fleet)")
+        return self
+
+
+class Fleet(_Strict):
+    headroom_frac: float = Field(0.2, ge=0.0, le=2.0, description="spare capacity above the peak hour")
+    redundancy: Literal["N", "N+1", "N+2"] = "N+1"
+    idle_policy: Literal["idle", "power_down"] = "idle"
+    dispatch: Literal["cheapest_energy", "proportional"] = "cheapest_energy"
+    rack_power_limit_kw: float = Field(130.0, gt=0, le=2000)
+
+
+class Site(_Strict):
+    climate: Slug | None = Field("us-va-ashburn", description="climate catalog slug")
+    weather_upload: str | None = Field(None, description="id of an uploaded EPW/CSV weather file")
+    cooling: Literal[COOLING_TYPES] = "direct_liquid_dry_cooler"  # type: ignore[valid-type]
+    ashrae_class: Literal[ASHRAE_CLASSES] = "A1"  # type: ignore[valid-type]
+    power_cap_mw: float | None = Field(None, gt=0, le=100_000)
+    ups_efficiency_frac: float | None = Field(None, gt=0.5, le=1.0, description="override the UPS curve at full load")
+
+    @model_validator(mode="after")
+    def _weather_source(self) -> Site:
+        if self.climate is None and self.weather_upload is None:
+            raise ValueError("give a climate slug or a weather_upload")
+        return self
+
+
+class CleanEnergy(_Strict):
+    annual_match_frac: float = Field(0.0, ge=0.0, le=2.0, description="contracted clean MWh / annual MWh")
+    hourly_match: bool = Field(False, description="match clean supply hour by hour (24/7) instead of annually")
+
+
+class GridSpec(_Strict):
+    region: Slug = "pjm-dominion"
+    overrides: dict[str, float] = Field(default_factory=dict, description="region figures to replace")
+    clean_energy: CleanEnergy = Field(default_factory=CleanEnergy)
+    tariff: Literal["flat", "time_of_use", "hourly", "large_load_minimum_demand"] = "large_load_minimum_demand"
+    uploads: dict[str, str] = Field(default_factory=dict, description="carbon/price/system_load → upload id")
+
+    @field_validator("overrides")
+    @classmethod
+    def _finite(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, number in value.items():
+            if not math.isfinite(number):
+                raise ValueError(f"override {key!r} must be a finite number")
+        return value
+
+
+class ScenarioSpec(_Strict):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: Name
+    description: str = Field("", max_length=5000)
+    horizon: Horizon = Field(default_factory=Horizon)
+    workloads: list[Workload] = Field(min_length=1, max_length=50)
+    hardware: list[HardwarePool] = Field(min_length=1, max_length=20)
+    fleet: Fleet = Field(default_factory=Fleet)
+    site: Site = Field(default_factory=Site)
+    grid: GridSpec = Field(default_factory=GridSpec)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioSpec:
+        for label, items in (("workloads", self.workloads), ("hardware", self.hardware)):
+            names = [item.name for item in items]
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{label}: names must be unique; repeated: {', '.join(duplicates)}")
+        shares = [pool.share_frac for pool in self.hardware if pool.share_frac is not None]
+        if shares and not math.isclose(sum(shares), 1.0, abs_tol=1e-6):
+            raise ValueError(f"hardware: share_frac values must add up to 1 (they add up to {sum(shares):.4g})")
+        return self
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario input. ``errors`` maps a field path to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in errors.items()))
+
+
+def field_path(location: tuple[int | str, ...]) -> str:
+    """('workloads', 1, 'peak_requests_per_s') → 'workloads[1].peak_requests_per_s'."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in {"str", "dict[str,any]", "DailyShape", "function-after[_has_a_peak(), DailyShape]"}:
+            continue  # pydantic's union-member tags are not field names
+        elif part.startswith(("function-", "constrained-str", "json-or-python")):
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "scenario"
+
+
+def errors_from_validation(error: ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False):
+        # A union such as "slug or object" reports a failure for every member; keep only the
+        # member whose type matches what was given.
+        given = item.get("input")
+        if item["type"] == "string_type" and isinstance(given, dict):
+            continue
+        if item["type"] in {"dict_type", "model_type", "model_attributes_type"} and isinstance(given, str):
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        errors.setdefault(field_path(tuple(item["loc"])), []).append(message)
+    return errors
+
+
+def upgrade_scenario(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older scenario document to the current schema version."""
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise ScenarioError({"schema_version": [f"unsupported version {version!r}; this planner reads {SCHEMA_VERSION}"]})
+    return data
+
+
+def parse_scenario(data: Any) -> ScenarioSpec:
+    """Validate a scenario document (a dict from JSON); raise ScenarioError naming each bad field."""
+    if not isinstance(data, dict):
+        raise ScenarioError({"scenario": ["must be a JSON object"]})
+    try:
+        return ScenarioSpec.model_validate(upgrade_scenario(dict(data)))
+    except ValidationError as error:
+        raise ScenarioError(errors_from_validation(error)) from None

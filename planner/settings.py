@@ -1,0 +1,162 @@
+"""Settings of the Inference Grid Planner, all driven by environment variables.
+
+Embedded default (no variables set): SQLite in var/ and jobs run in-process (eager Celery).
+Production / CI: DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… with real workers.
+Every value is checked at start-up; a bad one stops the process with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PLANNER_VAR_DIR", BASE_DIR / "var"))
+
+try:
+    DEBUG = env_bool("DJANGO_DEBUG", default=False)
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+    if not SECRET_KEY:
+        if not DEBUG and env_bool("PLANNER_REQUIRE_SECRET", default=False):
+            raise SettingError("DJANGO_SECRET_KEY must be set when PLANNER_REQUIRE_SECRET=1")
+        # A local, non-secret key for the embedded default; production sets DJANGO_SECRET_KEY.
+        SECRET_KEY = "insecure-local-planner-key-set-DJANGO_SECRET_KEY-in-production"
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+    _database_url = os.environ.get("DATABASE_URL", "").strip()
+    if _database_url:
+        DATABASES = {"default": database_from_url(_database_url)}
+    else:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": VAR_DIR / "planner.sqlite3",
+                "OPTIONS": {"timeout": 20},
+            }
+        }
+
+    _broker_url = os.environ.get("CELERY_BROKER_URL", "").strip()
+    CELERY_BROKER_URL = broker_from_url(_broker_url) if _broker_url else "memory://"
+    # No broker configured → jobs run in-process, synchronously, in the web process.
+    CELERY_TASK_ALWAYS_EAGER = not _broker_url
+    RUN_SOFT_TIME_LIMIT_S = env_int("PLANNER_RUN_SOFT_TIME_LIMIT_S", 300, minimum=1)
+    RUN_HARD_TIME_LIMIT_S = env_int("PLANNER_RUN_HARD_TIME_LIMIT_S", 360, minimum=2)
+    if RUN_HARD_TIME_LIMIT_S <= RUN_SOFT_TIME_LIMIT_S:
+        raise SettingError("PLANNER_RUN_HARD_TIME_LIMIT_S must exceed PLANNER_RUN_SOFT_TIME_LIMIT_S")
+    # A run whose worker vanished is requeued after this many seconds without a heartbeat.
+    RUN_STALE_AFTER_S = env_int("PLANNER_RUN_STALE_AFTER_S", 120, minimum=5)
+    RUN_MAX_ATTEMPTS = env_int("PLANNER_RUN_MAX_ATTEMPTS", 3, minimum=1)
+except SettingError as error:
+    raise ImproperlyConfigured(str(error)) from None
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "accelerators",
+    "grid",
+    "planner.scenarios",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "planner.urls"
+WSGI_APPLICATION = "planner.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if "pytest" in sys.modules:
+    # Fast test runs: hashing strength is not what the suite checks.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "scenario-list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_ROOT = VAR_DIR / "media"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Serve static/ straight from the finders, so the embedded default needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
+
+# Celery: JSON-only messages; a task is acknowledged after it finishes (acks_late) so that a
+# worker killed mid-run gets its message re-delivered; one task at a time per worker process.
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_BACKEND = None  # results live in the database (Run.result), not in Celery
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis re-delivers an unacknowledged message after this long; longer than any run.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("PLANNER_VISIBILITY_TIMEOUT_S", 3600, minimum=10)}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Inference Grid Planner API",
+    "DESCRIPTION": "Capacity, facility power, cooling, carbon and bill impact of AI inference.",
+    "VERSION": "1.0.0",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PLANNER_LOG_LEVEL", "WARNING")},
+}
