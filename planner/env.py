@@ -87,7 +87,7 @@ def broker_from_url(url: str, *, variable: str = "CELERY_BROKER_URL") -> str:
     if parts.scheme not in {"redis", "rediss"}:
         raise SettingError(f"{variable}={url!r}: the planner's broker is Redis; use redis://127.0.0.1:6379/0")
     try:
-        parts.port
+        _ = parts.port
     except ValueError:
         raise SettingError(f"{variable}={url!r} has a port that is not a number") from None
     return url

@@ -25,7 +25,7 @@ try:
         if not DEBUG and env_bool("PLANNER_REQUIRE_SECRET", default=False):
             raise SettingError("DJANGO_SECRET_KEY must be set when PLANNER_REQUIRE_SECRET=1")
         # A local, non-secret key for the embedded default; production sets DJANGO_SECRET_KEY.
-        SECRET_KEY = "insecure-local-planner-key-set-DJANGO_SECRET_KEY-in-production"
+        SECRET_KEY = "insecure-local-planner-key-set-DJANGO_SECRET_KEY-in-production"  # noqa: S105
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
     _database_url = os.environ.get("DATABASE_URL", "").strip()
@@ -132,6 +132,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None  # results live in the database (Run.result), not in Celery
 CELERY_TASK_IGNORE_RESULT = True
+# One queue name for the planner's jobs; tests and parallel deployments can separate theirs.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("PLANNER_CELERY_QUEUE", "planner")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -215,7 +215,9 @@ def upgrade_scenario(data: dict[str, Any]) -> dict[str, Any]:
     """Bring an older scenario document to the current schema version."""
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        raise ScenarioError({"schema_version": [f"unsupported version {version!r}; this planner reads {SCHEMA_VERSION}"]})
+        raise ScenarioError(
+            {"schema_version": [f"unsupported version {version!r}; this planner reads {SCHEMA_VERSION}"]}
+        )
     return data
 
 

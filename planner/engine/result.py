@@ -1,0 +1,60 @@
+"""The scenario result: KPIs, per-pool figures, breakdowns and the 8,760-hour series."""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    summary: dict[str, Any]
+    hourly: dict[str, np.ndarray]
+    pools: list[dict[str, Any]] = field(default_factory=list)
+    breakdown: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, *, hourly: bool = False) -> dict[str, Any]:
+        """JSON-ready result: KPIs at the top level, as `manage.py plan --json` prints them."""
+        document: dict[str, Any] = dict(self.summary)
+        document["pools"] = self.pools
+        document["breakdown"] = self.breakdown
+        document["warnings"] = list(self.warnings)
+        document["meta"] = self.meta
+        if hourly:
+            document["hourly"] = {name: series.tolist() for name, series in self.hourly.items()}
+        return to_jsonable(document)
+
+
+def to_jsonable(value: Any) -> Any:
+    """NumPy scalars/arrays → plain Python; NaN/inf → None (JSON has neither)."""
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def hourly_to_npz(hourly: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{name: np.asarray(series) for name, series in hourly.items()})
+    return buffer.getvalue()
+
+
+def hourly_from_npz(blob: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(bytes(blob)), allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}

@@ -1,0 +1,79 @@
+"""The single entry point that computes a scenario: schema in, ScenarioResult out.
+
+Stages (each a pure function of the previous one's result, see ARCHITECTURE.md):
+serving + fleet + facility (`facility_stage`) → grid, carbon, cost and bills (`grid_stage`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from planner.engine.result import ScenarioResult
+from planner.engine.schema import ScenarioSpec
+
+CODE_VERSION = "0.1.0"
+
+Progress = Callable[[str, float], None]
+
+
+def input_hash(inputs: Mapping[str, Any]) -> str:
+    """Stable SHA-256 of a scenario document (key order does not matter)."""
+    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def run_scenario(
+    spec: ScenarioSpec,
+    *,
+    progress: Progress | None = None,
+    weather: Any | None = None,
+    uploads: Mapping[str, np.ndarray] | None = None,
+) -> ScenarioResult:
+    """Compute a scenario. `weather` replaces the site's catalog climate; `uploads` hold hourly
+    carbon/price/system-load series that replace the region's (keys as in GridSpec.uploads)."""
+    from planner.engine.facility_stage import facility_stage
+    from planner.engine.grid_stage import grid_stage
+
+    report = progress or (lambda stage, frac: None)
+    started = time.perf_counter()
+
+    report("serving and facility", 0.05)
+    facility = facility_stage(spec, weather=weather, progress=lambda stage, frac: report(stage, 0.05 + 0.6 * frac))
+
+    report("grid, carbon and bills", 0.7)
+    pools = facility.pools
+    grid = grid_stage(
+        spec,
+        facility_power_w=facility.facility_power_w,
+        devices_by_pool={pool["name"]: int(pool["devices"]) for pool in pools},
+        accelerator_by_pool={pool["name"]: str(pool["accelerator"]) for pool in pools},
+        servers=int(facility.summary["servers"]),
+        uploads=uploads,
+    )
+    report("finishing", 0.95)
+
+    summary = {**facility.summary, **grid.summary}
+    hourly = {**facility.hourly, **grid.hourly}
+    inputs = spec.model_dump(mode="json")
+    meta = {
+        "scenario_name": spec.name,
+        "schema_version": spec.schema_version,
+        "code_version": CODE_VERSION,
+        "input_hash": input_hash(inputs),
+        "inputs": inputs,
+        "compute_s": round(time.perf_counter() - started, 4),
+    }
+    return ScenarioResult(
+        summary=summary,
+        hourly=hourly,
+        pools=pools,
+        breakdown=facility.breakdown,
+        warnings=tuple(facility.warnings) + tuple(grid.warnings),
+        meta=meta,
+    )

@@ -1,0 +1,43 @@
+"""Forms over the one scenario schema. Errors are attached to the field path they name."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+
+from planner.engine.schema import ScenarioError, ScenarioSpec, parse_scenario
+from planner.scenarios.models import Organisation
+
+
+class ScenarioDocumentForm(forms.Form):
+    """The whole scenario as one JSON document (the schema every face shares)."""
+
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), empty_label=None)
+    document = forms.CharField(
+        label="Scenario (JSON, schema version 1)",
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"}),
+    )
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"].queryset = organisations
+        self.spec: ScenarioSpec | None = None
+        self.field_errors: dict[str, list[str]] = {}
+
+    def clean_document(self) -> dict[str, Any]:
+        raw = self.cleaned_data["document"]
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            ) from None
+        try:
+            self.spec = parse_scenario(data)
+        except ScenarioError as error:
+            self.field_errors = error.errors
+            raise forms.ValidationError([f"{path}: {' '.join(msgs)}" for path, msgs in error.errors.items()]) from None
+        return data

@@ -1,0 +1,66 @@
+"""`manage.py plan SCENARIO.json --json [--hourly]`: compute a scenario synchronously."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planner.engine.runner import run_scenario
+from planner.engine.schema import ScenarioError, parse_scenario
+
+
+class Command(BaseCommand):
+    help = "Compute a scenario file synchronously and print its result."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("scenario", help="path to a scenario JSON file (schema version 1)")
+        parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+        parser.add_argument("--hourly", action="store_true", help="include the 8,760-hour series")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["scenario"])
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise CommandError(f"scenario file not found: {path}") from None
+        except json.JSONDecodeError as error:
+            raise CommandError(
+                f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            ) from None
+        try:
+            spec = parse_scenario(data)
+            result = run_scenario(spec)
+        except ScenarioError as error:
+            lines = [f"  {field}: {' '.join(messages)}" for field, messages in error.errors.items()]
+            raise CommandError(f"{path}: invalid scenario\n" + "\n".join(lines)) from None
+        except ValueError as error:  # catalog and engine errors name what is wrong
+            raise CommandError(f"{path}: {error}") from None
+        document = result.to_dict(hourly=options["hourly"])
+        if options["json"]:
+            self.stdout.write(json.dumps(document, allow_nan=False))
+            return
+        self.stdout.write(_human_summary(document))
+
+
+def _human_summary(document: dict[str, Any]) -> str:
+    keys = [
+        ("peak_facility_power_mw", "Peak facility power", "MW"),
+        ("annual_facility_energy_mwh", "Annual facility energy", "MWh"),
+        ("annual_it_energy_mwh", "Annual IT energy", "MWh"),
+        ("annual_cooling_energy_mwh", "Annual cooling energy", "MWh"),
+        ("annual_pue", "Annual PUE", ""),
+        ("peak_pue", "Peak PUE", ""),
+        ("annual_water_m3", "Annual water", "m³"),
+        ("servers", "Servers", ""),
+        ("racks", "Racks", ""),
+    ]
+    lines = [f"Scenario: {document.get('meta', {}).get('scenario_name', '')}"]
+    for key, label, unit in keys:
+        if key in document:
+            lines.append(f"  {label:28s} {document[key]} {unit}".rstrip())
+    for warning in document.get("warnings", []):
+        lines.append(f"  warning: {warning}")
+    return "\n".join(lines)

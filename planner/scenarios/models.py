@@ -1,0 +1,118 @@
+"""Persistence of organisations, scenarios and runs. Logic lives in services.py and selectors.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer (read only)"
+    PLANNER = "planner", "Planner (edit and run)"
+    ADMIN = "admin", "Admin (members and catalogs)"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PLANNER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} ({self.role})"
+
+
+class Scenario(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="scenarios")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scenarios")
+    name = models.CharField(max_length=200)
+    # The validated scenario document (planner.engine.schema.ScenarioSpec as JSON).
+    inputs = models.JSONField()
+    schema_version = models.PositiveIntegerField()
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScenarioRevision(models.Model):
+    """Every saved version of a scenario's inputs, so history is never lost."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    inputs = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["scenario", "version"], name="one_revision_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.scenario_id} v{self.version}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class Run(models.Model):
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="runs")
+    scenario_version = models.PositiveIntegerField()
+    # The inputs exactly as computed, so a run stays reproducible after the scenario is edited.
+    inputs = models.JSONField()
+    input_hash = models.CharField(max_length=64, db_index=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    stage = models.CharField(max_length=100, blank=True)
+    progress_frac = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=200, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    compute_s = models.FloatField(null=True, blank=True)
+    # KPIs and breakdowns (JSON-able); the 8,760-hour series are in RunHourly.
+    result = models.JSONField(null=True, blank=True)
+    code_version = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} of {self.scenario_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {RunStatus.SUCCEEDED, RunStatus.FAILED}
+
+
+class RunHourly(models.Model):
+    """The run's hourly series as a compressed NumPy archive (8,760 values per series)."""
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="hourly")
+    npz = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"hourly series of run {self.run_id}"
