@@ -13,5 +13,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("planner.api.urls")),
+    path("reports/", include("planner.reports.urls")),
     path("", include("planner.scenarios.urls")),
 ]

@@ -116,3 +116,47 @@ class RunHourly(models.Model):
 
     def __str__(self) -> str:
         return f"hourly series of run {self.run_id}"
+
+
+class UploadKind(models.TextChoices):
+    DEMAND = "demand", "Demand shape (requests per second by hour)"
+    WEATHER = "weather", "Weather (EPW or CSV: dry bulb and humidity)"
+    CARBON = "carbon", "Grid carbon intensity (gCO2e/kWh)"
+    PRICE = "price", "Wholesale electricity price (USD/MWh)"
+    SYSTEM_LOAD = "system_load", "System load of the grid region (MW)"
+
+
+class Upload(models.Model):
+    """An hourly series uploaded by an organisation member, parsed once and stored as arrays.
+
+    Scenarios reference it by id (``site.weather_upload``, ``grid.uploads[kind]``); a demand
+    upload is reduced to 24-hour weekday/weekend curves for a workload's daily shape.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=UploadKind.choices)
+    name = models.CharField(max_length=200)
+    filename = models.CharField(max_length=255, blank=True)
+    # NumPy archive of the parsed 8,760-hour arrays (names with units, e.g. carbon_intensity_g_per_kwh).
+    npz = models.BinaryField()
+    # Summary for the preview: units, min/mean/max, first rows, repairs made while reading.
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class RunLevers(models.Model):
+    """The efficiency-lever variants of a succeeded run (MoE, pruning, quantization, each alone)."""
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="levers")
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"levers of run {self.run_id}"

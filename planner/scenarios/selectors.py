@@ -44,3 +44,63 @@ def run_for_user(user: AbstractBaseUser, run_id: int) -> Run:
     if run is None:
         raise Http404("No such run")
     return run
+
+
+# ---- uploads and members (issue 6) ----------------------------------------------------------
+
+
+def uploads_for_user(user: AbstractBaseUser):
+    from planner.scenarios.models import Upload
+
+    return Upload.objects.filter(organisation__memberships__user=user).select_related("organisation", "uploaded_by")
+
+
+def upload_for_user(user: AbstractBaseUser, upload_id: int):
+    upload = uploads_for_user(user).filter(pk=upload_id).first()
+    if upload is None:
+        raise Http404("No such upload")
+    return upload
+
+
+def editable_organisations(user: AbstractBaseUser) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role__in=[Role.PLANNER, Role.ADMIN]
+    ).order_by("name")
+
+
+def members_of(organisation_id: int) -> QuerySet[Membership]:
+    return Membership.objects.filter(organisation_id=organisation_id).select_related("user").order_by("user__username")
+
+
+def upload_inputs_for_spec(spec, *, organisation_id: int):
+    """(weather, uploads) for the runner from the scenario's upload references.
+
+    Raises ScenarioError naming site.weather_upload or grid.uploads.<kind> when a reference is not
+    an upload of this organisation or is of the wrong kind.
+    """
+    from planner.engine.result import hourly_from_npz
+    from planner.engine.schema import ScenarioError
+    from planner.scenarios.models import Upload
+    from planner.scenarios.uploads import SERIES, weather_from_arrays
+
+    def fetch(path: str, upload_id: str, kind: str):
+        upload = (
+            Upload.objects.filter(organisation_id=organisation_id, kind=kind, pk=int(upload_id)).first()
+            if str(upload_id).isdigit()
+            else None
+        )
+        if upload is None:
+            raise ScenarioError({path: [f"no {kind} upload #{upload_id} in this organisation"]})
+        return upload
+
+    weather = None
+    if spec.site.weather_upload:
+        upload = fetch("site.weather_upload", spec.site.weather_upload, "weather")
+        weather = weather_from_arrays(hourly_from_npz(upload.npz), source=f"upload #{upload.pk} {upload.name}")
+    series = {}
+    for kind, upload_id in spec.grid.uploads.items():
+        if kind not in {"carbon", "price", "system_load"}:
+            raise ScenarioError({f"grid.uploads.{kind}": ["must be one of carbon, price, system_load"]})
+        upload = fetch(f"grid.uploads.{kind}", upload_id, kind)
+        series[kind] = hourly_from_npz(upload.npz)[SERIES[kind][0]]
+    return weather, (series or None)

@@ -223,3 +223,98 @@ def run_recover_stale() -> list[int]:
             requeued.append(run_id)
             transaction.on_commit(lambda run_id=run_id: run_execute_task.delay(run_id))
     return requeued
+
+
+# ---- uploads, organisation members and efficiency levers (issue 6) ------------------------------
+
+
+def upload_create(
+    *,
+    organisation: Organisation,
+    uploaded_by: AbstractBaseUser,
+    kind: str,
+    name: str,
+    content: bytes,
+    filename: str = "",
+    column: str | None = None,
+    year: int | None = None,
+    scale: float = 1.0,
+):
+    """Parse an hourly file and store its arrays; raises UploadError naming the row and column."""
+    from planner.scenarios.models import Upload
+    from planner.scenarios.uploads import parse_upload
+
+    parsed = parse_upload(kind=kind, content=content, filename=filename, column=column, year=year, scale=scale)
+    return Upload.objects.create(
+        organisation=organisation,
+        uploaded_by=uploaded_by,
+        kind=kind,
+        name=name[:200],
+        filename=filename[:255],
+        npz=hourly_to_npz(parsed.arrays),
+        summary=parsed.summary,
+    )
+
+
+def membership_set(*, organisation: Organisation, username: str, role: str, by: AbstractBaseUser):
+    """Add a user to the organisation or change their role (admins only, checked by the caller)."""
+    from django.contrib.auth import get_user_model
+
+    from planner.scenarios.models import Membership, Role
+
+    if role not in Role.values:
+        raise ValueError(f"role must be one of {', '.join(Role.values)}, not {role!r}")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValueError(f"no user named {username!r}")
+    if user == by and role != Role.ADMIN:
+        raise ValueError("you cannot lower your own role; ask another admin")
+    membership, _ = Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": role})
+    return membership
+
+
+def run_levers_compute(*, run_id: int) -> dict[str, Any]:
+    """Compute and store the efficiency-lever variants of a succeeded run; returns the stored data.
+
+    Each lever (MoE, pruning, quantization) is applied alone to the run's own inputs snapshot and
+    run through the same runner with the same uploads; idempotent (a second call returns the
+    stored data).
+    """
+    from planner.engine.levers import lever_variants
+    from planner.scenarios.kpis import kpi_value
+    from planner.scenarios.models import RunLevers
+    from planner.scenarios.selectors import upload_inputs_for_spec
+
+    stored = RunLevers.objects.filter(run_id=run_id).first()
+    if stored is not None:
+        return stored.data
+    run = Run.objects.select_related("scenario").get(pk=run_id)
+    spec = parse_scenario(run.inputs)
+    weather, uploads = upload_inputs_for_spec(spec, organisation_id=run.scenario.organisation_id)
+    rows = [
+        {
+            "lever": "baseline",
+            "label": "As planned",
+            "changes": [],
+            "peak_facility_power_mw": kpi_value(run.result or {}, "peak_mw"),
+            "annual_energy_gwh": kpi_value(run.result or {}, "annual_gwh"),
+            "tco2e": kpi_value(run.result or {}, "tco2e"),
+            "error": "",
+        }
+    ]
+    for variant in lever_variants(spec):
+        row = {"lever": variant.lever, "label": variant.label, "changes": list(variant.changes), "error": ""}
+        if not variant.applicable:
+            row["error"] = "not applicable: " + "; ".join(variant.changes)
+        else:
+            try:
+                result = run_scenario(variant.spec, weather=weather, uploads=uploads).to_dict(hourly=False)
+                row["peak_facility_power_mw"] = kpi_value(result, "peak_mw")
+                row["annual_energy_gwh"] = kpi_value(result, "annual_gwh")
+                row["tco2e"] = kpi_value(result, "tco2e")
+            except Exception as error:  # one failing variant must not hide the others
+                row["error"] = traceback.format_exception_only(type(error), error)[-1].strip()
+        rows.append(row)
+    data = {"rows": rows, "method": "each lever applied alone to this run's inputs, same runner and uploads"}
+    RunLevers.objects.get_or_create(run_id=run_id, defaults={"data": data})
+    return data

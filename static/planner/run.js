@@ -1,33 +1,33 @@
-// Run page: poll the run's status until it finishes, then reload to show the result; draw charts.
+// Run page: follow the job live (stage by stage) until it finishes, then reload to show the
+// result or the reason it failed.
 (function () {
   "use strict";
   const box = document.getElementById("run-status");
-  if (box && (box.dataset.status === "queued" || box.dataset.status === "running")) {
-    const poll = async () => {
-      try {
-        const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
-        const run = await response.json();
-        document.getElementById("status-text").textContent = run.status;
-        document.getElementById("stage-text").textContent = run.stage;
-        document.getElementById("progress").value = run.progress_frac;
-        if (run.finished) { window.location.reload(); return; }
-      } catch (error) { /* a transient network error: try again */ }
-      window.setTimeout(poll, 1000);
-    };
-    window.setTimeout(poll, 500);
-  }
-  const chart = document.getElementById("chart-power");
-  if (chart && window.Plotly) {
-    fetch(chart.dataset.hourlyUrl).then((r) => r.json()).then((h) => {
-      const x = h.facility_power_mw.map((_, i) => i);
-      const trace = (name, y) => ({ x, y, name, type: "scatter", mode: "lines", stackgroup: "one", line: { width: 0.5 } });
-      const it = h.it_power_mw, losses = h.power_losses_mw, cooling = h.cooling_power_mw;
-      Plotly.newPlot(chart, [trace("IT", it), trace("Power-chain losses", losses), trace("Cooling", cooling)], {
-        title: { text: "Facility power by hour of the year" },
-        xaxis: { title: { text: "Hour of year" } },
-        yaxis: { title: { text: "Power (MW)" } },
-        margin: { t: 40, r: 10 }, legend: { orientation: "h" },
-      }, { responsive: true, displaylogo: false }).then(() => chart.setAttribute("data-rendered", "1"));
+  if (!box || !(box.dataset.status === "queued" || box.dataset.status === "running")) return;
+  const stages = Array.from(document.querySelectorAll("#stages li"));
+  const mark = (stage) => {
+    const index = stages.findIndex((li) => li.dataset.stage === stage);
+    stages.forEach((li, i) => {
+      li.classList.toggle("done", index >= 0 && i < index);
+      li.classList.toggle("current", i === index);
+      if (i === index) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
     });
-  }
+  };
+  const labels = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed" };
+  const poll = async () => {
+    try {
+      const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      const run = await response.json();
+      const status = document.getElementById("status-text");
+      status.textContent = labels[run.status] || run.status;
+      status.className = `status status-${run.status}`;
+      document.getElementById("stage-text").textContent = run.stage;
+      document.getElementById("progress").value = run.progress_frac;
+      mark(run.status === "queued" ? "queued" : run.stage);
+      if (run.finished) { window.location.reload(); return; }
+    } catch (error) { /* a transient network error: try again */ }
+    window.setTimeout(poll, 700);
+  };
+  mark(box.dataset.status === "queued" ? "queued" : "");
+  window.setTimeout(poll, 300);
 })();

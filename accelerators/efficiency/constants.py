@@ -1,0 +1,88 @@
+"""Per-device energy/efficiency constants (calibrated or transferred) from data/calibration.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from accelerators.catalog import DATA_DIR, AcceleratorSpec, get_accelerator
+
+
+@dataclass(frozen=True)
+class DeviceConstants:
+    static_power_w: float  # power drawn while serving, independent of work done [W]
+    memory_pj_per_byte: float  # main-memory (HBM/GDDR/SRAM) energy per byte moved [pJ/B]
+    pj_per_flop_bf16: float  # arithmetic energy at bf16 [pJ/FLOP]
+    link_pj_per_byte: float  # interconnect energy per byte sent [pJ/B]
+    gemm_memory_frac: float  # achieved / peak bandwidth, dense GEMM/GEMV
+    moe_memory_frac: float  # grouped expert GEMM
+    attention_memory_frac: float  # paged attention over the KV cache
+    elementwise_memory_frac: float  # norms, activations, residuals
+    compute_frac: float  # achieved / peak FLOP/s for compute-bound kernels
+    kernel_launch_s: float  # fixed latency per kernel [s]
+    step_overhead_s: float  # fixed per decode step (scheduler, sampling launch) [s]
+    per_sequence_overhead_s: float  # per sequence per step (sampling, bookkeeping) [s]
+    collective_latency_s: float  # latency of one all-reduce [s]
+    overhead_power_w: float  # dynamic power above static during the overhead time [W]
+    calibrated: bool
+    method: str
+
+
+_FIELDS = [f for f in DeviceConstants.__dataclass_fields__ if f not in ("calibrated", "method")]
+
+
+PJ_UNIT = 1e-12
+GEMM_FRAC_AT_POWER_LIMIT = 0.7  # a large dense GEMM sustains ~70% of peak at the power limit [assumption]
+
+
+def max_pj_per_flop(acc: AcceleratorSpec, static_power_w: float) -> float:
+    """Energy per bf16 FLOP [J] that puts a GEMM at 70% of peak exactly at the power limit."""
+    peaks = acc.peak_dense_flops_per_s
+    bf16 = peaks.get("bf16") or peaks.get("fp16") or max(peaks.values())
+    return (acc.power_limit_w - static_power_w) / (bf16 * GEMM_FRAC_AT_POWER_LIMIT)
+
+
+@cache
+def calibration_data() -> dict:
+    return yaml.safe_load((DATA_DIR / "calibration.yaml").read_text())
+
+
+def serving_value(key: str) -> float:
+    return float(calibration_data()["serving"][key]["value"])
+
+
+def sparsity_value(key: str) -> float:
+    return float(calibration_data()["sparsity"][key]["value"])
+
+
+def _from_entry(entry: dict) -> DeviceConstants:
+    return DeviceConstants(
+        **{k: float(entry[k]) for k in _FIELDS}, calibrated=bool(entry.get("calibrated")), method=entry["method"]
+    )
+
+
+def device_constants(accelerator: AcceleratorSpec) -> DeviceConstants:
+    """Calibrated constants of this device, or ones transferred from the reference device."""
+    data = calibration_data()
+    entry = data["devices"].get(accelerator.slug)
+    if entry is not None:
+        return _from_entry(entry)
+    return _transferred(accelerator)
+
+
+def _transferred(acc: AcceleratorSpec) -> DeviceConstants:
+    rule = calibration_data()["transfer"]
+    ref_acc = get_accelerator(rule["from"])
+    ref = _from_entry(calibration_data()["devices"][rule["from"]])
+    ratios = rule["memory_pj_per_byte_ratio"]
+    mem_ratio = ratios.get(acc.memory_type, 1.0) / ratios.get(ref_acc.memory_type, 1.0)
+    # Energy per FLOP: the same fraction of the "GEMM at the power limit" budget as the reference device.
+    ref_frac = ref.pj_per_flop_bf16 * PJ_UNIT / max_pj_per_flop(ref_acc, ref.static_power_w)
+    values = {k: getattr(ref, k) for k in _FIELDS}
+    values["static_power_w"] = ref.static_power_w / ref_acc.power_limit_w * acc.power_limit_w
+    values["overhead_power_w"] = ref.overhead_power_w / ref_acc.power_limit_w * acc.power_limit_w
+    values["memory_pj_per_byte"] = ref.memory_pj_per_byte * mem_ratio
+    values["pj_per_flop_bf16"] = ref_frac * max_pj_per_flop(acc, values["static_power_w"]) / PJ_UNIT
+    return DeviceConstants(**values, calibrated=False, method=f"transferred from {rule['from']}: {rule['reason']}")

@@ -1,0 +1,311 @@
+"""estimate() and power_curve(): one replica (= `devices` accelerators holding one model copy).
+
+Steady state of continuous batching: B sequences decode together; each finishes after
+`output_tokens` steps and is replaced by a new one whose prefill runs inside the decode steps
+(chunked prefill), so prefill adds its marginal cost (FLOPs, activations, KV writes — the
+weights are already streamed by the decode step). Per cycle of B requests:
+    time = O·t_step(B) + B·t_prefill_marginal,   tokens = B·O.
+Context of a decoding sequence: input + output/2 on average.
+The energy of the calibrated per-step/per-sequence overhead work (sampling over the vocabulary,
+scheduling and paged-KV bookkeeping kernels) is booked as data movement in the three-way split.
+Host (CPU, DRAM, NIC, fans, storage) power: idle share + (rated share − idle share) × the
+accelerators' load fraction (P − P_idle)/(P_limit − P_idle) [assumption, overridable via the
+catalog's host figures].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from accelerators.catalog import AcceleratorSpec, ModelSpec, get_accelerator, get_model
+
+from .constants import DeviceConstants, device_constants
+from .errors import EstimateError
+from .kernels import KernelTable, build_kernels
+from .memory import Footprint, footprint
+from .precision import Precision, Sparsity, resolve_precision, resolve_sparsity
+from .results import Estimate, PowerCurve, kernel_breakdown
+from .roofline import StepResult, evaluate
+
+CURVE_LEVELS = 40  # batch levels of a power curve (geometric from 1 to max_batch)
+
+
+def _positive_int(name: str, value, *, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise EstimateError(name, f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class _Setup:
+    """Everything that does not depend on the batch size."""
+
+    __slots__ = ("acc", "curve_prefill", "dev", "devices", "fp", "inp", "model", "out", "prec", "sp", "table")
+
+    def __init__(
+        self,
+        *,
+        model,
+        accelerator,
+        devices,
+        weight_precision,
+        kv_precision,
+        input_tokens,
+        output_tokens,
+        sparsity,
+        tpot_target_s,
+        constants: DeviceConstants | None = None,
+    ):
+        try:
+            self.model: ModelSpec = get_model(model)
+            self.acc: AcceleratorSpec = get_accelerator(accelerator)
+        except ValueError as exc:
+            raise EstimateError("model" if "model" in str(exc) else "accelerator", str(exc)) from exc
+        self.devices = _positive_int("devices", devices)
+        self.inp = _positive_int("input_tokens", input_tokens)
+        self.out = _positive_int("output_tokens", output_tokens)
+        if tpot_target_s is not None and (
+            isinstance(tpot_target_s, bool) or not isinstance(tpot_target_s, int | float) or not tpot_target_s > 0
+        ):
+            raise EstimateError("tpot_target_s", f"must be a positive number of seconds, got {tpot_target_s!r}")
+        self.dev: DeviceConstants = constants or device_constants(self.acc)
+        self.prec: Precision = resolve_precision(
+            accelerator=self.acc,
+            weight_precision=weight_precision or self.model.weight_precision,
+            kv_precision=kv_precision,
+        )
+        self.sp: Sparsity = resolve_sparsity(accelerator=self.acc, sparsity=sparsity)
+        self.fp: Footprint = footprint(
+            model=self.model,
+            acc=self.acc,
+            prec=self.prec,
+            sparsity=self.sp,
+            devices=self.devices,
+            context_tokens=self.inp + self.out,
+        )
+        common = dict(
+            model=self.model, acc=self.acc, dev=self.dev, prec=self.prec, sparsity=self.sp, devices=self.devices
+        )
+        self.table: KernelTable = build_kernels(**common, context_tokens=self.inp + self.out / 2.0, prefill=False)
+        prefill_table = build_kernels(**common, context_tokens=(self.inp + 1) / 2.0, prefill=True)
+        t = np.array([float(self.inp)])
+        run = dict(acc=self.acc, dev=self.dev, devices=self.devices, sequences=np.zeros(1))
+        self.curve_prefill = (
+            evaluate(prefill_table, tokens=t, **run),  # standalone: time to first token at no load
+            evaluate(prefill_table, tokens=t, exclude_weights=True, **run),  # marginal inside decode steps
+            prefill_table,
+        )
+
+    def decode(self, batch: np.ndarray) -> StepResult:
+        return evaluate(self.table, tokens=batch, acc=self.acc, dev=self.dev, devices=self.devices)
+
+    def warnings(self) -> list[str]:
+        return [*self.prec.warnings, *self.sp.warnings]
+
+
+def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int) -> int:
+    """Largest B ≤ limit with decode step time ≤ target (step time increases with B)."""
+    grid = np.unique(np.round(np.geomspace(1, limit, min(limit, 48))).astype(int))
+    t = setup.decode(grid.astype(float)).time_s
+    ok = t <= target_s
+    if not ok[0]:
+        raise EstimateError(
+            "tpot_target_s",
+            f"unreachable: even batch 1 takes {t[0] * 1e3:.2f} ms per output token "
+            f"on {setup.devices} x {setup.acc.slug}",
+        )
+    i = int(np.nonzero(ok)[0][-1])
+    if i == len(grid) - 1:
+        return int(grid[-1])
+    lo, hi = int(grid[i]), int(grid[i + 1])
+    fine = np.arange(lo, hi + 1)
+    t_fine = setup.decode(fine.astype(float)).time_s
+    return int(fine[np.nonzero(t_fine <= target_s)[0][-1]])
+
+
+def _host_power_w(setup: _Setup, accelerator_power_w: np.ndarray) -> np.ndarray:
+    acc, n = setup.acc, setup.devices
+    load = np.clip((accelerator_power_w / n - acc.idle_power_w) / (acc.power_limit_w - acc.idle_power_w), 0.0, 1.0)
+    return n * (
+        acc.host_idle_power_w_per_device + (acc.host_power_w_per_device - acc.host_idle_power_w_per_device) * load
+    )
+
+
+def estimate(
+    *,
+    model: ModelSpec | str | Mapping,
+    accelerator: AcceleratorSpec | str | Mapping,
+    devices: int = 1,
+    weight_precision: str | None = None,
+    kv_precision: str | None = None,
+    batch: int | None = None,
+    input_tokens: int = 150,
+    output_tokens: int = 350,
+    sparsity: str = "none",
+    tpot_target_s: float | None = None,
+) -> Estimate:
+    """Time, power and energy of one replica serving `model` on `devices` × `accelerator`.
+
+    batch: fixed decode batch [sequences]; None → largest that fits memory and meets tpot_target_s [s].
+    Energies in J, powers in W, times in s; accelerator boundary unless named node/host.
+    """
+    setup = _Setup(
+        model=model,
+        accelerator=accelerator,
+        devices=devices,
+        weight_precision=weight_precision,
+        kv_precision=kv_precision,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        sparsity=sparsity,
+        tpot_target_s=tpot_target_s,
+    )
+    return _estimate(setup, batch=batch, tpot_target_s=tpot_target_s)
+
+
+def estimate_with_constants(constants: DeviceConstants, *, batch: int | None = None, tpot_target_s=None, **kwargs):
+    """estimate() with explicit device constants (used by the calibration fit and what-if studies)."""
+    setup = _Setup(**kwargs, tpot_target_s=tpot_target_s, constants=constants)
+    return _estimate(setup, batch=batch, tpot_target_s=tpot_target_s)
+
+
+def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) -> Estimate:
+    warnings = setup.warnings()
+    fixed = _positive_int("batch", batch, allow_none=True)
+    if fixed is not None:
+        b = fixed
+        if b > setup.fp.max_batch:
+            warnings.append(
+                f"batch {b} exceeds the {setup.fp.max_batch} sequences whose KV cache fits in memory "
+                "(the server would preempt or queue)"
+            )
+    elif tpot_target_s is not None:
+        b = _largest_batch_meeting(setup, float(tpot_target_s), setup.fp.max_batch)
+    else:
+        b = setup.fp.max_batch
+    dec = setup.decode(np.array([float(b)]))
+    pre_alone, pre_marg, pre_table = setup.curve_prefill
+    n, out = setup.devices, setup.out
+    cycle_s = out * dec.time_s[0] + b * pre_marg.time_s[0]
+    cycle_j = n * (out * dec.energy_j[0] + b * pre_marg.energy_j[0])
+    tokens = b * out
+    acc_power = cycle_j / cycle_s
+    host_power = float(_host_power_w(setup, np.array([acc_power]))[0])
+    if dec.throttled[0]:
+        warnings.append("decode at the power limit: clocks throttle and the step stretches")
+    if tpot_target_s is not None and dec.time_s[0] > tpot_target_s:
+        warnings.append(f"time per output token {dec.time_s[0] * 1e3:.2f} ms misses the target")
+    split = {
+        "arithmetic": n * (out * dec.arithmetic_energy_j.sum() + b * pre_marg.arithmetic_energy_j.sum()) / tokens,
+        "data_movement": n
+        * (
+            out * (dec.data_movement_energy_j.sum() + dec.overhead_energy_j[0])
+            + b * (pre_marg.data_movement_energy_j.sum() + pre_marg.overhead_energy_j[0])
+        )
+        / tokens,
+        "static": n * (out * dec.static_energy_j[0] + b * pre_marg.static_energy_j[0]) / tokens,
+    }
+    split = {k: float(v) for k, v in split.items()}
+    return Estimate(
+        model=setup.model.slug,
+        accelerator=setup.acc.slug,
+        devices=n,
+        weight_precision=setup.prec.weight,
+        kv_precision=setup.prec.kv,
+        compute_dtype=setup.prec.compute,
+        sparsity=setup.sp.kind if setup.sp.applied else "none",
+        input_tokens=setup.inp,
+        output_tokens=out,
+        batch_size=b,
+        max_batch_memory=setup.fp.max_batch,
+        time_per_output_token_s=float(dec.time_s[0]),
+        output_tokens_per_s=tokens / cycle_s,
+        accelerator_power_w=acc_power,
+        host_power_w=host_power,
+        accelerator_energy_per_output_token_j=cycle_j / tokens,
+        node_energy_per_output_token_j=(cycle_j + host_power * cycle_s) / tokens,
+        energy_per_request_j=cycle_j / b,
+        node_energy_per_request_j=(cycle_j + host_power * cycle_s) / b,
+        prefill_time_s=float(pre_alone.time_s[0]),
+        prefill_energy_j=float(n * pre_alone.energy_j[0]),
+        energy_split_per_output_token_j=split,
+        bound={"decode": _bound(dec), "prefill": _bound(pre_alone)},
+        weight_bytes_per_device=setup.fp.weight_bytes,
+        kv_bytes_per_sequence_per_device=setup.fp.kv_bytes_per_sequence,
+        kernels=kernel_breakdown(setup.table, dec, "decode") + kernel_breakdown(pre_table, pre_alone, "prefill"),
+        calibrated=setup.dev.calibrated,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _bound(step: StepResult) -> str:
+    if step.throttled[0]:
+        return "power"
+    t = step.kernel_time_s[:, 0]
+    compute = float(t[step.compute_bound[:, 0]].sum())
+    return "compute" if compute > 0.5 * float(t.sum()) else "memory"
+
+
+def power_curve(
+    *,
+    model: ModelSpec | str | Mapping,
+    accelerator: AcceleratorSpec | str | Mapping,
+    devices: int = 1,
+    weight_precision: str | None = None,
+    kv_precision: str | None = None,
+    input_tokens: int = 150,
+    output_tokens: int = 350,
+    sparsity: str = "none",
+    tpot_target_s: float | None = None,
+) -> PowerCurve:
+    """Replica power and throughput at batch levels 1..max_batch (memory- and latency-feasible)."""
+    setup = _Setup(
+        model=model,
+        accelerator=accelerator,
+        devices=devices,
+        weight_precision=weight_precision,
+        kv_precision=kv_precision,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        sparsity=sparsity,
+        tpot_target_s=tpot_target_s,
+    )
+    limit = setup.fp.max_batch
+    if tpot_target_s is not None:
+        limit = _largest_batch_meeting(setup, float(tpot_target_s), limit)
+    levels = np.unique(np.round(np.geomspace(1, limit, min(limit, CURVE_LEVELS))).astype(int))
+    b = levels.astype(float)
+    dec = setup.decode(b)
+    _, pre_marg, _ = setup.curve_prefill
+    n, out = setup.devices, setup.out
+    cycle_s = out * dec.time_s + b * pre_marg.time_s[0]
+    arith = n * (out * dec.arithmetic_energy_j.sum(0) + b * pre_marg.arithmetic_energy_j.sum()) / cycle_s
+    data = (
+        n
+        * (
+            out * (dec.data_movement_energy_j.sum(0) + dec.overhead_energy_j)
+            + b * (pre_marg.data_movement_energy_j.sum() + pre_marg.overhead_energy_j[0])
+        )
+        / cycle_s
+    )
+    static = n * (out * dec.static_energy_j + b * pre_marg.static_energy_j[0]) / cycle_s
+    total = arith + data + static
+    pre_alone = setup.curve_prefill[0]
+    return PowerCurve(
+        devices_per_replica=n,
+        batch_sizes=levels,
+        output_tokens_per_s=b * out / cycle_s,
+        accelerator_power_w=total,
+        arithmetic_power_w=arith,
+        data_movement_power_w=data,
+        static_power_w=static,
+        host_power_w=_host_power_w(setup, total),
+        idle_accelerator_power_w=n * setup.acc.idle_power_w,
+        idle_host_power_w=n * setup.acc.host_idle_power_w_per_device,
+        max_batch=int(limit),
+        ttft_s=float(pre_alone.time_s[0] + dec.time_s[-1]),
+        warnings=tuple(dict.fromkeys(setup.warnings())),
+    )

@@ -1,0 +1,56 @@
+"""Memory footprint per device: weights, KV cache per sequence, largest batch that fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accelerators.catalog import AcceleratorSpec, ModelSpec
+
+from .constants import serving_value, sparsity_value
+from .errors import EstimateError
+from .precision import Precision, Sparsity
+
+
+@dataclass(frozen=True)
+class Footprint:
+    weight_bytes: float  # per device
+    kv_bytes_per_sequence: float  # per device, full context (input + output)
+    usable_bytes: float  # per device, after the serving framework's reserve
+    max_batch: int  # largest batch whose KV fits (capped by the scheduler limit)
+
+
+def kv_bytes_per_token_layer(model: ModelSpec, *, devices: int, kv_bytes: float) -> float:
+    if model.attention == "mla":
+        return (model.kv_latent_size + model.rope_head_dim) * kv_bytes  # replicated on each device
+    return 2.0 * max(model.kv_heads / devices, 1.0) * model.head_dim * kv_bytes
+
+
+def footprint(
+    *, model: ModelSpec, acc: AcceleratorSpec, prec: Precision, sparsity: Sparsity, devices: int, context_tokens: int
+) -> Footprint:
+    embed = model.vocab_size * model.hidden_size * (1 if model.tied_embeddings else 2)
+    linear = max(model.total_params - embed, 0.0)
+    bits = prec.weight_bytes * 8.0
+    factor = 1.0
+    if sparsity.applied and sparsity.kind == "2:4":
+        factor = (0.5 * bits + 0.5 * sparsity_value("sparse_2_4_metadata_bits_per_kept")) / bits
+    elif sparsity.applied and sparsity.kind == "unstructured":
+        factor = ((1 - sparsity.fraction) * bits + sparsity_value("unstructured_index_bits_per_element")) / bits
+    weights = (linear * factor * prec.weight_bytes + embed * max(prec.weight_bytes, 1.0)) / devices
+    per_layer = kv_bytes_per_token_layer(model, devices=devices, kv_bytes=prec.kv_bytes)
+    sw = model.sliding_window_layers if model.sliding_window else 0
+    kv_seq = per_layer * ((model.layers - sw) * context_tokens + sw * min(context_tokens, model.sliding_window))
+    usable = acc.memory_bytes * (serving_value("memory_utilization_frac") - serving_value("activation_reserve_frac"))
+    if weights >= usable:
+        need = int(-(-weights * devices // usable))
+        raise EstimateError(
+            "model",
+            f"{model.name} does not fit: {weights / 1e9:.1f} GB of weights per device vs {usable / 1e9:.1f} GB usable "
+            f"on {acc.slug} with {devices} device(s); try --devices {need} or fewer weight bits",
+        )
+    max_batch = int(min((usable - weights) // kv_seq, serving_value("max_batch_cap")))
+    if max_batch < 1:
+        raise EstimateError(
+            "model", f"{model.name} fits but leaves no room for the KV cache of one {context_tokens}-token sequence"
+        )
+    return Footprint(weights, kv_seq, usable, max_batch)

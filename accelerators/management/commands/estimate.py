@@ -1,0 +1,76 @@
+"""`manage.py estimate`: JSON estimate of one replica (thin wrapper over accelerators.efficiency)."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accelerators.catalog import CatalogError
+from accelerators.efficiency import EstimateError, estimate
+
+
+def _ref(value: str, what: str):
+    """A catalog slug / HF id, or a JSON file describing the entry."""
+    path = Path(value)
+    if value.lower().endswith(".json") or path.is_file():
+        try:
+            return json.loads(path.read_text())
+        except OSError as exc:
+            raise CommandError(f"--{what}: cannot read {value}: {exc.strerror}") from exc
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"--{what}: {value} is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+    return value
+
+
+class Command(BaseCommand):
+    requires_system_checks = []  # pure computation: no database, URLs or models needed
+    help = "Estimate time, power and energy per token of an LLM on an accelerator (prints JSON with --json)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--model", required=True, help="HF id, slug, or JSON file (issue-3 model schema)")
+        parser.add_argument("--accelerator", required=True, help="slug (e.g. h100-sxm) or JSON file")
+        parser.add_argument("--devices", type=int, default=1)
+        parser.add_argument("--weight-precision", default=None)
+        parser.add_argument("--kv-precision", default=None)
+        parser.add_argument("--batch", type=int, default=None)
+        parser.add_argument("--input-tokens", type=int, default=150)
+        parser.add_argument("--output-tokens", type=int, default=350)
+        parser.add_argument("--sparsity", default="none", help="none | 2:4 | unstructured:F")
+        parser.add_argument("--tpot-target-ms", type=float, default=None)
+        parser.add_argument("--json", action="store_true", help="print the full JSON object")
+
+    def handle(self, *args, **opts):
+        tpot = opts["tpot_target_ms"]
+        try:
+            result = estimate(
+                model=_ref(opts["model"], "model"),
+                accelerator=_ref(opts["accelerator"], "accelerator"),
+                devices=opts["devices"],
+                weight_precision=opts["weight_precision"],
+                kv_precision=opts["kv_precision"],
+                batch=opts["batch"],
+                input_tokens=opts["input_tokens"],
+                output_tokens=opts["output_tokens"],
+                sparsity=opts["sparsity"],
+                tpot_target_s=None if tpot is None else tpot / 1e3,
+            )
+        except (EstimateError, CatalogError) as exc:
+            raise CommandError(str(exc)) from exc
+        d = result.to_dict()
+        if opts["json"]:
+            self.stdout.write(json.dumps(d))
+            return
+        for key in (
+            "batch_size",
+            "time_per_output_token_s",
+            "output_tokens_per_s",
+            "accelerator_power_w",
+            "accelerator_energy_per_output_token_j",
+            "node_energy_per_output_token_j",
+            "energy_per_request_j",
+            "prefill_time_s",
+            "bound",
+        ):
+            self.stdout.write(f"{key}: {d[key]}")
+        for w in d["warnings"]:
+            self.stdout.write(f"warning: {w}")

@@ -1,0 +1,103 @@
+"""Facility power each hour: IT + power-chain losses + cooling, PUE and water.
+
+Energy is conserved by construction in every hour:
+``facility_power_w = it_power_w + power_losses_w + cooling_power_w`` with
+``power_losses_w = pdu + ups + transformer + lighting/auxiliaries``.
+The heat to cool is IT + PDU + UPS losses + lighting (the transformer stands outdoors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from grid.cooling import CoolingHourly, cooling_hourly
+from grid.power_chain import PowerChain, inside_losses, transformer_loss_w
+from grid.weather import HourlyWeather
+
+
+@dataclass(frozen=True)
+class FacilityHourly:
+    """Hourly facility quantities [W], water [m³ per hour], PUE [-] (arrays of 8,760)."""
+
+    it_power_w: np.ndarray
+    pdu_loss_w: np.ndarray
+    ups_loss_w: np.ndarray
+    transformer_loss_w: np.ndarray
+    lighting_aux_w: np.ndarray
+    cooling: CoolingHourly
+
+    @property
+    def power_losses_w(self) -> np.ndarray:
+        return self.pdu_loss_w + self.ups_loss_w + self.transformer_loss_w + self.lighting_aux_w
+
+    @property
+    def cooling_power_w(self) -> np.ndarray:
+        return self.cooling.power_w
+
+    @property
+    def facility_power_w(self) -> np.ndarray:
+        return self.it_power_w + self.power_losses_w + self.cooling_power_w
+
+    @property
+    def pue(self) -> np.ndarray:
+        it = self.it_power_w
+        return np.divide(self.facility_power_w, it, out=np.full_like(it, np.nan), where=it > 0)
+
+    @property
+    def water_m3(self) -> np.ndarray:
+        return self.cooling.water_m3
+
+
+def facility_hourly(
+    *,
+    it_power_w: np.ndarray,
+    design_it_power_w: float,
+    weather: HourlyWeather,
+    cooling: str,
+    ashrae: str,
+    chain: PowerChain,
+) -> FacilityHourly:
+    """Losses, cooling and facility power for an hourly IT load [W] (final IT, after fan effects)."""
+    it = np.asarray(it_power_w, dtype=float)
+    inside = inside_losses(chain=chain, it_power_w=it, design_it_power_w=design_it_power_w)
+    heat = it + inside.total_w
+    cool = cooling_hourly(cooling=cooling, ashrae=ashrae, heat_w=heat, it_power_w=it, weather=weather)
+    ups_input = it + inside.pdu_loss_w + inside.ups_loss_w
+    transformer = transformer_loss_w(
+        chain=chain, load_w=ups_input + inside.lighting_aux_w + cool.power_w, design_it_power_w=design_it_power_w
+    )
+    return FacilityHourly(
+        it_power_w=it,
+        pdu_loss_w=inside.pdu_loss_w,
+        ups_loss_w=inside.ups_loss_w,
+        transformer_loss_w=transformer,
+        lighting_aux_w=inside.lighting_aux_w,
+        cooling=cool,
+    )
+
+
+def largest_scale_under_cap(
+    *, peak_power_w: Callable[[float], float], cap_w: float, high: float = 1.0, tolerance_frac: float = 1e-3
+) -> float:
+    """Largest demand scale s with peak_power_w(s) ≤ cap_w (bisection; peak power rises with s).
+
+    Used for the inverse problem: the demand a site can serve under a power cap at the meter.
+    Returns 0 when even a vanishing demand exceeds the cap (fixed loads above it).
+    """
+    if cap_w <= 0:
+        raise ValueError("site.power_cap_mw: must be > 0")
+    low = 0.0
+    while peak_power_w(high) <= cap_w and high < 1e6:
+        low, high = high, high * 2.0
+    if peak_power_w(1e-9) > cap_w:
+        return 0.0
+    while (high - low) > tolerance_frac * max(high, 1e-9):
+        mid = 0.5 * (low + high)
+        if peak_power_w(mid) <= cap_w:
+            low = mid
+        else:
+            high = mid
+    return low

@@ -1,0 +1,130 @@
+"""Hourly dispatch: each hour's demand split across pools, and each pool's power.
+
+Per workload, vectorised over the 8,760 hours:
+- ``cheapest_energy``: pools in ascending order of full-load energy per token (accelerator +
+  host) on that workload fill up to their capacity, the next pool takes the remainder;
+- ``proportional``: every pool takes demand in proportion to its capacity for the workload
+  (pools sized by share have capacity in proportion to their share).
+Demand above the fleet's capacity is unserved and reported. Each pool's power follows its
+replicas' power-vs-load curve (grid.fleet.curves.replicas_power); network gear and rack
+auxiliaries draw constant power.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from grid.fleet.curves import replicas_power
+from grid.fleet.sizing import FleetError, FleetSizing, PoolInput
+
+
+@dataclass(frozen=True)
+class PoolHourly:
+    """Hourly power of one pool [W] and its served output tokens [tokens/s] (arrays of 8,760)."""
+
+    name: str
+    arithmetic_power_w: np.ndarray
+    data_movement_power_w: np.ndarray
+    static_power_w: np.ndarray
+    host_power_w: np.ndarray
+    network_power_w: np.ndarray
+    served_tokens_per_s: dict[str, np.ndarray]
+    utilisation_frac: np.ndarray  # served / capacity, device-weighted over workloads (idle devices count as 0)
+
+    @property
+    def accelerator_power_w(self) -> np.ndarray:
+        return self.arithmetic_power_w + self.data_movement_power_w + self.static_power_w
+
+    @property
+    def it_power_w(self) -> np.ndarray:
+        return self.accelerator_power_w + self.host_power_w + self.network_power_w
+
+
+@dataclass(frozen=True)
+class FleetHourly:
+    pools: tuple[PoolHourly, ...]
+    unserved_tokens_per_s: dict[str, np.ndarray]
+
+    @property
+    def it_power_w(self) -> np.ndarray:
+        return np.sum([p.it_power_w for p in self.pools], axis=0)
+
+
+def _split(demand: np.ndarray, capacities: np.ndarray, order: np.ndarray, policy: str) -> np.ndarray:
+    """Load per pool (pools × hours) for one workload."""
+    total = capacities.sum()
+    served = np.minimum(demand, total)
+    if policy == "proportional":
+        weights = capacities / total if total > 0 else np.zeros_like(capacities)
+        return weights[:, None] * served[None, :]
+    loads = np.zeros((capacities.size, demand.size))
+    before = 0.0
+    for pool in order:  # loop over pools (≤ 20), vectorised over hours
+        loads[pool] = np.clip(served - before, 0.0, capacities[pool])
+        before += capacities[pool]
+    return loads
+
+
+def dispatch_fleet(
+    *, sizing: FleetSizing, pools: list[PoolInput], demand_tokens_per_s: Mapping[str, np.ndarray]
+) -> FleetHourly:
+    """Split demand across pools hour by hour and compute each pool's power."""
+    policy = sizing.policy
+    if policy.dispatch not in ("cheapest_energy", "proportional"):
+        raise FleetError(f"fleet.dispatch: unknown policy {policy.dispatch!r}", field="fleet.dispatch")
+    if policy.idle_policy not in ("idle", "power_down"):
+        raise FleetError(f"fleet.idle_policy: unknown policy {policy.idle_policy!r}", field="fleet.idle_policy")
+    powered_down = policy.idle_policy == "power_down"
+    by_name = {p.name: p for p in pools}
+    hours = next(iter(demand_tokens_per_s.values())).size
+    loads: dict[str, np.ndarray] = {}
+    unserved: dict[str, np.ndarray] = {}
+    for w, demand in demand_tokens_per_s.items():
+        demand = np.asarray(demand, dtype=float)
+        capacities = np.array([p.capacity_tokens_per_s[w] for p in sizing.pools])
+        cost = np.array([by_name[p.name].curves[w].energy_per_token_j for p in sizing.pools])
+        loads[w] = _split(demand, capacities, np.argsort(cost, kind="stable"), policy.dispatch)
+        unserved[w] = np.maximum(demand - capacities.sum(), 0.0)
+    result = []
+    for index, sized in enumerate(sizing.pools):
+        pool = by_name[sized.name]
+        zeros = np.zeros(hours)
+        arithmetic, data, static, host = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+        served: dict[str, np.ndarray] = {}
+        for w in demand_tokens_per_s:
+            load = loads[w][index]
+            served[w] = load
+            power = replicas_power(
+                curve=pool.curves[w], load_tokens_per_s=load, replicas=sized.replicas[w], powered_down=powered_down
+            )
+            arithmetic += power.arithmetic_power_w
+            data += power.data_movement_power_w
+            static += power.static_power_w
+            host += power.host_power_w
+        if sized.idle_devices and not powered_down:
+            any_curve = next(iter(pool.curves.values()))
+            static += sized.idle_devices * any_curve.static_power_w[0] / any_curve.devices_per_replica
+            host += sized.idle_devices * any_curve.host_power_w[0] / any_curve.devices_per_replica
+        network = np.full(hours, sized.servers * policy.network_w_per_server + sized.racks * policy.rack_aux_w)
+        # utilisation: served / capacity per workload, weighted by the devices serving it
+        utilisation = np.zeros(hours)
+        for w in served:
+            if sized.capacity_tokens_per_s[w] > 0:
+                devices_w = sized.replicas[w] * pool.curves[w].devices_per_replica
+                utilisation += served[w] / sized.capacity_tokens_per_s[w] * devices_w / max(sized.devices, 1)
+        result.append(
+            PoolHourly(
+                name=sized.name,
+                arithmetic_power_w=arithmetic,
+                data_movement_power_w=data,
+                static_power_w=static,
+                host_power_w=host,
+                network_power_w=network,
+                served_tokens_per_s=served,
+                utilisation_frac=utilisation,
+            )
+        )
+    return FleetHourly(pools=tuple(result), unserved_tokens_per_s=unserved)

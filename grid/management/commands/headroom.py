@@ -1,0 +1,49 @@
+"""`manage.py headroom LOAD.csv [--time-column C] [--load-column C] --json`: flexibility headroom.
+
+Thin: reads the file with grid.load_series and runs grid.headroom (Norris et al. 2025 method).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from grid.headroom import DUKE_RATES_FRAC, HeadroomError, headroom_by_year
+from grid.load_series import LoadSeriesError, read_load_csv
+
+
+class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # a pure file computation; needs no database or URLs
+    help = "Flexibility headroom (Duke 'Rethinking Load Growth' method) of an hourly system-load CSV."
+
+    def add_arguments(self, parser):
+        parser.add_argument("load_csv", help="hourly or sub-hourly system load file [MW]")
+        parser.add_argument("--time-column", default=None)
+        parser.add_argument("--load-column", default=None)
+        parser.add_argument("--json", action="store_true", help="print JSON (the only output format)")
+
+    def handle(self, *args, **options):
+        try:
+            series = read_load_csv(
+                options["load_csv"], time_column=options["time_column"], load_column=options["load_column"]
+            )
+            result = headroom_by_year(
+                time=series.time, load_mw=series.load_mw, observed=series.observed, rates_frac=DUKE_RATES_FRAC
+            )
+        except FileNotFoundError:
+            raise CommandError(f"load_csv: no such file {options['load_csv']!r}") from None
+        except (LoadSeriesError, HeadroomError) as error:
+            raise CommandError(str(error)) from None
+        result = {
+            "file": options["load_csv"],
+            "units": {
+                "headroom_mw": "MW",
+                "curtailed_mwh": "MWh",
+                "curtailed_hours": "h/year",
+                "mean_event_hours": "h",
+            },
+            **result,
+            "input_report": series.report.to_dict(),
+        }
+        self.stdout.write(json.dumps(result, indent=1, ensure_ascii=False))

@@ -1,0 +1,243 @@
+"""Grid region catalog: sourced figures, user overrides, and hourly profiles.
+
+Figures live in grid/data/regions.yaml (each with value, unit, source and flags); month × hour
+profile shapes in grid/data/profiles.json (derived from real hourly series by
+grid/tools/derive_profiles.py). A figure that neither the region nor the defaults give is
+missing: :meth:`Region.value` raises :class:`RegionDataError` naming it, never returns 0.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from grid.constants import HOURS_PER_YEAR, MONTH_DAYS
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# Every region figure: name → unit. Override keys (GridSpec.overrides) must be one of these.
+FIELDS: dict[str, str] = {
+    "carbon_intensity_g_per_kwh": "gCO2e/kWh",
+    "marginal_carbon_intensity_g_per_kwh": "gCO2e/kWh",
+    "residual_mix_g_per_kwh": "gCO2e/kWh",
+    "energy_price_usd_per_mwh": "USD/MWh",
+    "demand_charge_usd_per_kw_month": "USD/kW-month",
+    "capacity_price_usd_per_mw_day": "USD/MW-day",
+    "capacity_price_slope_usd_per_mw_day_per_gw": "USD/MW-day per GW",
+    "transmission_rate_usd_per_kw_year": "USD/kW-year",
+    "transmission_upgrade_cost_usd_per_kw": "USD/kW",
+    "fixed_charge_rate_frac": "1/year",
+    "residential_transmission_share_frac": "fraction",
+    "residential_capacity_obligation_kw": "kW per customer",
+    "energy_price_slope_usd_per_mwh_per_gw": "USD/MWh per GW",
+    "residential_customers": "customers",
+    "household_use_kwh_per_month": "kWh/month",
+    "household_bill_usd_per_month": "USD/month",
+    "system_peak_mw": "MW",
+    "reserve_margin_frac": "fraction",
+    "reserve_margin_target_frac": "fraction",
+    "large_load_min_demand_td_frac": "fraction",
+    "large_load_min_demand_generation_frac": "fraction",
+    "rate_case_lag_months": "months",
+    "headroom_mw_0p25pct": "MW",
+    "headroom_mw_0p5pct": "MW",
+    "headroom_mw_1pct": "MW",
+    "headroom_mw_5pct": "MW",
+}
+HEADROOM_FIELDS = {
+    0.0025: "headroom_mw_0p25pct",
+    0.005: "headroom_mw_0p5pct",
+    0.01: "headroom_mw_1pct",
+    0.05: "headroom_mw_5pct",
+}
+PROFILE_KINDS = ("carbon", "marginal", "price", "system_load")
+
+
+class RegionDataError(ValueError):
+    """Unknown region, unknown override, or a figure the calculation needs but the region lacks."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    unit: str
+    source: str
+    assumption: str | None = None  # reason, when the value is an assumption
+    verify: bool = False  # from the reference sheet, primary document not re-checked
+    not_applicable: str | None = None  # the quantity does not exist in this market (value is a real 0)
+
+    def to_dict(self) -> dict:
+        out = {"value": self.value, "unit": self.unit, "source": self.source}
+        if self.assumption:
+            out |= {"assumption": True, "reason": self.assumption}
+        if self.verify:
+            out["verify"] = True
+        if self.not_applicable:
+            out["not_applicable"] = self.not_applicable
+        return out
+
+
+@dataclass(frozen=True)
+class Region:
+    slug: str
+    name: str
+    country: str
+    figures: Mapping[str, Figure]
+    profiles: Mapping[str, str] = field(default_factory=dict)  # kind → profiles.json key
+
+    def value(self, name: str) -> float:
+        """The figure's value; RegionDataError naming it if the region lacks it."""
+        if name not in FIELDS:
+            raise RegionDataError(f"{name!r} is not a region figure")
+        figure = self.figures.get(name)
+        if figure is None:
+            raise RegionDataError(
+                f"region {self.slug!r} has no figure {name!r} [{FIELDS[name]}]; supply it in grid.overrides"
+            )
+        return figure.value
+
+    def optional(self, name: str) -> float | None:
+        figure = self.figures.get(name)
+        return None if figure is None else figure.value
+
+    def missing(self, names: list[str]) -> list[str]:
+        return [n for n in names if n not in self.figures]
+
+    def to_dict(self) -> dict:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "country": self.country,
+            "figures": {k: f.to_dict() for k, f in self.figures.items()},
+            "profiles": dict(self.profiles),
+        }
+
+
+def _figure(raw: Mapping, *, where: str, references: Mapping[str, str]) -> Figure:
+    for key in ("v", "u", "s"):
+        if key not in raw:
+            raise RegionDataError(f"{where}: missing {key!r} (value, unit, source)")
+    ref, _, detail = str(raw["s"]).partition(" — ")
+    if ref not in references:
+        raise RegionDataError(f"{where}: source {ref!r} is not in references")
+    source = references[ref] + (f" — {detail}" if detail else "")
+    return Figure(
+        value=float(raw["v"]),
+        unit=str(raw["u"]),
+        source=source,
+        assumption=raw.get("a"),
+        verify=bool(raw.get("verify", False)),
+        not_applicable=raw.get("na"),
+    )
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, Region]:
+    data = yaml.safe_load((DATA / "regions.yaml").read_text(encoding="utf-8"))
+    references = data["references"]
+    regions = {}
+    for slug, entry in data["regions"].items():
+        figures = {}
+        for name, raw in entry["figures"].items():
+            if name not in FIELDS:
+                raise RegionDataError(f"regions.yaml: {slug}.{name} is not a known figure")
+            figures[name] = _figure(raw, where=f"regions.yaml: {slug}.{name}", references=references)
+        for name, raw in data["defaults"].items():
+            if name in figures or "derive" in raw:
+                continue
+            figures[name] = _figure(raw, where=f"regions.yaml: defaults.{name}", references=references)
+        if "energy_price_slope_usd_per_mwh_per_gw" not in figures:
+            figures["energy_price_slope_usd_per_mwh_per_gw"] = _unit_elasticity_slope(figures)
+        regions[slug] = Region(
+            slug=slug,
+            name=entry["name"],
+            country=entry["country"],
+            figures=figures,
+            profiles=dict(entry.get("profiles") or {}),
+        )
+    return regions
+
+
+def _unit_elasticity_slope(figures: Mapping[str, Figure]) -> Figure:
+    """Merit-order slope assuming unit elasticity: Δp/p = ΔQ/Q with Q the system peak."""
+    price, peak = figures["energy_price_usd_per_mwh"].value, figures["system_peak_mw"].value
+    return Figure(
+        value=price * 1e3 / peak,
+        unit=FIELDS["energy_price_slope_usd_per_mwh_per_gw"],
+        source="derived: energy_price_usd_per_mwh × 1000 / system_peak_mw",
+        assumption="unit price elasticity of the supply stack (Δp/p = ΔMW/peak MW); replace with a "
+        "production-cost-model slope",
+    )
+
+
+def list_regions() -> list[Region]:
+    return list(_catalog().values())
+
+
+def get_region(slug: str) -> Region:
+    catalog = _catalog()
+    key = slug.strip().lower()
+    if key not in catalog:
+        close = difflib.get_close_matches(key, list(catalog), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(catalog)}"
+        raise RegionDataError(f"grid.region: unknown region {slug!r}{hint}")
+    return catalog[key]
+
+
+def apply_overrides(region: Region, overrides: Mapping[str, float]) -> Region:
+    """Replace figures with the user's values; an unknown key raises, naming it."""
+    figures = dict(region.figures)
+    for name, value in overrides.items():
+        if name not in FIELDS:
+            close = difflib.get_close_matches(name, list(FIELDS), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise RegionDataError(f"grid.overrides.{name}: not a region figure{hint}")
+        if not np.isfinite(value):
+            raise RegionDataError(f"grid.overrides.{name}: must be a finite number")
+        figures[name] = Figure(value=float(value), unit=FIELDS[name], source="user override")
+    return replace(region, figures=figures)
+
+
+@lru_cache(maxsize=1)
+def _profiles() -> dict:
+    return json.loads((DATA / "profiles.json").read_text(encoding="utf-8"))["profiles"]
+
+
+def month_hour_index(hours: int = HOURS_PER_YEAR) -> tuple[np.ndarray, np.ndarray]:
+    """(month 0–11, hour 0–23) of each hour of a 365-day year."""
+    month = np.repeat(np.arange(12), np.asarray(MONTH_DAYS) * 24)
+    if month.size != hours:
+        raise RegionDataError(f"profiles cover {month.size} hours, got {hours}")
+    return month, np.arange(hours) % 24
+
+
+def profile_info(key: str) -> dict:
+    profiles = _profiles()
+    if key not in profiles:
+        raise RegionDataError(f"profile {key!r} is not in grid/data/profiles.json")
+    return {k: v for k, v in profiles[key].items() if k != "month_hour_mean"}
+
+
+def hourly_series(region: Region, *, kind: str, level: float) -> tuple[np.ndarray, str]:
+    """8,760 values with the region's month × hour shape for `kind`, scaled to mean `level`.
+
+    Without a profile the series is flat at `level` (the method string says so).
+    """
+    if kind not in PROFILE_KINDS:
+        raise RegionDataError(f"profile kind {kind!r} is not one of {', '.join(PROFILE_KINDS)}")
+    key = region.profiles.get(kind)
+    if key is None:
+        return np.full(HOURS_PER_YEAR, float(level)), "flat at the annual figure (no hourly profile for this region)"
+    table = np.asarray(_profiles()[key]["month_hour_mean"], dtype=float)
+    month, hour = month_hour_index()
+    shape = table[month, hour]
+    info = profile_info(key)
+    method = f"month × hour shape of {key} ({info['source']}, {info['period']}) scaled to the annual figure"
+    return shape * (level / shape.mean()), method

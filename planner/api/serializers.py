@@ -1,0 +1,211 @@
+"""Serializers: the shapes of request and response bodies. Validation of scenario documents is
+the schema's (planner.engine.schema.parse_scenario), not repeated here."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from planner.scenarios.models import Organisation, Run, RunStatus, Scenario
+
+REPORT_KINDS = ("pdf", "xlsx", "csv", "json")
+
+
+class ScenarioDocumentField(serializers.JSONField):
+    """A scenario document; the OpenAPI schema is the pydantic one (see planner.api.schema)."""
+
+
+def _absolute(request, name: str, *args: object) -> str:
+    path = reverse(name, args=args)
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField(help_text="your role: viewer, planner or admin")
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "role"]
+
+    def get_role(self, organisation: Organisation) -> str:
+        return self.context["roles"].get(organisation.pk, "")
+
+
+class ScenarioSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    runs_url = serializers.SerializerMethodField()
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    inputs = ScenarioDocumentField(read_only=True)
+
+    class Meta:
+        model = Scenario
+        fields = [
+            "id",
+            "url",
+            "name",
+            "organisation",
+            "organisation_name",
+            "owner",
+            "version",
+            "schema_version",
+            "created_at",
+            "updated_at",
+            "runs_url",
+            "inputs",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, scenario: Scenario) -> str:
+        return _absolute(self.context.get("request"), "api-scenario-detail", scenario.pk)
+
+    def get_runs_url(self, scenario: Scenario) -> str:
+        return _absolute(self.context.get("request"), "api-scenario-runs", scenario.pk)
+
+
+class ScenarioCreateSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="id of one of your organisations (optional when you can edit in exactly one)",
+    )
+    inputs = ScenarioDocumentField(help_text="the scenario document")
+
+
+class ScenarioUpdateSerializer(serializers.Serializer):
+    inputs = ScenarioDocumentField(help_text="the whole new scenario document (saved as the next version)")
+
+
+class RunSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    result_url = serializers.SerializerMethodField(help_text="KPIs once succeeded (add ?hourly=1 for the series)")
+    reports_url = serializers.SerializerMethodField()
+    scenario_url = serializers.SerializerMethodField()
+    finished = serializers.BooleanField(source="is_finished", read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "url",
+            "scenario",
+            "scenario_url",
+            "scenario_version",
+            "status",
+            "stage",
+            "progress_frac",
+            "finished",
+            "error",
+            "attempts",
+            "submitted_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "compute_s",
+            "input_hash",
+            "code_version",
+            "result_url",
+            "reports_url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, run: Run) -> str:
+        return _absolute(self.context.get("request"), "api-run-detail", run.pk)
+
+    def get_scenario_url(self, run: Run) -> str:
+        return _absolute(self.context.get("request"), "api-scenario-detail", run.scenario_id)
+
+    def get_result_url(self, run: Run) -> str | None:
+        if run.status != RunStatus.SUCCEEDED:
+            return None
+        return _absolute(self.context.get("request"), "api-run-result", run.pk)
+
+    def get_reports_url(self, run: Run) -> str:
+        return _absolute(self.context.get("request"), "api-run-reports", run.pk)
+
+
+class RunResultSerializer(serializers.Serializer):
+    """KPIs at the top level as `manage.py plan --json` prints them; `hourly` only with ?hourly=1."""
+
+    run = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=RunStatus.choices)
+    finished_at = serializers.DateTimeField()
+    result = serializers.DictField(help_text="KPIs, pools, breakdown, warnings, meta (units in the key names)")
+    hourly = serializers.DictField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        required=False,
+        help_text="series name → 8,760 hourly values (units in the names); only with ?hourly=1",
+    )
+
+
+class CatalogEntrySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    builtin = serializers.BooleanField(help_text="shipped with the planner (true) or an organisation's own entry")
+    organisation = serializers.IntegerField(allow_null=True)
+    data = serializers.DictField(help_text="the entry's figures, units in the field names (SI in the core)")
+    sources = serializers.DictField(child=serializers.CharField(), help_text="field → source (document, table, year)")
+
+
+class CatalogEntryCreateSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField(required=False, min_value=1)
+    slug = serializers.SlugField(max_length=200)
+    name = serializers.CharField(max_length=200)
+    data = serializers.DictField(help_text="the entry in the catalog's data-file schema")
+    sources = serializers.DictField(child=serializers.CharField(max_length=2000), required=False, default=dict)
+
+
+class EstimateRequestSerializer(serializers.Serializer):
+    """The same arguments as `manage.py estimate` (accelerators.efficiency.estimate)."""
+
+    model = serializers.JSONField(help_text="catalog slug / Hugging Face id, or a full model object")
+    accelerator = serializers.JSONField(help_text="catalog slug, or a full accelerator object")
+    devices = serializers.IntegerField(min_value=1, max_value=4096, default=1)
+    weight_precision = serializers.CharField(required=False, allow_null=True, default=None, max_length=20)
+    kv_precision = serializers.CharField(required=False, allow_null=True, default=None, max_length=20)
+    batch = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=1_000_000)
+    input_tokens = serializers.IntegerField(min_value=1, max_value=2_000_000, default=150)
+    output_tokens = serializers.IntegerField(min_value=1, max_value=1_000_000, default=350)
+    sparsity = serializers.CharField(default="none", max_length=40)
+    tpot_target_s = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=1e-6, max_value=600, help_text="[s]"
+    )
+    tpot_target_ms = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1e-3,
+        max_value=600_000,
+        help_text="[ms], as `manage.py estimate --tpot-target-ms`; give this or tpot_target_s",
+    )
+
+    def validate(self, attrs):
+        ms = attrs.pop("tpot_target_ms", None)
+        if ms is not None:
+            if attrs.get("tpot_target_s") is not None:
+                raise serializers.ValidationError({"tpot_target_ms": ["give tpot_target_ms or tpot_target_s, not both"]})
+            attrs["tpot_target_s"] = ms / 1e3
+        return attrs
+
+
+class ReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    run = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=REPORT_KINDS)
+    status = serializers.CharField(help_text="queued, running, ready or failed")
+    error = serializers.CharField()
+    size_bytes = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    download_url = serializers.CharField(allow_null=True, help_text="the file, once status is ready")
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=REPORT_KINDS)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    created = serializers.DateTimeField()

@@ -1,0 +1,34 @@
+"""URLs of the REST API, mounted at /api/v1/ by planner/urls.py."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from planner.api.views import catalog, estimate, reports, runs, scenarios, tokens
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
+        name="api-redoc",
+    ),
+    path("tokens/", tokens.token_page, name="api-tokens"),
+    path("auth/token/", tokens.TokenView.as_view(), name="api-token"),
+    path("organisations/", scenarios.OrganisationListView.as_view(), name="api-organisations"),
+    path("scenarios/", scenarios.ScenarioListView.as_view(), name="api-scenario-list"),
+    path("scenarios/<int:scenario_id>/", scenarios.ScenarioDetailView.as_view(), name="api-scenario-detail"),
+    path("scenarios/<int:scenario_id>/runs/", runs.ScenarioRunsView.as_view(), name="api-scenario-runs"),
+    path("runs/", runs.RunListView.as_view(), name="api-run-list"),
+    path("runs/<int:run_id>/", runs.RunDetailView.as_view(), name="api-run-detail"),
+    path("runs/<int:run_id>/result/", runs.RunResultView.as_view(), name="api-run-result"),
+    path("runs/<int:run_id>/reports/", reports.RunReportsView.as_view(), name="api-run-reports"),
+    path("reports/<int:report_id>/", reports.ReportDetailView.as_view(), name="api-report-detail"),
+    path("reports/<int:report_id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
+    path("estimate", estimate.EstimateView.as_view(), name="api-estimate"),
+]
+for _name in catalog.CATALOGS:
+    urlpatterns += [
+        path(f"{_name}/", catalog.LIST_VIEWS[_name].as_view(), name=f"api-{_name}-list"),
+        path(f"{_name}/<str:slug>/", catalog.DETAIL_VIEWS[_name].as_view(), name=f"api-{_name}-detail"),
+    ]

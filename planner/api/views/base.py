@@ -1,0 +1,43 @@
+"""What every API view shares: the OpenAPI schema class and query-parameter readers that refuse
+bad values with the parameter's name (400), never silently ignore them."""
+
+from __future__ import annotations
+
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+
+from planner.api.errors import FieldErrors
+from planner.api.schema import PlannerAutoSchema
+
+
+class PlannerView(GenericAPIView):
+    schema = PlannerAutoSchema()
+
+
+def int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise FieldErrors({name: [f"must be an integer, got {raw!r}"]}) from None
+    if value < 1:
+        raise FieldErrors({name: ["must be ≥ 1"]})
+    return value
+
+
+def choice_param(request: Request, name: str, choices: tuple[str, ...] | list[str]) -> str:
+    raw = request.query_params.get(name, "")
+    if raw and raw not in choices:
+        raise FieldErrors({name: [f"must be one of {', '.join(choices)}; got {raw!r}"]})
+    return raw
+
+
+def bool_param(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name, "").strip().lower()
+    if raw in {"", "0", "false", "no"}:
+        return False
+    if raw in {"1", "true", "yes"}:
+        return True
+    raise FieldErrors({name: [f"must be 1/0, true/false or yes/no; got {raw!r}"]})

@@ -1,0 +1,119 @@
+"""Reports: request one for a run (a job builds it, cached per run and kind), poll, download."""
+
+from __future__ import annotations
+
+import hashlib
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, flatten
+from planner.api.serializers import ReportRequestSerializer, ReportSerializer
+from planner.api.views.base import PlannerView
+from planner.reports.models import Report, ReportStatus
+from planner.reports.services import ReportNotPossible, report_request
+from planner.reports.views import file_response
+from planner.scenarios import selectors
+
+_MEDIA_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv")
+
+
+def report_payload(report: Report, request: Request) -> dict:
+    def absolute(path: str) -> str:
+        return request.build_absolute_uri(path)
+
+    return {
+        "id": report.pk,
+        "url": absolute(f"/api/v1/reports/{report.pk}/"),
+        "run": report.run_id,
+        "kind": report.kind,
+        "status": report.status,
+        "error": report.error,
+        "size_bytes": report.size_bytes,
+        "created_at": report.created_at,
+        "finished_at": report.finished_at,
+        "download_url": absolute(f"/api/v1/reports/{report.pk}/download/") if report.is_ready else None,
+    }
+
+
+def _report_for_user(request: Request, report_id: int) -> Report:
+    report = (
+        Report.objects.filter(pk=report_id, run__scenario__organisation__memberships__user=request.user)
+        .defer("content")
+        .first()
+    )
+    if report is None:
+        raise NotFound("No such report.")
+    return report
+
+
+class RunReportsView(PlannerView):
+    serializer_class = ReportSerializer
+
+    @extend_schema(
+        summary="Reports built (or being built) for a run", operation_id="run_reports_list", tags=["reports"]
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = selectors.run_for_user(request.user, run_id)
+        page = self.paginate_queryset(list(Report.objects.filter(run=run).defer("content").order_by("kind")))
+        return self.get_paginated_response([report_payload(report, request) for report in page])
+
+    @extend_schema(
+        summary="Request a report of a succeeded run (PDF, XLSX, CSV or JSON)",
+        operation_id="run_reports_create",
+        request=ReportRequestSerializer,
+        responses={
+            202: ReportSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="the run has not succeeded"),
+        },
+        tags=["reports"],
+    )
+    def post(self, request: Request, run_id: int) -> Response:
+        run = selectors.run_for_user(request.user, run_id)
+        serializer = ReportRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise FieldErrors(flatten(serializer.errors))
+        try:
+            report = report_request(run=run, kind=serializer.validated_data["kind"])
+        except ReportNotPossible as error:
+            raise Conflict(str(error)) from None
+        data = report_payload(report, request)
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+class ReportDetailView(PlannerView):
+    serializer_class = ReportSerializer
+
+    @extend_schema(summary="A report's status (poll until ready)", operation_id="reports_retrieve", tags=["reports"])
+    def get(self, request: Request, report_id: int) -> Response:
+        return Response(report_payload(_report_for_user(request, report_id), request))
+
+
+class ReportDownloadView(PlannerView):
+    @extend_schema(
+        summary="Download the report file",
+        operation_id="reports_download",
+        responses={
+            **{(200, media): OpenApiTypes.BINARY for media in _MEDIA_TYPES},
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            304: OpenApiResponse(description="not modified (If-None-Match)"),
+            409: OpenApiResponse(ErrorSerializer, description="not ready yet, or failed"),
+        },
+        tags=["reports"],
+    )
+    def get(self, request: Request, report_id: int) -> Response:
+        report = _report_for_user(request, report_id)
+        if report.status != ReportStatus.READY:
+            raise Conflict(f"the report is {report.status}" + (f": {report.error}" if report.error else ""))
+        stamp = f"{report.pk}:{report.finished_at.isoformat() if report.finished_at else ''}"
+        etag = '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
+        if etag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        report = Report.objects.get(pk=report.pk)
+        response = file_response(report)
+        response["ETag"] = etag
+        return response

@@ -1,0 +1,163 @@
+"""Runs: create (202 + Location, Idempotency-Key), poll status and progress, read the result."""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import format_datetime, parsedate_to_datetime
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from planner.api import services as api_services
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors
+from planner.api.permissions import ensure_can_edit
+from planner.api.serializers import RunResultSerializer, RunSerializer
+from planner.api.views.base import PlannerView, bool_param, choice_param, int_param
+from planner.engine.result import hourly_from_npz, to_jsonable
+from planner.scenarios import selectors, services
+from planner.scenarios.models import RunHourly, RunStatus
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    description="any unique string (≤ 200 printable ASCII characters); a retried POST with the same key "
+    "returns the run the first one created instead of starting another",
+)
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 200 or any(not (32 <= ord(ch) < 127) for ch in key):
+        raise FieldErrors({"Idempotency-Key": ["must be at most 200 printable ASCII characters"]})
+    return key
+
+
+def _runs_page(view: PlannerView, queryset) -> Response:
+    status_filter = choice_param(view.request, "status", RunStatus.values)
+    if status_filter:
+        queryset = queryset.filter(status=status_filter)
+    page = view.paginate_queryset(queryset.select_related("submitted_by").order_by("-created_at", "-id"))
+    return view.get_paginated_response(view.get_serializer(page, many=True).data)
+
+
+_STATUS_PARAM = OpenApiParameter("status", str, enum=list(RunStatus.values))
+
+
+class RunListView(PlannerView):
+    serializer_class = RunSerializer
+
+    @extend_schema(
+        summary="Runs of your organisations' scenarios",
+        operation_id="runs_list",
+        parameters=[_STATUS_PARAM, OpenApiParameter("scenario", int, description="only this scenario's runs")],
+    )
+    def get(self, request: Request) -> Response:
+        queryset = selectors.runs_for_user(request.user)
+        scenario = int_param(request, "scenario")
+        if scenario is not None:
+            queryset = queryset.filter(scenario_id=scenario)
+        return _runs_page(self, queryset)
+
+
+class ScenarioRunsView(PlannerView):
+    serializer_class = RunSerializer
+
+    @extend_schema(summary="Runs of one scenario", operation_id="scenario_runs_list", parameters=[_STATUS_PARAM])
+    def get(self, request: Request, scenario_id: int) -> Response:
+        scenario = selectors.scenario_for_user(request.user, scenario_id)
+        return _runs_page(self, scenario.runs.all())
+
+    @extend_schema(
+        summary="Start a run of the scenario's current inputs",
+        operation_id="scenario_runs_create",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: RunSerializer},
+    )
+    def post(self, request: Request, scenario_id: int) -> Response:
+        scenario = selectors.scenario_for_user(request.user, scenario_id)
+        ensure_can_edit(request.user, scenario.organisation_id, action="start runs")
+        key = _idempotency_key(request)
+        run, created = api_services.run_submit_once(scenario=scenario, user=request.user, idempotency_key=key)
+        run.refresh_from_db()
+        data = self.get_serializer(run).data
+        headers = {"Location": data["url"]}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+class RunDetailView(PlannerView):
+    serializer_class = RunSerializer
+
+    @extend_schema(summary="A run's status and progress (poll this)", operation_id="runs_retrieve")
+    def get(self, request: Request, run_id: int) -> Response:
+        run = selectors.run_for_user(request.user, run_id)
+        if run.status == RunStatus.RUNNING:
+            services.run_recover_stale()
+            run.refresh_from_db()
+        return Response(self.get_serializer(run).data)
+
+
+def _etag(run, *, hourly: bool, series: str) -> str:
+    stamp = f"{run.pk}:{run.finished_at.isoformat() if run.finished_at else ''}:{int(hourly)}:{series}"
+    return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
+
+
+def _not_modified(request: Request, etag: str, last_modified) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return etag in tags or "*" in tags
+    since = request.headers.get("If-Modified-Since")
+    if since and last_modified is not None:
+        try:
+            return last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+class RunResultView(PlannerView):
+    serializer_class = RunResultSerializer
+
+    @extend_schema(
+        summary="The run's result: KPIs, and the hourly series with ?hourly=1",
+        operation_id="runs_result",
+        parameters=[
+            OpenApiParameter("hourly", OpenApiTypes.BOOL, description="add the 8,760-hour series"),
+            OpenApiParameter("series", str, description="comma-separated series names (with hourly=1)"),
+        ],
+        responses={
+            200: RunResultSerializer,
+            304: OpenApiResponse(description="not modified (If-None-Match / If-Modified-Since)"),
+            409: OpenApiResponse(ErrorSerializer, description="the run has not succeeded (yet)"),
+        },
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = selectors.run_for_user(request.user, run_id)
+        hourly = bool_param(request, "hourly")
+        series = request.query_params.get("series", "").strip()
+        if run.status != RunStatus.SUCCEEDED:
+            detail = f"the run is {run.status}" + (f": {run.error}" if run.error else "; poll the run and retry")
+            raise Conflict(detail)
+        etag = _etag(run, hourly=hourly, series=series)
+        headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
+        if run.finished_at is not None:
+            headers["Last-Modified"] = format_datetime(run.finished_at.replace(microsecond=0), usegmt=True)
+        if _not_modified(request, etag, run.finished_at):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        body = {"run": run.pk, "status": run.status, "finished_at": run.finished_at, "result": run.result or {}}
+        if hourly:
+            row = RunHourly.objects.filter(run=run).first()
+            arrays = hourly_from_npz(row.npz) if row is not None else {}
+            wanted = [name.strip() for name in series.split(",") if name.strip()] if series else list(arrays)
+            unknown = [name for name in wanted if name not in arrays]
+            if unknown:
+                raise FieldErrors({"series": [f"unknown series {', '.join(unknown)}; known: {', '.join(arrays)}"]})
+            body["hourly"] = to_jsonable({name: arrays[name] for name in wanted})
+        return Response(body, headers=headers)  # already JSON-ready; the serializer documents it

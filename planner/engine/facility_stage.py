@@ -1,0 +1,387 @@
+"""Serving + fleet + facility stage: scenario → hourly IT, losses, cooling, PUE and water.
+
+Chain (each step a pure function, see grid/): demand per workload (grid.demand) → replica power
+curves per pool and workload (accelerators.efficiency.power_curve) → fleet sizing and hourly
+dispatch (grid.fleet) → IT power with the cooling technology's server-fan effect → power chain
+and cooling by weather (grid.facility). With ``site.power_cap_mw`` the stage also solves the
+inverse: the share of the scenario's demand the site can serve under the cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grid.climate import weather_for_climate
+from grid.constants import W_PER_MW, WH_PER_MWH
+from grid.cooling import CoolingError, it_power_factor
+from grid.demand import DemandError, workload_demand
+from grid.facility import FacilityHourly, facility_hourly, largest_scale_under_cap
+from grid.fleet import (
+    CurveError,
+    FleetError,
+    FleetPolicy,
+    FleetSizing,
+    PoolInput,
+    ReplicaCurve,
+    dispatch_fleet,
+    replica_curve,
+    size_fleet,
+)
+from grid.fleet.dispatch import FleetHourly
+from grid.power_chain import PowerChainError, default_power_chain
+from grid.weather import HourlyWeather
+from planner.engine.schema import ScenarioSpec
+
+Progress = Callable[[str, float], None]
+PowerCurveFn = Callable[..., Any]
+
+
+class FacilityStageError(ValueError):
+    """A scenario the facility stage cannot compute; ``field`` names the scenario field."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        self.field = field
+        super().__init__(f"{field}: {message}" if field and not message.startswith(field) else message)
+
+
+@dataclass(frozen=True)
+class FacilityStageResult:
+    summary: dict[str, Any]
+    hourly: dict[str, np.ndarray]
+    facility_power_w: np.ndarray
+    pools: list[dict[str, Any]]
+    breakdown: dict[str, Any]
+    warnings: tuple[str, ...]
+
+
+def _engine_power_curve() -> PowerCurveFn:
+    from accelerators.efficiency import power_curve
+
+    return power_curve
+
+
+def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int, int], ReplicaCurve]:
+    """Replica curve for every (pool index, workload index); identical requests share one call."""
+    cache: dict[str, ReplicaCurve] = {}
+    curves = {}
+    for p, pool in enumerate(spec.hardware):
+        for w, load in enumerate(spec.workloads):
+            kwargs = {
+                "model": load.model,
+                "accelerator": pool.accelerator,
+                "devices": pool.tensor_parallel,
+                "weight_precision": pool.weight_precision,
+                "kv_precision": pool.kv_precision,
+                "input_tokens": load.input_tokens,
+                "output_tokens": load.output_tokens,
+                "sparsity": pool.sparsity,
+                "tpot_target_s": load.tpot_target_ms / 1000.0,
+            }
+            key = repr(sorted(kwargs.items(), key=lambda item: item[0]))
+            if key not in cache:
+                try:
+                    cache[key] = replica_curve(power_curve_fn(**kwargs))
+                except ValueError as error:  # EstimateError, CatalogError, CurveError are ValueErrors
+                    raise FacilityStageError(
+                        f"{error} (workload {load.name!r} on pool {pool.name!r})", field=f"hardware[{p}]"
+                    ) from error
+            curves[p, w] = cache[key]
+    return curves
+
+
+def _weather(spec: ScenarioSpec, weather: HourlyWeather | None) -> HourlyWeather:
+    if weather is not None:
+        return weather
+    if spec.site.weather_upload and not spec.site.climate:
+        raise FacilityStageError(
+            f"weather upload {spec.site.weather_upload!r} must be read and passed as weather=",
+            field="site.weather_upload",
+        )
+    try:
+        return weather_for_climate(spec.site.climate or "")
+    except ValueError as error:
+        raise FacilityStageError(str(error), field="site.climate") from error
+
+
+@dataclass(frozen=True)
+class _Run:
+    sizing: FleetSizing
+    fleet: FleetHourly
+    facility: FacilityHourly
+    it_factor: float
+    design_it_power_w: float
+
+
+def _run(
+    *,
+    spec: ScenarioSpec,
+    pools: list[PoolInput],
+    demand: dict[str, np.ndarray],
+    weather: HourlyWeather,
+    scale: float = 1.0,
+) -> _Run:
+    fleet_spec = spec.fleet
+    policy = FleetPolicy(
+        headroom_frac=fleet_spec.headroom_frac,
+        redundancy=fleet_spec.redundancy,
+        idle_policy=fleet_spec.idle_policy,
+        dispatch=fleet_spec.dispatch,
+        rack_power_limit_w=fleet_spec.rack_power_limit_kw * 1e3,
+    )
+    scaled = {name: series * scale for name, series in demand.items()}
+    sizing = size_fleet(pools=pools, peak_tokens_per_s={w: float(s.max()) for w, s in scaled.items()}, policy=policy)
+    fleet = dispatch_fleet(sizing=sizing, pools=pools, demand_tokens_per_s=scaled)
+    factor = it_power_factor(cooling=spec.site.cooling, ashrae=spec.site.ashrae_class)
+    design = factor * sum(p.servers * p.server_power_w + p.racks * policy.rack_aux_w for p in sizing.pools)
+    facility = facility_hourly(
+        it_power_w=factor * fleet.it_power_w,
+        design_it_power_w=max(design, 1.0),
+        weather=weather,
+        cooling=spec.site.cooling,
+        ashrae=spec.site.ashrae_class,
+        chain=default_power_chain(ups_efficiency_frac=spec.site.ups_efficiency_frac),
+    )
+    return _Run(sizing=sizing, fleet=fleet, facility=facility, it_factor=factor, design_it_power_w=design)
+
+
+def _mwh(power_w: np.ndarray) -> float:
+    return float(np.sum(power_w) / WH_PER_MWH)  # 1-hour steps: W·h → MWh
+
+
+def facility_stage(
+    spec: ScenarioSpec,
+    *,
+    weather: HourlyWeather | None = None,
+    progress: Progress | None = None,
+    power_curve_fn: PowerCurveFn | None = None,
+) -> FacilityStageResult:
+    """Compute the facility of a scenario for the last year of its horizon.
+
+    ``weather`` replaces the site's catalog climate (an uploaded EPW/CSV read by grid.weather);
+    ``power_curve_fn`` replaces accelerators.efficiency.power_curve (tests, benchmarks).
+    Bad input raises FacilityStageError naming the scenario field.
+    """
+    try:
+        return _facility_stage(spec, weather=weather, progress=progress, power_curve_fn=power_curve_fn)
+    except FacilityStageError:
+        raise
+    except (DemandError, FleetError, CoolingError, PowerChainError, CurveError) as error:
+        raise FacilityStageError(str(error), field=getattr(error, "field", None)) from error
+
+
+def _facility_stage(
+    spec: ScenarioSpec,
+    *,
+    weather: HourlyWeather | None,
+    progress: Progress | None,
+    power_curve_fn: PowerCurveFn | None,
+) -> FacilityStageResult:
+    report = progress or (lambda stage, frac: None)
+    report("weather", 0.0)
+    site_weather = _weather(spec, weather)
+    report("demand", 0.1)
+    demands = [
+        workload_demand(
+            name=w.name,
+            daily_shape=w.daily_shape,
+            input_tokens=w.input_tokens,
+            output_tokens=w.output_tokens,
+            start_year=spec.horizon.start_year,
+            years=spec.horizon.years,
+            peak_requests_per_s=w.peak_requests_per_s,
+            requests_per_day=w.requests_per_day,
+            annual_growth_frac=w.annual_growth_frac,
+            deferrable_frac=w.deferrable_frac,
+            field=f"workloads[{i}]",
+        )
+        for i, w in enumerate(spec.workloads)
+    ]
+    demand = {d.name: d.output_tokens_per_s for d in demands}
+    report("power curves", 0.2)
+    curves = _curves(spec, power_curve_fn or _engine_power_curve())
+    pools = [
+        PoolInput(
+            name=pool.name,
+            accelerator=pool.accelerator
+            if isinstance(pool.accelerator, str)
+            else str(pool.accelerator.get("slug", pool.name)),
+            curves={w.name: curves[p, i] for i, w in enumerate(spec.workloads)},
+            devices_per_server=pool.devices_per_server,
+            share_frac=pool.share_frac,
+            count=pool.count,
+        )
+        for p, pool in enumerate(spec.hardware)
+    ]
+    report("fleet and facility", 0.6)
+    run = _run(spec=spec, pools=pools, demand=demand, weather=site_weather)
+    warnings = list(run.sizing.warnings)
+    for p, pool in enumerate(spec.hardware):
+        for i, load in enumerate(spec.workloads):
+            curve = curves[p, i]
+            warnings.extend(f"{pool.name}/{load.name}: {text}" for text in curve.warnings)
+            if curve.ttft_s > load.ttft_target_s:
+                warnings.append(
+                    f"{pool.name}/{load.name}: time to first token at full batch {curve.ttft_s:.2f} s exceeds the "
+                    f"target {load.ttft_target_s:g} s"
+                )
+    if weather is None and spec.site.weather_upload:
+        warnings.append(
+            f"weather upload {spec.site.weather_upload!r} was not passed in; used climate {spec.site.climate!r}"
+        )
+    if site_weather.generated:
+        warnings.append(
+            "weather generated from monthly statistics (typical spread of days, not a record heat wave); "
+            "upload an EPW for design-day peaks"
+        )
+    if any(w.deferrable_frac > 0 for w in spec.workloads):
+        warnings.append("deferrable requests are moved within their day to a flat rate (valley filling)")
+    cap = None
+    if spec.site.power_cap_mw is not None:
+        report("power cap", 0.8)
+        cap_w = spec.site.power_cap_mw * W_PER_MW
+        cap = largest_scale_under_cap(
+            peak_power_w=lambda s: float(
+                _run(
+                    spec=spec, pools=pools, demand=demand, weather=site_weather, scale=s
+                ).facility.facility_power_w.max()
+            ),
+            cap_w=cap_w,
+        )
+        if run.facility.facility_power_w.max() > cap_w:
+            warnings.append(
+                f"peak facility power {run.facility.facility_power_w.max() / W_PER_MW:.1f} MW exceeds the cap of "
+                f"{spec.site.power_cap_mw:g} MW; the site can serve {100 * cap:.0f}% of the demand"
+            )
+    report("results", 0.95)
+    result = _build_result(spec=spec, run=run, demands=demands, weather=site_weather, cap_scale=cap, warnings=warnings)
+    report("facility done", 1.0)
+    return result
+
+
+def _build_result(
+    *,
+    spec: ScenarioSpec,
+    run: _Run,
+    demands: list,
+    weather: HourlyWeather,
+    cap_scale: float | None,
+    warnings: list[str],
+) -> FacilityStageResult:
+    facility, fleet, sizing, k = run.facility, run.fleet, run.sizing, run.it_factor
+    facility_w = facility.facility_power_w
+    it_w = facility.it_power_w
+    peak_hour = int(np.argmax(facility_w))
+    it_mwh = _mwh(it_w)
+    facility_mwh = _mwh(facility_w)
+    demand_total = np.sum([d.output_tokens_per_s for d in demands], axis=0)
+    unserved_total = np.sum(list(fleet.unserved_tokens_per_s.values()), axis=0)
+    pue = facility.pue
+    water_m3 = float(facility.water_m3.sum())
+    hourly: dict[str, np.ndarray] = {
+        "it_power_mw": it_w / W_PER_MW,
+        "power_losses_mw": facility.power_losses_w / W_PER_MW,
+        "cooling_power_mw": facility.cooling_power_w / W_PER_MW,
+        "facility_power_mw": facility_w / W_PER_MW,
+        "pue": pue,
+        "water_m3": facility.water_m3,
+        "dry_bulb_c": weather.dry_bulb_c,
+        "wet_bulb_c": weather.wet_bulb_c,
+        "relative_humidity_frac": weather.relative_humidity_frac,
+        "economizer_frac": facility.cooling.economizer_frac,
+        "demand_output_tokens_per_s": demand_total,
+        "served_output_tokens_per_s": demand_total - unserved_total,
+        "host_power_mw": k * np.sum([p.host_power_w for p in fleet.pools], axis=0) / W_PER_MW,
+    }
+    pools_out = []
+    for sized, hourly_pool in zip(sizing.pools, fleet.pools, strict=True):
+        pool_it = k * hourly_pool.it_power_w
+        hourly[f"it_power_mw__{sized.name}"] = pool_it / W_PER_MW
+        served_tokens = float(np.sum([s.sum() for s in hourly_pool.served_tokens_per_s.values()]) * 3600.0)
+        pool_mwh = _mwh(pool_it)
+        pools_out.append(
+            {
+                "name": sized.name,
+                "accelerator": sized.accelerator,
+                "devices": sized.devices,
+                "idle_devices": sized.idle_devices,
+                "servers": sized.servers,
+                "racks": sized.racks,
+                "servers_per_rack": sized.servers_per_rack,
+                "rack_power_kw": round(k * sized.servers_per_rack * sized.server_power_w / 1e3, 2),
+                "replicas": dict(sized.replicas),
+                "capacity_output_tokens_per_s": dict(sized.capacity_tokens_per_s),
+                "annual_it_energy_mwh": pool_mwh,
+                "peak_it_power_mw": float(pool_it.max() / W_PER_MW),
+                "mean_utilisation_frac": float(hourly_pool.utilisation_frac.mean()),
+                "peak_utilisation_frac": float(hourly_pool.utilisation_frac.max()),
+                "it_energy_per_output_token_j": pool_mwh * 3.6e9 / served_tokens if served_tokens > 0 else None,
+                "facility_energy_per_output_token_j": (pool_mwh * 3.6e9 / served_tokens * facility_mwh / it_mwh)
+                if served_tokens > 0 and it_mwh > 0
+                else None,
+            }
+        )
+    cooling = facility.cooling
+    breakdown = {
+        "unit": "MWh per year",
+        "accelerator_arithmetic": k * _mwh(np.sum([p.arithmetic_power_w for p in fleet.pools], axis=0)),
+        "accelerator_data_movement": k * _mwh(np.sum([p.data_movement_power_w for p in fleet.pools], axis=0)),
+        "accelerator_static": k * _mwh(np.sum([p.static_power_w for p in fleet.pools], axis=0)),
+        "host": k * _mwh(np.sum([p.host_power_w for p in fleet.pools], axis=0)),
+        "network": k * _mwh(np.sum([p.network_power_w for p in fleet.pools], axis=0)),
+        "ups_losses": _mwh(facility.ups_loss_w),
+        "pdu_losses": _mwh(facility.pdu_loss_w),
+        "transformer_losses": _mwh(facility.transformer_loss_w),
+        "lighting_aux": _mwh(facility.lighting_aux_w),
+        "cooling_chillers": _mwh(cooling.chiller_power_w),
+        "cooling_fans": _mwh(cooling.fan_power_w),
+        "cooling_pumps": _mwh(cooling.pump_power_w),
+        "cooling_heat_rejection": _mwh(cooling.heat_rejection_power_w),
+    }
+    served = float((demand_total - unserved_total).sum())
+    summary: dict[str, Any] = {
+        "year": demands[0].year,
+        "peak_facility_power_mw": float(facility_w.max() / W_PER_MW),
+        "peak_it_power_mw": float(it_w.max() / W_PER_MW),
+        "design_it_power_mw": run.design_it_power_w / W_PER_MW,
+        "annual_facility_energy_mwh": facility_mwh,
+        "annual_it_energy_mwh": it_mwh,
+        "annual_cooling_energy_mwh": _mwh(facility.cooling_power_w),
+        "annual_power_losses_mwh": _mwh(facility.power_losses_w),
+        "annual_pue": facility_mwh / it_mwh if it_mwh > 0 else None,
+        "mean_hourly_pue": float(np.nanmean(pue)),
+        "peak_pue": float(np.nanmax(pue)),
+        "pue_at_peak_hour": float(pue[peak_hour]),
+        "peak_hour_of_year": peak_hour,
+        "peak_hour_dry_bulb_c": float(weather.dry_bulb_c[peak_hour]),
+        "annual_water_m3": water_m3,
+        "wue_l_per_kwh": water_m3 * 1000.0 / (it_mwh * 1000.0) if it_mwh > 0 else 0.0,
+        "economizer_hours": int(np.sum(cooling.economizer_frac >= 0.999)),
+        "devices": {p.name: p.devices for p in sizing.pools},
+        "servers": sizing.servers,
+        "racks": sizing.racks,
+        "annual_output_tokens": served * 3600.0,
+        "unserved_output_tokens_frac": float(unserved_total.sum() / demand_total.sum()) if demand_total.sum() else 0.0,
+        "facility_energy_per_output_token_j": facility_mwh * 3.6e9 / (served * 3600.0) if served > 0 else None,
+        "cooling": spec.site.cooling,
+        "ashrae_class": spec.site.ashrae_class,
+        "it_power_factor": k,
+        "weather_source": weather.source,
+        "weather_generated": weather.generated,
+        "demand_growth_factor": {d.name: d.growth_factor for d in demands},
+    }
+    if cap_scale is not None:
+        summary["power_cap_mw"] = spec.site.power_cap_mw
+        summary["servable_demand_frac"] = cap_scale
+        summary["within_power_cap"] = bool(facility_w.max() <= spec.site.power_cap_mw * W_PER_MW)
+    return FacilityStageResult(
+        summary=summary,
+        hourly=hourly,
+        facility_power_w=facility_w,
+        pools=pools_out,
+        breakdown=breakdown,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,410 @@
+"""Grid stage: carbon, operator cost, household bills, reliability and flexibility for one facility-year.
+
+Pure (no Django). Input: the facility's hourly power [W] (8,760 values) from the facility stage,
+the fleet's devices and servers, and the scenario's grid section. Output: a summary whose every
+number has its unit in its key and whose `methods` say how it was computed, hourly series, and
+warnings. Region figures come from grid/data/regions.yaml (overridable via grid.overrides);
+uploads replace the region's hourly series (keys: carbon, marginal_carbon, price, system_load,
+clean_supply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from grid import bills, carbon, cost, headroom, reliability
+from grid.constants import (
+    FALLBACK_ACCELERATOR_EMBODIED_KGCO2E,
+    HARDWARE_LIFE_YEARS,
+    HOURS_PER_YEAR,
+    SERVER_EMBODIED_KGCO2E,
+    W_PER_MW,
+)
+from grid.regions import HEADROOM_FIELDS, Region, RegionDataError, apply_overrides, get_region, hourly_series
+from planner.engine.schema import ScenarioSpec
+
+UPLOAD_KEYS = {
+    "carbon": "gCO2/kWh",
+    "marginal_carbon": "gCO2/kWh",
+    "price": "USD/MWh",
+    "system_load": "MW",
+    "clean_supply": "MW",
+}
+FLEX_RATE_FRAC = 0.005  # flexible view: curtailment at 0.5% of the year's energy (Norris et al. 2025)
+COINCIDENT_PEAK_DAYS = 5  # PJM-style 5CP: mean facility load in the system's 5 highest daily peaks
+T_PER_KG = 1e-3
+VIEW_FOR_TARIFF = {"large_load_minimum_demand": "large_load_tariff"}
+REQUIRED = (
+    "carbon_intensity_g_per_kwh",
+    "marginal_carbon_intensity_g_per_kwh",
+    "energy_price_usd_per_mwh",
+    "demand_charge_usd_per_kw_month",
+    "capacity_price_usd_per_mw_day",
+    "capacity_price_slope_usd_per_mw_day_per_gw",
+    "transmission_rate_usd_per_kw_year",
+    "transmission_upgrade_cost_usd_per_kw",
+    "fixed_charge_rate_frac",
+    "residential_transmission_share_frac",
+    "residential_capacity_obligation_kw",
+    "energy_price_slope_usd_per_mwh_per_gw",
+    "residential_customers",
+    "household_use_kwh_per_month",
+    "household_bill_usd_per_month",
+    "system_peak_mw",
+    "reserve_margin_frac",
+    "reserve_margin_target_frac",
+    "large_load_min_demand_td_frac",
+    "large_load_min_demand_generation_frac",
+    "rate_case_lag_months",
+)
+
+
+class GridStageError(ValueError):
+    """Bad grid-stage input; the message names the field."""
+
+
+@dataclass(frozen=True)
+class GridStageResult:
+    summary: dict
+    hourly: dict[str, np.ndarray]
+    warnings: tuple[str, ...]
+
+
+def _r(x: float, digits: int = 3) -> float:
+    return round(float(x), digits)
+
+
+def _check_hourly(name: str, values: np.ndarray) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.shape != (HOURS_PER_YEAR,):
+        raise GridStageError(f"{name}: expected {HOURS_PER_YEAR} hourly values, got shape {array.shape}")
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise GridStageError(f"{name}: values must be finite and ≥ 0")
+    return array
+
+
+def _series(region: Region, uploads: Mapping[str, np.ndarray], *, upload: str, kind: str, level_field: str):
+    if upload in uploads:
+        return uploads[upload], f"uploaded hourly series '{upload}' [{UPLOAD_KEYS[upload]}]"
+    return hourly_series(region, kind=kind, level=region.value(level_field))
+
+
+def _embodied(devices_by_pool, accelerator_by_pool, servers, warnings):
+    from accelerators.catalog import get_accelerator  # core, no Django
+
+    per_pool, total_kg = {}, 0.0
+    for pool, devices in devices_by_pool.items():
+        if pool not in accelerator_by_pool:
+            raise GridStageError(f"accelerator_by_pool: no accelerator for pool {pool!r}")
+        spec = get_accelerator(accelerator_by_pool[pool])
+        per_device = spec.embodied_carbon_kgco2e
+        source = spec.sources.get("embodied_carbon") or spec.sources.get("embodied_carbon_kgco2e") or "catalog"
+        if per_device is None:
+            per_device = FALLBACK_ACCELERATOR_EMBODIED_KGCO2E
+            source = "assumption: EcoLogits GPU figure 143 kgCO2e (80 GB GPU) — the catalog has none for this device"
+            warnings.append(f"embodied carbon of {spec.slug!r} unknown in the catalog: {per_device:g} kgCO2e assumed")
+        kg_per_year = carbon.embodied_kg_per_year(embodied_kg=per_device, count=devices, life_years=HARDWARE_LIFE_YEARS)
+        total_kg += kg_per_year
+        per_pool[pool] = {
+            "accelerator": spec.slug,
+            "devices": int(devices),
+            "kgco2e_per_device": per_device,
+            "source": source,
+            "tco2e_per_year": _r(kg_per_year * T_PER_KG),
+        }
+    server_kg = carbon.embodied_kg_per_year(
+        embodied_kg=SERVER_EMBODIED_KGCO2E, count=servers, life_years=HARDWARE_LIFE_YEARS
+    )
+    return total_kg + server_kg, per_pool, server_kg
+
+
+def _coincident_peak_mw(power_mw: np.ndarray, system_load: np.ndarray | None) -> tuple[float, str]:
+    if system_load is None:
+        return float(
+            power_mw.max()
+        ), "facility annual peak (no hourly system load: assumes it coincides with the system peak)"
+    days = system_load.reshape(-1, 24)
+    peak_hour_of_day = days.argmax(axis=1)
+    top_days = np.argsort(days.max(axis=1))[-COINCIDENT_PEAK_DAYS:]
+    hours = top_days * 24 + peak_hour_of_day[top_days]
+    return float(
+        power_mw[hours].mean()
+    ), "mean facility load in the system's 5 highest daily peak hours (PJM 5CP style)"
+
+
+def _flexibility(region, power_mw, system_load, deferrable_frac, warnings):
+    """Headroom at each Duke rate and what curtailing this facility in those hours means."""
+    out = {
+        "method": headroom.__doc__.strip().splitlines()[0],
+        "source": "Norris et al. 2025, Duke Nicholas Institute",
+        "deferrable_frac_of_requests": _r(deferrable_frac),
+        "rates": [],
+    }
+    if system_load is not None:
+        months = cost.month_of_hour()
+        results = headroom.headroom_year(load_mw=system_load, month=months)
+        threshold = headroom.seasonal_threshold_mw(load_mw=system_load, month=months)
+        cut = np.clip(system_load + power_mw - threshold, 0.0, power_mw)
+        energy = power_mw.sum()
+        out["facility_curtailment"] = {
+            "curtailed_mwh": _r(cut.sum(), 1),
+            "curtailed_frac_of_energy": _r(cut.sum() / energy, 5) if energy else 0.0,
+            "curtailed_hours": int((cut > 0).sum()),
+            "max_curtailed_mw": _r(cut.max(), 2),
+            "deferrable_covers_curtailment": bool(cut.max() <= deferrable_frac * power_mw.max() + 1e-9),
+            "method": "facility load added to the uploaded system load; "
+            "curtailed = max(0, load + facility − threshold)",
+        }
+        for res in results:
+            out["rates"].append(res.to_dict() | {"source": "computed from uploaded system_load"})
+        return out, {r.rate_frac: r.headroom_mw for r in results if r.headroom_mw is not None}
+    known = {}
+    for rate, name in HEADROOM_FIELDS.items():
+        value = region.optional(name)
+        if value is not None:
+            known[rate] = value
+            out["rates"].append({"rate_pct": rate * 100, "headroom_mw": value, "source": region.figures[name].source})
+    if not known:
+        warnings.append(
+            f"region {region.slug!r} has no flexibility-headroom figures (headroom_mw_*); upload system_load"
+        )
+    return out, known
+
+
+def grid_stage(
+    spec: ScenarioSpec,
+    *,
+    facility_power_w: np.ndarray,
+    devices_by_pool: dict[str, int],
+    accelerator_by_pool: dict[str, str],
+    servers: int,
+    uploads: Mapping[str, np.ndarray] | None = None,
+) -> GridStageResult:
+    """Carbon, operator cost, household bills, reliability and flexibility for one facility-year."""
+    warnings: list[str] = []
+    power_w = _check_hourly("facility_power_w", facility_power_w)
+    uploads = dict(uploads or {})
+    for key in uploads:
+        if key not in UPLOAD_KEYS:
+            raise GridStageError(f"uploads: unknown key {key!r}; use one of {', '.join(UPLOAD_KEYS)}")
+    for key in spec.grid.uploads:
+        if key not in UPLOAD_KEYS:
+            raise GridStageError(f"grid.uploads: unknown key {key!r}; use one of {', '.join(UPLOAD_KEYS)}")
+        if key not in uploads:
+            raise GridStageError(f"grid.uploads.{key}: upload {spec.grid.uploads[key]!r} was not provided to the run")
+    uploads = {k: _check_hourly(f"uploads.{k}", v) for k, v in uploads.items()}
+
+    region = apply_overrides(get_region(spec.grid.region), spec.grid.overrides)
+    missing = region.missing(list(REQUIRED))
+    if missing:
+        raise RegionDataError(f"region {region.slug!r} lacks {', '.join(missing)}; supply them in grid.overrides")
+    v = region.value
+    year = spec.horizon.start_year + spec.horizon.years - 1
+
+    power_mw = power_w / W_PER_MW
+    energy_kwh = power_mw * 1e3  # one-hour steps
+    intensity, intensity_method = _series(
+        region, uploads, upload="carbon", kind="carbon", level_field="carbon_intensity_g_per_kwh"
+    )
+    marginal, marginal_method = _series(
+        region, uploads, upload="marginal_carbon", kind="marginal", level_field="marginal_carbon_intensity_g_per_kwh"
+    )
+    price, price_method = _series(region, uploads, upload="price", kind="price", level_field="energy_price_usd_per_mwh")
+    system_load = uploads.get("system_load")
+
+    # Carbon ---------------------------------------------------------------------------------------
+    location_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=intensity)
+    marginal_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=marginal)
+    clean = spec.grid.clean_energy
+    annual = carbon.market_based_annual(
+        energy_kwh=energy_kwh,
+        clean_match_frac=clean.annual_match_frac,
+        residual_mix_g_per_kwh=region.optional("residual_mix_g_per_kwh"),
+        location_average_g_per_kwh=float(energy_kwh @ intensity / energy_kwh.sum()) if energy_kwh.sum() else 0.0,
+    )
+    if "clean_supply" in uploads:
+        clean_kwh, clean_shape = uploads["clean_supply"] * 1e3, "uploaded hourly clean supply"
+    else:
+        clean_kwh = np.full(HOURS_PER_YEAR, clean.annual_match_frac * energy_kwh.sum() / HOURS_PER_YEAR)
+        clean_shape = "flat (firm clean supply, assumption) of annual_match_frac × annual energy"
+    hourly_match = carbon.market_based_hourly(
+        energy_kwh=energy_kwh, clean_supply_kwh=clean_kwh, intensity_g_per_kwh=intensity
+    )
+    chosen = hourly_match if clean.hourly_match else annual
+    warnings.extend(annual.notes)
+    embodied_kg, embodied_pools, server_kg = _embodied(devices_by_pool, accelerator_by_pool, servers, warnings)
+    household_t = carbon.household_equivalents(
+        emissions_kg=location_kg,
+        household_use_kwh_per_month=v("household_use_kwh_per_month"),
+        intensity_g_per_kwh=v("carbon_intensity_g_per_kwh"),
+    )
+
+    # Operator cost --------------------------------------------------------------------------------
+    coincident_mw, cp_method = _coincident_peak_mw(power_mw, system_load)
+    contract_mw = float(power_mw.max())
+    op = cost.operator_cost(
+        power_mw=power_mw,
+        price_usd_per_mwh=price,
+        tariff=spec.grid.tariff,
+        year=year,
+        coincident_peak_mw=coincident_mw,
+        contract_mw=contract_mw,
+        demand_charge_usd_per_kw_month=v("demand_charge_usd_per_kw_month"),
+        capacity_price_usd_per_mw_day=v("capacity_price_usd_per_mw_day"),
+        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
+        min_demand_td_frac=v("large_load_min_demand_td_frac"),
+        min_demand_generation_frac=v("large_load_min_demand_generation_frac"),
+    )
+    billed_price = cost.tariff_price_usd_per_mwh(
+        tariff=spec.grid.tariff, price_usd_per_mwh=price, on_peak=cost.on_peak_mask(year=year)
+    )
+
+    # Flexibility, bills, reliability --------------------------------------------------------------
+    deferrable = float(np.mean([w.deferrable_frac for w in spec.workloads]))
+    flexibility, headroom_by_rate = _flexibility(region, power_mw, system_load, deferrable, warnings)
+    firm_mw = None
+    if FLEX_RATE_FRAC in headroom_by_rate:
+        firm_mw = max(0.0, coincident_mw - headroom_by_rate[FLEX_RATE_FRAC])
+    for row in flexibility["rates"]:
+        row["facility_fits"] = None if row["headroom_mw"] is None else bool(coincident_mw <= row["headroom_mw"])
+    inputs = bills.BillInputs(
+        coincident_peak_mw=coincident_mw,
+        firm_peak_mw=coincident_mw if firm_mw is None else firm_mw,
+        contract_mw=contract_mw,
+        power_mw=power_mw,
+        capacity_price_slope_usd_per_mw_day_per_gw=v("capacity_price_slope_usd_per_mw_day_per_gw"),
+        residential_capacity_obligation_kw=v("residential_capacity_obligation_kw"),
+        transmission_upgrade_cost_usd_per_kw=v("transmission_upgrade_cost_usd_per_kw"),
+        fixed_charge_rate_frac=v("fixed_charge_rate_frac"),
+        residential_transmission_share_frac=v("residential_transmission_share_frac"),
+        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
+        large_load_min_demand_td_frac=v("large_load_min_demand_td_frac"),
+        energy_price_slope_usd_per_mwh_per_gw=v("energy_price_slope_usd_per_mwh_per_gw"),
+        residential_customers=v("residential_customers"),
+        household_use_kwh_per_month=v("household_use_kwh_per_month"),
+        household_bill_usd_per_month=v("household_bill_usd_per_month"),
+    )
+    views = {}
+    for view in bills.VIEWS:
+        if view == "flexible" and firm_mw is None:
+            views[view] = None
+            warnings.append("household bill, flexible view: needs headroom_mw_0p5pct or an uploaded system_load")
+            continue
+        views[view] = {k: _r(x, 6) for k, x in bills.bill_view(inputs, view=view).items()}
+    selected = VIEW_FOR_TARIFF.get(spec.grid.tariff, "socialised")
+    item_keys = (
+        "capacity_usd_per_month",
+        "transmission_usd_per_month",
+        "energy_usd_per_month",
+        "offsets_usd_per_month",
+    )
+    reserve = reliability.reserve_margin_change(
+        system_peak_mw=v("system_peak_mw"),
+        reserve_margin_frac=v("reserve_margin_frac"),
+        added_peak_mw=coincident_mw,
+        target_frac=v("reserve_margin_target_frac"),
+    )
+    for name in ("capacity_price_usd_per_mw_day",):
+        if region.figures[name].not_applicable:
+            warnings.append(f"{name} = 0 in {region.slug}: {region.figures[name].not_applicable}")
+    assumed = sorted(n for n in REQUIRED if region.figures[n].assumption)
+    if assumed:
+        warnings.append(
+            f"region {region.slug}: {len(assumed)} figures are assumptions ({', '.join(assumed)}); override them"
+        )
+
+    total_mwh = float(power_mw.sum())
+    summary = {
+        "grid_region": region.slug,
+        "grid_region_name": region.name,
+        "grid_year": year,
+        "carbon": {
+            "location_based_tco2e": _r(location_kg * T_PER_KG),
+            "marginal_tco2e": _r(marginal_kg * T_PER_KG),
+            "market_based_tco2e": _r(chosen.emissions_kg * T_PER_KG),
+            "market_based_annual_matching_tco2e": _r(annual.emissions_kg * T_PER_KG),
+            "market_based_hourly_matching_tco2e": _r(hourly_match.emissions_kg * T_PER_KG),
+            "clean_energy_matched_frac": _r(chosen.matched_frac, 4),
+            "embodied_tco2e_per_year": _r(embodied_kg * T_PER_KG),
+            "embodied_servers_tco2e_per_year": _r(server_kg * T_PER_KG),
+            "embodied_by_pool": embodied_pools,
+            "location_based_intensity_g_per_kwh": _r(location_kg * 1e3 / (total_mwh * 1e3), 2) if total_mwh else None,
+            "household_equivalents_location_based": _r(household_t, 1),
+            "methods": {
+                "location_based_tco2e": f"Σ hourly energy × hourly average intensity; intensity: {intensity_method}",
+                "marginal_tco2e": f"Σ hourly energy × short-run marginal rate; rate: {marginal_method}",
+                "market_based_tco2e": chosen.method,
+                "market_based_hourly_matching_tco2e": f"{hourly_match.method}; clean supply: {clean_shape}",
+                "embodied_tco2e_per_year": "accelerators (catalog, else 143 kgCO2e) + servers "
+                f"({SERVER_EMBODIED_KGCO2E:g} "
+                f"kgCO2e each, EcoLogits) over {HARDWARE_LIFE_YEARS:g} years, straight line",
+                "household_equivalents_location_based": "households' annual electricity emissions in this region: "
+                "household_use_kwh_per_month × 12 × carbon_intensity_g_per_kwh (electricity only)",
+            },
+        },
+        "operator_cost_usd": _r(op.total_usd, 0),
+        "operator_cost_breakdown_usd": {
+            "energy_usd": _r(op.energy_usd, 0),
+            "demand_charge_usd": _r(op.demand_charge_usd, 0),
+            "capacity_usd": _r(op.capacity_usd, 0),
+            "transmission_usd": _r(op.transmission_usd, 0),
+            "total_usd": _r(op.total_usd, 0),
+            "usd_per_mwh": _r(op.total_usd / total_mwh, 2) if total_mwh else None,
+            "tariff": op.tariff,
+            "billed_capacity_mw": _r(op.billed_capacity_mw),
+            "billed_transmission_mw": _r(op.billed_transmission_mw),
+            "mean_billing_demand_mw": _r(op.mean_billing_demand_mw),
+            "methods": {
+                "energy_usd": f"hourly MWh × price billed under '{op.tariff}'; price: {price_method}",
+                "capacity_usd": "billed capacity MW × capacity_price_usd_per_mw_day × 365",
+                "transmission_usd": "billed MW × transmission_rate_usd_per_kw_year",
+                "demand_charge_usd": "Σ months billing demand × demand_charge_usd_per_kw_month",
+                "coincident_peak": cp_method,
+            },
+        },
+        "household_bill_usd_per_month": {
+            "view": selected,
+            "total_usd_per_month": views[selected]["total_usd_per_month"],
+            "share_of_average_bill_pct": views[selected]["share_of_average_bill_pct"],
+            "items": {k: views[selected][k] for k in item_keys},
+            "views": views,
+            "average_bill_usd_per_month": v("household_bill_usd_per_month"),
+            "rate_case_lag_months": v("rate_case_lag_months"),
+            "methods": {
+                "capacity": "capacity price step (slope × coincident MW) × residential obligation × 365/12",
+                "transmission": "upgrade $/kW × MW × fixed-charge rate, less facility's direct payments, "
+                "× residential share / customers / 12",
+                "energy": "merit-order slope × hourly MW, mean × household kWh/month",
+                "offsets": "facility's direct transmission payments above its upgrade cost, "
+                "× residential share / customers / 12",
+                "lag": "costs reach residential rates after rate_case_lag_months "
+                "(formula rates/riders or next rate case)",
+            },
+        },
+        "coincident_peak_mw": _r(coincident_mw),
+        "contract_demand_mw": _r(contract_mw),
+        "peak_share_of_system_pct": _r(
+            reliability.peak_share_pct(facility_peak_mw=coincident_mw, system_peak_mw=v("system_peak_mw")), 6
+        ),
+        "reserve_margin_change_pct": _r(reserve.change_pct_points, 6),
+        "reserve_margin": {
+            "before_pct": _r(100 * reserve.before_frac, 3),
+            "after_pct": _r(100 * reserve.after_frac, 3),
+            "target_pct": _r(100 * reserve.target_frac, 3),
+            "shortfall_mw": _r(reserve.shortfall_mw, 1),
+            "method": "(capacity − peak − facility) / (peak + facility), capacity unchanged (percentage points)",
+        },
+        "flexibility": flexibility,
+        "grid_figures": {k: f.to_dict() for k, f in region.figures.items()},
+    }
+    hourly = {
+        "carbon_intensity_g_per_kwh": intensity,
+        "marginal_carbon_intensity_g_per_kwh": marginal,
+        "price_usd_per_mwh": price,
+        "billed_price_usd_per_mwh": billed_price,
+        "location_carbon_kg": energy_kwh * intensity / 1e3,
+    }
+    return GridStageResult(summary=summary, hourly=hourly, warnings=tuple(warnings))

@@ -1,0 +1,1 @@
+"""Scenario reports (PDF, XLSX, CSV, JSON) built from a run's stored result by a Celery job."""

@@ -1,0 +1,212 @@
+"""Lay a ReportContent out as a file: PDF (WeasyPrint), XLSX (openpyxl), CSV or JSON."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from planner.engine.result import to_jsonable
+from planner.reports import charts
+from planner.reports.content import ReportContent, hourly_stats, lookup
+from planner.reports.units import fmt, header_of, label_of
+
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+BILL_ITEMS = ("capacity_usd_per_month", "transmission_usd_per_month", "energy_usd_per_month", "offsets_usd_per_month")
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def calendar_columns(hours: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Month (1–12), day of month and hour of day of each hour of a 365-day year."""
+    month = np.repeat(np.repeat(np.arange(1, 13), MONTH_DAYS), 24)[:hours]
+    day = np.repeat(np.concatenate([np.arange(1, n + 1) for n in MONTH_DAYS]), 24)[:hours]
+    hour = np.tile(np.arange(24), 365)[:hours]
+    return month, day, hour
+
+
+def hourly_table(content: ReportContent) -> tuple[list[str], list[str], np.ndarray]:
+    """(series names, headers with units, 8,760 × columns array) in a stable order."""
+    names = list(content.hourly)
+    hours = len(next(iter(content.hourly.values()))) if names else 0
+    month, day, hour = calendar_columns(hours)
+    headers = ["hour_of_year", "month", "day", "hour_of_day", *[header_of(n) for n in names]]
+    columns = [np.arange(hours), month, day, hour, *[np.asarray(content.hourly[n], dtype=float) for n in names]]
+    return names, headers, np.column_stack(columns) if names else np.zeros((0, 4))
+
+
+def bill_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
+    """Itemised household bill change per view: views, then one row per item."""
+    bill = result.get("household_bill_usd_per_month") or {}
+    views = bill.get("views") or {}
+    names = list(views)
+    rows = []
+    for item in (*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"):
+        unit = "%" if item.endswith("_pct") else "USD/month"
+        rows.append({"item": label_of(item), "unit": unit, "values": [fmt(views[v].get(item)) for v in names]})
+    return names, rows
+
+
+def _filename(content: ReportContent, extension: str) -> str:
+    return f"run-{content.run_id}-{slugify(content.scenario_name)[:60] or 'scenario'}.{extension}"
+
+
+def _data_uri(png: bytes | None) -> str | None:
+    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def build_pdf(content: ReportContent) -> bytes:
+    from weasyprint import HTML
+
+    result = content.result
+    bill = result.get("household_bill_usd_per_month") or {}
+    views, bill_table = bill_rows(result)
+    chart_list = [
+        ("Facility, IT and cooling power over the year", charts.facility_power(content.hourly)),
+        ("Load duration curve of facility power", charts.load_duration(content.hourly)),
+        ("Mean facility power by month and hour of day [MW]", charts.monthly_day_profile(content.hourly)),
+        ("Hourly PUE against outdoor temperature", charts.pue_vs_temperature(content.hourly)),
+        ("Annual energy by destination", charts.energy_breakdown(result.get("breakdown") or {})),
+        ("Monthly mean carbon intensity and price", charts.grid_signals(content.hourly)),
+        ("Household bill change by view", charts.bill_views(bill)),
+    ]
+    context = {
+        "c": content,
+        "charts": [(title, _data_uri(png)) for title, png in chart_list if png is not None],
+        "stats": hourly_stats(content.hourly),
+        "bill": bill,
+        "bill_views": views,
+        "bill_rows": bill_table,
+        "bill_headline": {
+            "view": bill.get("view", ""),
+            "total": fmt(bill.get("total_usd_per_month")),
+            "share": fmt(bill.get("share_of_average_bill_pct")),
+            "average": fmt(bill.get("average_bill_usd_per_month")),
+            "lag": fmt(bill.get("rate_case_lag_months")),
+        },
+        "pools": result.get("pools") or [],
+        "workloads": content.inputs.get("workloads", []),
+        "hardware": content.inputs.get("hardware", []),
+        "site": content.inputs.get("site", {}),
+        "grid": content.inputs.get("grid", {}),
+        "fleet": content.inputs.get("fleet", {}),
+        "warnings": result.get("warnings") or [],
+        "carbon": result.get("carbon") or {},
+        "cost": result.get("operator_cost_breakdown_usd") or {},
+        "flexibility_rates": lookup(result, "flexibility.rates") or [],
+    }
+    html = render_to_string("reports/report.html", context)
+    return HTML(string=html).write_pdf()
+
+
+def _flatten(document: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(document, dict):
+        out: list[tuple[str, Any]] = []
+        for key, value in document.items():
+            out.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(document, list):
+        out = []
+        for index, value in enumerate(document):
+            out.extend(_flatten(value, f"{prefix}[{index}]"))
+        return out
+    return [(prefix, document)]
+
+
+def build_xlsx(content: ReportContent) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Inputs")
+    sheet.append(["field", "value"])
+    for path, value in _flatten(content.inputs):
+        sheet.append([path, value if isinstance(value, int | float | str | bool) or value is None else str(value)])
+
+    sheet = book.create_sheet("Summary")
+    sheet.append(["KPI", "value", "unit", "result key"])
+    for kpi in content.kpis:
+        sheet.append([kpi.label, kpi.value, kpi.unit, kpi.path])
+    sheet.append([])
+    sheet.append(["run", content.run_id])
+    sheet.append(["scenario", content.scenario_name])
+    sheet.append(["code version", content.code_version])
+    sheet.append(["data version", content.data_version])
+    sheet.append(["input hash", content.input_hash])
+
+    sheet = book.create_sheet("Hourly")
+    _names, headers, table = hourly_table(content)
+    sheet.append(headers)
+    integer_columns = 4
+    for row in table.tolist():
+        sheet.append([int(v) for v in row[:integer_columns]] + row[integer_columns:])
+
+    sheet = book.create_sheet("Bill impact")
+    views, rows = bill_rows(content.result)
+    sheet.append(["item", "unit", *[f"{v} view" for v in views]])
+    bill_views = (content.result.get("household_bill_usd_per_month") or {}).get("views") or {}
+    for item, row in zip((*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"), rows, strict=True):
+        sheet.append([row["item"], row["unit"], *[bill_views[v].get(item) for v in views]])
+    sheet.append([])
+    for name, text in content.methods:
+        if name.startswith("Bill"):
+            sheet.append([name, text])
+
+    sheet = book.create_sheet("Sources")
+    sheet.append(["item", "field", "value", "unit", "source", "assumption (reason)"])
+    for source in content.sources:
+        sheet.append([source[k] for k in ("item", "field", "value", "unit", "source", "assumption")])
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def build_csv(content: ReportContent) -> bytes:
+    _names, headers, table = hourly_table(content)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    for row in table.tolist():
+        writer.writerow([int(v) for v in row[:4]] + [repr(v) for v in row[4:]])
+    return buffer.getvalue().encode()
+
+
+def build_json(content: ReportContent) -> bytes:
+    document = {
+        "run": content.run_id,
+        "scenario": content.scenario_name,
+        "organisation": content.organisation,
+        "scenario_version": content.scenario_version,
+        "code_version": content.code_version,
+        "data_version": content.data_version,
+        "input_hash": content.input_hash,
+        "inputs": content.inputs,
+        "result": content.result,
+        "hourly": content.hourly,
+    }
+    return json.dumps(to_jsonable(document), ensure_ascii=False).encode()
+
+
+BUILDERS = {"pdf": build_pdf, "xlsx": build_xlsx, "csv": build_csv, "json": build_json}
+
+
+def build_file(*, kind: str, content: ReportContent) -> BuiltFile:
+    return BuiltFile(data=BUILDERS[kind](content), content_type=CONTENT_TYPES[kind], filename=_filename(content, kind))

@@ -1,0 +1,140 @@
+"""Static charts for the PDF (matplotlib, Agg backend: no display, no browser). Each returns PNG bytes."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+DPI = 110
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _month_of_hour(hours: int) -> np.ndarray:
+    return np.repeat(np.repeat(np.arange(12), _MONTH_DAYS), 24)[:hours]
+
+
+def facility_power(hourly: dict[str, np.ndarray]) -> bytes | None:
+    """Facility, IT and cooling power over the year [MW] (the result page's main chart)."""
+    if "facility_power_mw" not in hourly:
+        return None
+    figure, axes = plt.subplots(figsize=(7.2, 2.8))
+    hours = np.arange(len(hourly["facility_power_mw"]))
+    for name, label in (("facility_power_mw", "Facility"), ("it_power_mw", "IT"), ("cooling_power_mw", "Cooling")):
+        if name in hourly:
+            axes.plot(hours / 24, hourly[name], linewidth=0.5, label=label, rasterized=True)
+    axes.set_xlabel("day of year")
+    axes.set_ylabel("power [MW]")
+    axes.set_xlim(0, len(hours) / 24)
+    axes.legend(loc="upper right", fontsize=7, ncols=3)
+    axes.grid(alpha=0.3)
+    return _png(figure)
+
+
+def load_duration(hourly: dict[str, np.ndarray]) -> bytes | None:
+    """Facility power sorted from the highest hour to the lowest [MW]."""
+    if "facility_power_mw" not in hourly:
+        return None
+    figure, axes = plt.subplots(figsize=(3.5, 2.6))
+    axes.plot(np.sort(hourly["facility_power_mw"])[::-1], linewidth=1.2)
+    axes.set_xlabel("hours of the year at or above")
+    axes.set_ylabel("facility power [MW]")
+    axes.grid(alpha=0.3)
+    return _png(figure)
+
+
+def monthly_day_profile(hourly: dict[str, np.ndarray], name: str = "facility_power_mw") -> bytes | None:
+    """Mean of a series by month and hour of day (heat map)."""
+    if name not in hourly or len(hourly[name]) != 8760:
+        return None
+    grid = np.zeros((12, 24))
+    month = _month_of_hour(8760)
+    hour = np.tile(np.arange(24), 365)
+    np.add.at(grid, (month, hour), hourly[name])
+    counts = np.zeros((12, 24))
+    np.add.at(counts, (month, hour), 1.0)
+    figure, axes = plt.subplots(figsize=(3.5, 2.6))
+    image = axes.imshow(grid / counts, aspect="auto", cmap="viridis")
+    axes.set_yticks(range(12), _MONTH_NAMES, fontsize=6)
+    axes.set_xlabel("hour of day")
+    figure.colorbar(image, ax=axes, label=f"mean {name}")
+    return _png(figure)
+
+
+def pue_vs_temperature(hourly: dict[str, np.ndarray]) -> bytes | None:
+    if "pue" not in hourly or "dry_bulb_c" not in hourly:
+        return None
+    figure, axes = plt.subplots(figsize=(3.5, 2.6))
+    axes.scatter(hourly["dry_bulb_c"], hourly["pue"], s=1, alpha=0.3, rasterized=True)
+    axes.set_xlabel("outdoor dry bulb [°C]")
+    axes.set_ylabel("hourly PUE [-]")
+    axes.grid(alpha=0.3)
+    return _png(figure)
+
+
+def energy_breakdown(breakdown: dict[str, Any]) -> bytes | None:
+    """Annual energy by where it goes [MWh/year] (the Sankey's flows, as bars)."""
+    items = [(k, float(v)) for k, v in breakdown.items() if isinstance(v, int | float) and k != "it_power_factor"]
+    if not items:
+        return None
+    labels, values = zip(*items, strict=True)
+    figure, axes = plt.subplots(figsize=(3.5, 2.6))
+    axes.barh([label.replace("_", " ") for label in labels], values)
+    axes.invert_yaxis()
+    axes.tick_params(axis="y", labelsize=6)
+    axes.set_xlabel(f"energy [{breakdown.get('unit', 'MWh per year')}]")
+    return _png(figure)
+
+
+def grid_signals(hourly: dict[str, np.ndarray]) -> bytes | None:
+    """Monthly means of carbon intensity [gCO2/kWh] and price [USD/MWh]."""
+    have = [n for n in ("carbon_intensity_g_per_kwh", "price_usd_per_mwh") if n in hourly]
+    if not have or len(hourly[have[0]]) != 8760:
+        return None
+    month = _month_of_hour(8760)
+    figure, axes = plt.subplots(figsize=(3.5, 2.6))
+    axis = axes
+    for index, name in enumerate(have):
+        means = np.bincount(month, weights=hourly[name], minlength=12) / np.bincount(month, minlength=12)
+        if index:
+            axis = axes.twinx()
+        axis.plot(range(12), means, marker="o", color=f"C{index}", label=name)
+        axis.set_ylabel(name.replace("_", " "), fontsize=7, color=f"C{index}")
+    axes.set_xticks(range(12), [m[0] for m in _MONTH_NAMES])
+    return _png(figure)
+
+
+def bill_views(bill: dict[str, Any]) -> bytes | None:
+    """Household bill change per month by view, items stacked [USD/month]."""
+    views = bill.get("views") if isinstance(bill, dict) else None
+    if not views:
+        return None
+    items = ("capacity_usd_per_month", "transmission_usd_per_month", "energy_usd_per_month", "offsets_usd_per_month")
+    figure, axes = plt.subplots(figsize=(3.5, 2.6))
+    names = list(views)
+    positive = np.zeros(len(names))
+    negative = np.zeros(len(names))
+    for item in items:
+        values = np.array([float(views[v].get(item, 0.0) or 0.0) for v in names])
+        bottom = np.where(values >= 0, positive, negative)
+        axes.bar(names, values, bottom=bottom, label=item.removesuffix("_usd_per_month"))
+        positive += np.clip(values, 0, None)
+        negative += np.clip(values, None, 0)
+    axes.axhline(0, color="black", linewidth=0.6)
+    axes.set_ylabel("USD per household per month")
+    axes.legend(fontsize=6)
+    axes.tick_params(axis="x", labelsize=7)
+    return _png(figure)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from planner.reports import views
+
+urlpatterns = [
+    path("runs/<int:run_id>/<str:kind>/", views.report_file, name="report-file"),
+]

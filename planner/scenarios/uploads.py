@@ -1,0 +1,236 @@
+"""Parse an uploaded hourly file into 8,760-hour arrays and a preview (no Django import).
+
+Kinds and what each becomes:
+- weather: EPW or CSV through grid.weather.read_weather → dry bulb, RH, wet bulb, dew point;
+- carbon [gCO2e/kWh], price [USD/MWh], system_load [MW], demand [requests/s]: a CSV with a time
+  column and a value column, read by grid.load_series.read_load_csv (sorting, DST duplicates,
+  gaps and sub-hourly rows repaired and counted), then one calendar year is taken (the one asked
+  for, else the latest complete one); 29 February is dropped from a leap year. A file with a
+  single column of 8,760 numbers (no time) is read as hours from 1 January 00:00.
+Every error names the row (1-based line of the file) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+HOURS_PER_YEAR = 8760
+SERIES = {
+    "demand": ("requests_per_s", "requests/s"),
+    "carbon": ("carbon_intensity_g_per_kwh", "gCO2e/kWh"),
+    "price": ("price_usd_per_mwh", "USD/MWh"),
+    "system_load": ("system_load_mw", "MW"),
+}
+KINDS = ("weather", *SERIES)
+
+
+class UploadError(ValueError):
+    """The file cannot be used; the message names the row and column where it can."""
+
+
+@dataclass(frozen=True)
+class ParsedUpload:
+    arrays: dict[str, np.ndarray]
+    summary: dict[str, Any]
+
+
+def _text(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UploadError(f"the file is not UTF-8 text (byte {error.start} cannot be decoded)") from None
+
+
+def _stats(values: np.ndarray) -> dict[str, float]:
+    return {"min": float(values.min()), "mean": float(values.mean()), "max": float(values.max())}
+
+
+def _daily_means(values: np.ndarray) -> list[float]:
+    return [round(float(v), 4) for v in values[:HOURS_PER_YEAR].reshape(365, 24).mean(axis=1)]
+
+
+def _plain_column(text: str, *, column: str | None) -> tuple[np.ndarray, str]:
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    header = [cell.strip() for cell in rows[0]]
+    name = header[0]
+    if column and column != name:
+        raise UploadError(f"line 1: no column {column!r}; the file has only {name!r}")
+    body = rows[1:]
+    if len(body) not in (HOURS_PER_YEAR, HOURS_PER_YEAR + 24):
+        raise UploadError(
+            f"column {name!r}: {len(body):,} values; a file without a time column needs "
+            f"{HOURS_PER_YEAR:,} hourly rows (or {HOURS_PER_YEAR + 24:,} for a leap year)"
+        )
+    values = np.empty(len(body))
+    for index, row in enumerate(body):
+        cell = row[0].strip() if row else ""
+        try:
+            values[index] = float(cell)
+        except ValueError:
+            raise UploadError(f"line {index + 2}, column {name!r}: {cell!r} is not a number") from None
+    if len(body) == HOURS_PER_YEAR + 24:
+        values = np.delete(values, np.s_[59 * 24 : 60 * 24])
+    return values, name
+
+
+def _one_year(times: np.ndarray, values: np.ndarray, *, year: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    years = times.astype("datetime64[Y]").astype(int) + 1970
+    counts = {int(y): int((years == y).sum()) for y in np.unique(years)}
+    complete = [y for y, n in counts.items() if n >= HOURS_PER_YEAR]
+    if year is None:
+        if not complete:
+            found = ", ".join(f"{y}: {n:,} h" for y, n in counts.items())
+            raise UploadError(f"no complete calendar year of hourly values ({found}); 8,760 hours are needed")
+        year = max(complete)
+    elif counts.get(year, 0) < HOURS_PER_YEAR:
+        found = ", ".join(f"{y}: {n:,} h" for y, n in counts.items())
+        raise UploadError(f"year {year} has {counts.get(year, 0):,} hours in the file ({found}); 8,760 are needed")
+    mask = years == year
+    chosen_t, chosen_v = times[mask], values[mask]
+    if chosen_v.size == HOURS_PER_YEAR + 24:
+        day = chosen_t.astype("datetime64[D]")
+        keep = day != np.datetime64(f"{year}-02-29")
+        chosen_t, chosen_v = chosen_t[keep], chosen_v[keep]
+    return chosen_t, chosen_v, year
+
+
+def _demand_curves(times: np.ndarray | None, values: np.ndarray, year: int) -> dict[str, list[float]]:
+    """Mean weekday and weekend 24-hour curves, scaled so the larger peak is 1."""
+    hours = np.arange(HOURS_PER_YEAR) % 24
+    first = datetime.date(year, 1, 1).weekday()
+    weekend = ((first + np.arange(HOURS_PER_YEAR) // 24) % 7) >= 5
+    weekday_curve = np.bincount(hours[~weekend], weights=values[~weekend], minlength=24) / np.maximum(
+        np.bincount(hours[~weekend], minlength=24), 1
+    )
+    weekend_curve = np.bincount(hours[weekend], weights=values[weekend], minlength=24) / np.maximum(
+        np.bincount(hours[weekend], minlength=24), 1
+    )
+    peak = max(weekday_curve.max(), weekend_curve.max())
+    if peak <= 0:
+        raise UploadError("the demand series is zero in every hour")
+    return {
+        "weekday": [round(float(v), 4) for v in weekday_curve / peak],
+        "weekend": [round(float(v), 4) for v in weekend_curve / peak],
+    }
+
+
+def parse_series(
+    *, kind: str, content: bytes, column: str | None = None, year: int | None = None, scale: float = 1.0
+) -> ParsedUpload:
+    from grid.load_series import LoadSeriesError, read_load_csv
+
+    if kind not in SERIES:
+        raise UploadError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    name, unit = SERIES[kind]
+    text = _text(content)
+    first_line = text.splitlines()[0] if text.strip() else ""
+    if not first_line:
+        raise UploadError("the file is empty")
+    report: dict[str, Any] = {}
+    times = None
+    if len(next(csv.reader([first_line]))) == 1:
+        values, column_name = _plain_column(text, column=column)
+        chosen_year = year or datetime.datetime.now(tz=datetime.UTC).year
+    else:
+        try:
+            series = read_load_csv(text, load_column=column or None)
+        except LoadSeriesError as error:
+            raise UploadError(str(error).replace("pass --load-column", "choose the value column")) from None
+        times, values, chosen_year = _one_year(series.time, series.load_mw, year=year)
+        column_name = series.report.load_column
+        report = series.report.to_dict()
+    values = values * scale
+    if not np.all(np.isfinite(values)):
+        raise UploadError(f"column {column_name!r}: values must be finite")
+    if kind in {"price"}:
+        pass  # prices may be negative
+    elif np.any(values < 0):
+        index = int(np.flatnonzero(values < 0)[0])
+        raise UploadError(
+            f"column {column_name!r}: hour {index} of {chosen_year} is negative ({values[index]:g} {unit})"
+        )
+    preview = [
+        {"time": str(times[i]) if times is not None else f"hour {i}", "value": round(float(values[i]), 6)}
+        for i in range(6)
+    ]
+    summary: dict[str, Any] = {
+        "kind": kind,
+        "series": name,
+        "unit": unit,
+        "column": column_name,
+        "year": chosen_year,
+        "scale": scale,
+        "hours": int(values.size),
+        "stats": _stats(values),
+        "preview": preview,
+        "daily_mean": _daily_means(values),
+        "repairs": report,
+    }
+    if kind == "demand":
+        summary["daily_shape"] = _demand_curves(times, values, chosen_year)
+    return ParsedUpload(arrays={name: values}, summary=summary)
+
+
+def parse_weather(*, content: bytes, filename: str = "") -> ParsedUpload:
+    from grid.weather import WeatherError, read_weather
+
+    try:
+        weather = read_weather(content, source=f"uploaded file {filename}".strip())
+    except WeatherError as error:
+        raise UploadError(str(error)) from None
+    arrays = {
+        "dry_bulb_c": weather.dry_bulb_c,
+        "relative_humidity_frac": weather.relative_humidity_frac,
+        "wet_bulb_c": weather.wet_bulb_c,
+        "dew_point_c": weather.dew_point_c,
+        "pressure_pa": np.array([weather.pressure_pa]),
+    }
+    summary = {
+        "kind": "weather",
+        "series": "dry_bulb_c",
+        "unit": "°C",
+        "source": weather.source,
+        "hours": HOURS_PER_YEAR,
+        "stats": _stats(weather.dry_bulb_c),
+        "wet_bulb_stats": _stats(weather.wet_bulb_c),
+        "preview": [
+            {
+                "time": f"hour {i}",
+                "value": round(float(weather.dry_bulb_c[i]), 2),
+                "rh": round(float(weather.relative_humidity_frac[i]), 3),
+            }
+            for i in range(6)
+        ],
+        "daily_mean": _daily_means(weather.dry_bulb_c),
+    }
+    return ParsedUpload(arrays=arrays, summary=summary)
+
+
+def parse_upload(
+    *, kind: str, content: bytes, filename: str = "", column: str | None = None, year: int | None = None, scale=1.0
+) -> ParsedUpload:
+    if not content:
+        raise UploadError("the file is empty")
+    if kind == "weather":
+        return parse_weather(content=content, filename=filename)
+    return parse_series(kind=kind, content=content, column=column, year=year, scale=scale)
+
+
+def weather_from_arrays(arrays: dict[str, np.ndarray], *, source: str) -> Any:
+    from grid.weather import HourlyWeather
+
+    return HourlyWeather(
+        dry_bulb_c=arrays["dry_bulb_c"],
+        relative_humidity_frac=arrays["relative_humidity_frac"],
+        wet_bulb_c=arrays["wet_bulb_c"],
+        dew_point_c=arrays["dew_point_c"],
+        source=source,
+        generated=False,
+        pressure_pa=float(arrays["pressure_pa"][0]),
+    )

@@ -1,0 +1,163 @@
+"""Run pages: submit, live status, the result page and its JSON data, runs list and compare."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from planner.engine.result import hourly_from_npz
+from planner.scenarios import selectors, services
+from planner.scenarios.compare import inputs_that_differ
+from planner.scenarios.kpis import kpi_cards, kpi_table
+from planner.scenarios.models import RunHourly, RunLevers, RunStatus
+from planner.scenarios.views.common import require_editor
+
+STAGES = ("queued", "serving and facility", "grid, carbon and bills", "finishing", "done")
+# Hourly series change never once computed: let the browser keep them.
+_CACHE = "private, max-age=86400"
+
+
+@login_required
+@require_POST
+def run_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = selectors.scenario_for_user(request.user, scenario_id)
+    require_editor(request.user, scenario.organisation_id, "start runs")
+    run = services.run_submit(scenario=scenario, submitted_by=request.user)
+    return redirect("run-detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def run_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.run_for_user(request.user, run_id)
+    require_editor(request.user, run.scenario.organisation_id, "start runs")
+    new_run = services.run_resubmit(run=run, submitted_by=request.user)
+    return redirect("run-detail", run_id=new_run.pk)
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.run_for_user(request.user, run_id)
+    result = run.result or {}
+    context = {
+        "run": run,
+        "scenario": run.scenario,
+        "result": result,
+        "cards": kpi_cards(result) if run.status == RunStatus.SUCCEEDED else [],
+        "warnings": result.get("warnings", []),
+        "can_edit": selectors.can_edit(request.user, run.scenario.organisation_id),
+        "stages": STAGES,
+        "inputs_json": json.dumps(run.inputs, indent=2),
+        "report_links": _report_links(run.pk),
+    }
+    return render(request, "scenarios/run.html", context)
+
+
+def _report_links(run_id: int) -> list[tuple[str, str]]:
+    """Report downloads, when the reports app provides their URL names."""
+    from django.urls import NoReverseMatch, reverse
+
+    links = []
+    for name, label in (
+        ("report-pdf", "PDF report"),
+        ("report-xlsx", "Excel workbook"),
+        ("report-csv", "Hourly CSV"),
+    ):
+        try:
+            links.append((reverse(name, args=[run_id]), label))
+        except NoReverseMatch:
+            continue
+    return links
+
+
+@login_required
+@require_GET
+def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
+    run = selectors.run_for_user(request.user, run_id)
+    if run.status == RunStatus.RUNNING:
+        services.run_recover_stale()
+        run.refresh_from_db()
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "stage": run.stage,
+            "progress_frac": run.progress_frac,
+            "error": run.error,
+            "attempts": run.attempts,
+            "finished": run.is_finished,
+        }
+    )
+
+
+@login_required
+@require_GET
+def run_hourly(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.run_for_user(request.user, run_id)
+    row = RunHourly.objects.filter(run=run).first()
+    if row is None:
+        return JsonResponse({"error": "this run has no hourly series (not finished or failed)"}, status=404)
+    series = hourly_from_npz(row.npz)
+    # Rounded to 6 significant-enough decimals and serialised straight from NumPy lists.
+    body = json.dumps(
+        {name: [None if v != v else v for v in values.round(6).tolist()] for name, values in series.items()},
+        separators=(",", ":"),
+    )
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = _CACHE
+    return response
+
+
+@login_required
+@require_GET
+def run_levers(request: HttpRequest, run_id: int) -> JsonResponse:
+    """The efficiency-lever variants: stored after the first computation (on the first view)."""
+    run = selectors.run_for_user(request.user, run_id)
+    if run.status != RunStatus.SUCCEEDED:
+        return JsonResponse({"error": "the run has not succeeded"}, status=404)
+    stored = RunLevers.objects.filter(run=run).first()
+    data = stored.data if stored else services.run_levers_compute(run_id=run.pk)
+    return JsonResponse(data)
+
+
+@login_required
+@require_GET
+def run_list(request: HttpRequest) -> HttpResponse:
+    runs = (
+        selectors.runs_for_user(request.user)
+        .select_related("scenario__organisation", "submitted_by")
+        .defer("inputs", "result")[:200]
+    )
+    return render(request, "scenarios/runs.html", {"runs": runs})
+
+
+@login_required
+@require_GET
+def run_compare(request: HttpRequest) -> HttpResponse:
+    ids = []
+    for raw in request.GET.getlist("run"):
+        if raw.isdigit() and int(raw) not in ids:
+            ids.append(int(raw))
+    if not 2 <= len(ids) <= 4:
+        context = {"problem": f"Pick two to four runs to compare (you picked {len(ids)})."}
+        return render(request, "scenarios/compare.html", context, status=400)
+    runs = [selectors.run_for_user(request.user, run_id) for run_id in ids]
+    failed = [run for run in runs if run.status != RunStatus.SUCCEEDED]
+    if failed:
+        names = ", ".join(f"#{run.pk} ({run.status})" for run in failed)
+        return render(
+            request, "scenarios/compare.html", {"problem": f"Only succeeded runs can be compared: {names}."}, status=400
+        )
+    results = [run.result or {} for run in runs]
+    context = {
+        "runs": runs,
+        "kpi_rows": kpi_table(results),
+        "differences": inputs_that_differ([run.inputs for run in runs]),
+        "series": [{"id": run.pk, "label": f"#{run.pk} {run.scenario.name}"} for run in runs],
+    }
+    return render(request, "scenarios/compare.html", context)
