@@ -130,8 +130,20 @@ class Worker:
         from planner.celery import app
 
         self.log_path.parent.mkdir(exist_ok=True)
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
+        with self.log_path.open("wb") as log:  # the child keeps its own descriptor
+            self.process = self._spawn(log)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log_path}")
+            replies = app.control.ping(destination=[self.name], timeout=0.5)
+            if replies:
+                return self
+        self.kill()
+        raise RuntimeError(f"worker did not start within {timeout_s} s; see {self.log_path}")
+
+    def _spawn(self, log) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -153,15 +165,6 @@ class Worker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log_path}")
-            replies = app.control.ping(destination=[self.name], timeout=0.5)
-            if replies:
-                return self
-        self.kill()
-        raise RuntimeError(f"worker did not start within {timeout_s} s; see {self.log_path}")
 
     def kill(self) -> None:
         """SIGKILL the whole process group: the worker and its pool child die mid-task."""

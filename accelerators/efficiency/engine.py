@@ -198,17 +198,11 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         warnings.append("decode at the power limit: clocks throttle and the step stretches")
     if tpot_target_s is not None and dec.time_s[0] > tpot_target_s:
         warnings.append(f"time per output token {dec.time_s[0] * 1e3:.2f} ms misses the target")
-    split = {
-        "arithmetic": n * (out * dec.arithmetic_energy_j.sum() + b * pre_marg.arithmetic_energy_j.sum()) / tokens,
-        "data_movement": n
-        * (
-            out * (dec.data_movement_energy_j.sum() + dec.overhead_energy_j[0])
-            + b * (pre_marg.data_movement_energy_j.sum() + pre_marg.overhead_energy_j[0])
-        )
-        / tokens,
-        "static": n * (out * dec.static_energy_j[0] + b * pre_marg.static_energy_j[0]) / tokens,
+    by_phase = {
+        "decode": _split(dec, scale=n * out / tokens),
+        "prefill": _split(pre_marg, scale=n * b / tokens),  # marginal cost inside the decode steps
     }
-    split = {k: float(v) for k, v in split.items()}
+    split = {k: by_phase["decode"][k] + by_phase["prefill"][k] for k in by_phase["decode"]}
     return Estimate(
         model=setup.model.slug,
         accelerator=setup.acc.slug,
@@ -232,6 +226,7 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         prefill_time_s=float(pre_alone.time_s[0]),
         prefill_energy_j=float(n * pre_alone.energy_j[0]),
         energy_split_per_output_token_j=split,
+        energy_split_by_phase_per_output_token_j=by_phase,
         bound={"decode": _bound(dec), "prefill": _bound(pre_alone)},
         weight_bytes_per_device=setup.fp.weight_bytes,
         kv_bytes_per_sequence_per_device=setup.fp.kv_bytes_per_sequence,
@@ -239,6 +234,15 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         calibrated=setup.dev.calibrated,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _split(step: StepResult, *, scale: float) -> dict[str, float]:
+    """Arithmetic / data movement (HBM, links, overhead work) / static energy of column 0, scaled."""
+    return {
+        "arithmetic": float(step.arithmetic_energy_j[:, 0].sum()) * scale,
+        "data_movement": float(step.data_movement_energy_j[:, 0].sum() + step.overhead_energy_j[0]) * scale,
+        "static": float(step.static_energy_j[0]) * scale,
+    }
 
 
 def _bound(step: StepResult) -> str:

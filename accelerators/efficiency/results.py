@@ -36,6 +36,7 @@ class Estimate:
     prefill_time_s: float  # one request, no other load
     prefill_energy_j: float
     energy_split_per_output_token_j: dict  # arithmetic / data_movement / static
+    energy_split_by_phase_per_output_token_j: dict  # decode / prefill -> the same three parts
     bound: dict  # phase -> "memory" | "compute" | "power"
     weight_bytes_per_device: float
     kv_bytes_per_sequence_per_device: float

@@ -185,3 +185,14 @@ def test_it_runs_every_catalog_device():
             e = estimate(model="qwen3-8b", accelerator=acc, devices=2)
         assert e.accelerator_energy_per_output_token_j > 0 and e.output_tokens_per_s > 0
         assert e.node_energy_per_output_token_j > e.accelerator_energy_per_output_token_j
+
+
+def test_it_splits_energy_by_phase_and_kind_consistently():
+    e = estimate(model="qwen3-14b", accelerator="h100-sxm", devices=2, batch=32, input_tokens=2000)
+    total = sum(e.energy_split_per_output_token_j.values())
+    assert total == pytest.approx(e.accelerator_energy_per_output_token_j, rel=1e-9)
+    phases = e.energy_split_by_phase_per_output_token_j
+    assert sum(sum(p.values()) for p in phases.values()) == pytest.approx(total, rel=1e-9)
+    assert sum(phases["prefill"].values()) > 0
+    # node boundary adds the host share on top of the accelerators
+    assert e.node_energy_per_output_token_j > e.accelerator_energy_per_output_token_j

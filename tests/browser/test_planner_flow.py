@@ -1,0 +1,133 @@
+"""The planner in a real browser: sign in, create a scenario from the form, run it through the
+worker, read the charts, compare two runs, and an outsider refused.
+
+Jobs run on a real Celery worker process when DATABASE_URL / CELERY_BROKER_URL point at
+PostgreSQL and Redis; with no variables they run in-process (eager) against SQLite.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+RESULT_CHARTS = ("sankey", "heatmap", "power", "pue", "carbon", "bill", "pool")
+COMPARE_CHARTS = ("duration", "monthly", "profile", "cmp-pue")
+RUN_TIMEOUT_MS = 180_000
+
+
+def _jobs(request: pytest.FixtureRequest) -> None:
+    """Start the real worker unless jobs run in-process."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        request.getfixturevalue("celery_worker")
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def _wait_for_result(page) -> None:
+    page.wait_for_selector("#kpi-peak_mw", timeout=RUN_TIMEOUT_MS)
+
+
+def _assert_drawn(page, ids: tuple[str, ...], *, timeout_ms: int = 30_000) -> None:
+    """Plotly drew each chart: its SVG exists and the page marked it rendered."""
+    for name in ids:
+        page.wait_for_selector(f'#chart-{name}[data-rendered="1"] .main-svg', timeout=timeout_ms)
+
+
+def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_server, owner, outsider, screenshot_dir):
+    _jobs(request)
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # The invalid form is answered 400 on purpose; any other console error is a bug.
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type == "error" and "(Bad Request)" not in msg.text else None,
+    )
+
+    _sign_in(page, base, "owner")
+
+    # Create a scenario from the structured form (defaults come from the worked example).
+    page.get_by_role("link", name="New scenario").first.click()
+    page.wait_for_selector("#scenario-editor")
+    page.screenshot(path=screenshot_dir / "editor.png", full_page=True)
+    page.get_by_label("Scenario name").fill("Browser campus with a deliberately long name to test wrapping " * 2)
+    rate = page.locator("#id_workloads-0-rate")
+    rate.fill("-5")  # an error first: it must come back on that field, naming it
+    page.get_by_role("button", name="Save scenario").click()
+    page.wait_for_selector("#error-summary")
+    assert "workloads[0].peak_requests_per_s" in page.inner_text("#error-summary")
+    assert page.locator("#id_workloads-0-rate_error").is_visible()
+    page.screenshot(path=screenshot_dir / "editor-error.png", full_page=False)
+    page.locator("#id_workloads-0-rate").fill("120")
+    # Edit the 24-hour curve: the shape becomes "custom" and the mini chart redraws.
+    page.locator("#scenario-editor .shape-table").first.evaluate("details => { details.open = true; }")
+    page.locator("#id_workloads-0-wd_3").fill("0.05")
+    assert page.locator("#id_workloads-0-daily_shape").input_value() == "custom"
+    page.get_by_role("button", name="Save scenario").click()
+    page.wait_for_selector("#run-button")
+    assert "Browser campus" in page.inner_text("h1")
+    scenario_url = page.url
+
+    # Run it: the page follows the job, then shows the result with its charts.
+    page.locator("#run-button").click()
+    _wait_for_result(page)
+    first_run_url = page.url
+    _assert_drawn(page, RESULT_CHARTS)
+    _assert_drawn(page, ("levers",), timeout_ms=RUN_TIMEOUT_MS)
+    assert page.locator(".kpi").count() == 9
+    page.screenshot(path=screenshot_dir / "result.png", full_page=True)
+
+    # Change one lever (4-bit weights) and run again.
+    page.goto(scenario_url.rstrip("/") + "/edit/")
+    page.locator("#id_hardware-0-weight_precision").select_option("int4")
+    page.get_by_role("button", name="Save scenario").click()
+    page.wait_for_selector("#run-button")
+    page.screenshot(path=screenshot_dir / "scenario.png", full_page=True)
+    page.locator("#run-button").click()
+    _wait_for_result(page)
+    second_run_url = page.url
+    assert second_run_url != first_run_url
+
+    # Compare the two runs from the scenario page.
+    page.goto(scenario_url)
+    boxes = page.locator("#compare-form input[name=run]")
+    assert boxes.count() == 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.locator("#compare-button").click()
+    page.wait_for_selector("#kpi-compare")
+    _assert_drawn(page, COMPARE_CHARTS)
+    differences = page.inner_text("#input-differences")
+    assert "hardware[0].weight_precision" in differences and "int4" in differences
+    page.screenshot(path=screenshot_dir / "compare.png", full_page=True)
+
+    for section in ("accelerators", "regions"):
+        page.goto(f"{base}/catalog/{section}/")
+        page.screenshot(path=screenshot_dir / f"catalog-{section}.png", full_page=False)
+
+    # Keyboard: the skip link is the first stop and lands on the main content.
+    page.goto(scenario_url)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert problems == [], problems
+
+    # An outsider signs in and is refused everything of this organisation.
+    other = browser.new_context()
+    outsider_page = other.new_page()
+    _sign_in(outsider_page, base, "outsider")
+    assert "Browser campus" not in outsider_page.inner_text("main")
+    for url in (scenario_url, first_run_url, second_run_url):
+        response = outsider_page.goto(url)
+        assert response is not None and response.status == 404, url
+    other.close()
+    context.close()
