@@ -16,6 +16,7 @@ catalog's host figures].
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 
@@ -91,13 +92,18 @@ class _Setup:
         )
         self.table: KernelTable = build_kernels(**common, context_tokens=self.inp + self.out / 2.0, prefill=False)
         prefill_table = build_kernels(**common, context_tokens=(self.inp + 1) / 2.0, prefill=True)
-        t = np.array([float(self.inp)])
-        run = dict(acc=self.acc, dev=self.dev, devices=self.devices, sequences=np.zeros(1))
-        self.curve_prefill = (
-            evaluate(prefill_table, tokens=t, **run),  # standalone: time to first token at no load
-            evaluate(prefill_table, tokens=t, exclude_weights=True, **run),  # marginal inside decode steps
+        # Column 0: standalone prefill (time to first token at no load); column 1: its marginal cost
+        # inside the decode steps (chunked prefill: the weights are already streamed by the step).
+        both = evaluate(
             prefill_table,
+            tokens=np.array([float(self.inp), float(self.inp)]),
+            acc=self.acc,
+            dev=self.dev,
+            devices=self.devices,
+            sequences=np.zeros(2),
+            weight_scale=np.array([1.0, 0.0]),
         )
+        self.curve_prefill = (_column(both, 0), _column(both, 1), prefill_table)
 
     def decode(self, batch: np.ndarray) -> StepResult:
         return evaluate(self.table, tokens=batch, acc=self.acc, dev=self.dev, devices=self.devices)
@@ -106,9 +112,28 @@ class _Setup:
         return [*self.prec.warnings, *self.sp.warnings]
 
 
+def _column(step: StepResult, i: int) -> StepResult:
+    """One batch column of a StepResult, kept 2-D/1-D like a single-batch evaluation."""
+    sl = slice(i, i + 1)
+    return StepResult(
+        **{
+            f: (getattr(step, f)[:, sl] if getattr(step, f).ndim == 2 else getattr(step, f)[sl])
+            for f in StepResult.__dataclass_fields__
+        }
+    )
+
+
+@cache
+def _grid(limit: int, points: int) -> np.ndarray:
+    """Batch levels 1..limit, roughly geometric, unique integers (cached: reused across estimates)."""
+    grid = np.unique(np.round(np.exp(np.linspace(0.0, np.log(limit), min(limit, points))))).astype(int)
+    grid.setflags(write=False)
+    return grid
+
+
 def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int) -> int:
     """Largest B ≤ limit with decode step time ≤ target (step time increases with B)."""
-    grid = np.unique(np.round(np.geomspace(1, limit, min(limit, 48))).astype(int))
+    grid = _grid(limit, 48)
     t = setup.decode(grid.astype(float)).time_s
     ok = t <= target_s
     if not ok[0]:
@@ -280,7 +305,7 @@ def power_curve(
     limit = setup.fp.max_batch
     if tpot_target_s is not None:
         limit = _largest_batch_meeting(setup, float(tpot_target_s), limit)
-    levels = np.unique(np.round(np.geomspace(1, limit, min(limit, CURVE_LEVELS))).astype(int))
+    levels = _grid(limit, CURVE_LEVELS).copy()
     b = levels.astype(float)
     dec = setup.decode(b)
     _, pre_marg, _ = setup.curve_prefill

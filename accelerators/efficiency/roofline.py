@@ -69,15 +69,17 @@ def evaluate(
     dev: DeviceConstants,
     devices: int,
     sequences: np.ndarray | None = None,
-    exclude_weights: bool = False,
+    weight_scale: np.ndarray | None = None,
 ) -> StepResult:
+    """weight_scale [N]: 1 where the step streams the weights, 0 where they are already on chip
+    (a prefill chunk riding along a decode step); default all 1."""
     b = np.asarray(tokens, dtype=float)[None, :]
     e_read = expected_experts(experts=table.experts, experts_per_token=table.experts_per_token, tokens=b)
     c = table.count[:, None]
     flops = table.flops0[:, None] + table.flops1[:, None] * b
     wbytes = table.wbytes0[:, None] + table.wbytes_expert[:, None] * e_read / devices
-    if exclude_weights:
-        wbytes = wbytes * 0.0
+    if weight_scale is not None:
+        wbytes = wbytes * weight_scale[None, :]
     obytes = table.obytes1[:, None] * b
     link = table.link1[:, None] * b
     mem = wbytes + obytes

@@ -184,7 +184,9 @@ class EstimateRequestSerializer(serializers.Serializer):
         ms = attrs.pop("tpot_target_ms", None)
         if ms is not None:
             if attrs.get("tpot_target_s") is not None:
-                raise serializers.ValidationError({"tpot_target_ms": ["give tpot_target_ms or tpot_target_s, not both"]})
+                raise serializers.ValidationError(
+                    {"tpot_target_ms": ["give tpot_target_ms or tpot_target_s, not both"]}
+                )
             attrs["tpot_target_s"] = ms / 1e3
         return attrs
 

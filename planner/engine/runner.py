@@ -52,7 +52,8 @@ def run_scenario(
         spec,
         facility_power_w=facility.facility_power_w,
         devices_by_pool={pool["name"]: int(pool["devices"]) for pool in pools},
-        accelerator_by_pool={pool["name"]: str(pool["accelerator"]) for pool in pools},
+        # The pool's own reference: a catalog slug, or an organisation's full definition.
+        accelerator_by_pool={pool.name: pool.accelerator for pool in spec.hardware},
         servers=int(facility.summary["servers"]),
         uploads=uploads,
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from planner.engine.result import hourly_to_npz
 from planner.engine.runner import CODE_VERSION, input_hash, run_scenario
 from planner.engine.schema import ScenarioError, parse_scenario
+from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Run, RunHourly, RunStatus, Scenario, ScenarioRevision
 
 logger = logging.getLogger(__name__)
@@ -79,11 +80,12 @@ def run_submit(*, scenario: Scenario, submitted_by: AbstractBaseUser, idempotenc
             existing = Run.objects.filter(scenario=scenario, idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
+        inputs = inputs_with_custom_entries(scenario.inputs, organisation_id=scenario.organisation_id)
         run = Run.objects.create(
             scenario=scenario,
             scenario_version=scenario.version,
-            inputs=scenario.inputs,
-            input_hash=input_hash(scenario.inputs),
+            inputs=inputs,
+            input_hash=input_hash(inputs),
             submitted_by=submitted_by,
             idempotency_key=idempotency_key,
             code_version=CODE_VERSION,

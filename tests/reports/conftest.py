@@ -1,5 +1,5 @@
 """One real computed run (the example scenario through the engine) and its four report files,
-built once per module inside a transaction that is rolled back afterwards."""
+built once per test session inside a transaction that is rolled back afterwards."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def build(run, kind: str) -> bytes:
     return build_file(kind=kind, content=report_content(run=run, sensitivity=kind == "pdf")).data
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(django_db_setup, django_db_blocker) -> SimpleNamespace:
     from django.contrib.auth import get_user_model
     from django.db import transaction
@@ -44,7 +44,7 @@ def built(django_db_setup, django_db_blocker) -> SimpleNamespace:
         snapshot = SimpleNamespace(
             pk=run.pk,
             scenario_name=scenario.name,
-            code_version=run.code_version,
+            code_version=run.code_version or run.result["meta"]["code_version"],
             result=run.result,
             inputs=run.inputs,
             hourly=hourly_from_npz(run.hourly.npz),

@@ -57,7 +57,7 @@ def test_it_lists_sources_for_the_inputs(finished_run, workbook):
     assert rows and all(row[4] for row in rows), "every row names its source"
     fields = {row[1] for row in rows}
     assert "power_limit" in fields and "carbon_intensity_g_per_kwh" in fields
-    inputs = dict(workbook["Inputs"].iter_rows(min_row=2, values_only=True))
+    inputs = {row[0]: row[1] if len(row) > 1 else None for row in workbook["Inputs"].iter_rows(min_row=2, values_only=True)}
     assert inputs["workloads[0].peak_requests_per_s"] == finished_run.inputs["workloads"][0]["peak_requests_per_s"]
 
 
