@@ -56,6 +56,15 @@ def model_label(ref: str) -> str | None:
         return None
 
 
+def accelerator_label(ref: str) -> str | None:
+    from accelerators.catalog import CatalogError, get_accelerator
+
+    try:
+        return get_accelerator(ref).name
+    except (CatalogError, ValueError):
+        return None
+
+
 def accelerator_rows() -> list[dict[str, Any]]:
     from accelerators.catalog import list_accelerators
 

@@ -86,12 +86,20 @@ class WorkloadForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         models = catalogs.model_choices()
-        current = str(self.initial.get("model") or "")
         known = {value for value, _ in models}
-        if current and current not in known and current != CUSTOM:
-            resolved = catalogs.model_label(current)
-            models.insert(0, (current, f"{current} (→ {resolved})" if resolved else current))
+        # The current value (a published variant such as -Instruct, or what was posted) is offered
+        # when it resolves to a catalog entry.
+        for current in {str(self.initial.get("model") or ""), str(self.data.get(self.add_prefix("model")) or "")}:
+            if current and current not in known and current != CUSTOM:
+                resolved = catalogs.model_label(current)
+                if resolved or current == self.initial.get("model"):
+                    models.insert(0, (current, f"{current} (→ {resolved})" if resolved else current))
+                    known.add(current)
         self.fields["model"].choices = [*models, (CUSTOM, "Custom architecture (JSON below)")]
+        basis = self.data.get(self.add_prefix("rate_basis")) if self.is_bound else self.initial.get("rate_basis")
+        self.fields["rate"].label = (
+            "Request rate [requests/day]" if basis == "per_day" else "Peak request rate [requests/s]"
+        )
         shapes = list(catalogs.daily_shapes())
         self.fields["daily_shape"].choices = [*((s, s) for s in shapes), ("custom", "custom (the 24-hour curves)")]
         for day in ("wd", "we"):
@@ -215,9 +223,14 @@ class HardwareForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         accelerators = catalogs.accelerator_choices()
-        current = str(self.initial.get("accelerator") or "")
-        if current and current != CUSTOM and current not in {v for v, _ in accelerators}:
-            accelerators.insert(0, (current, current))
+        known = {value for value, _ in accelerators}
+        for current in {
+            str(self.initial.get("accelerator") or ""),
+            str(self.data.get(self.add_prefix("accelerator")) or ""),
+        }:
+            if current and current != CUSTOM and current not in known and catalogs.accelerator_label(current):
+                accelerators.insert(0, (current, f"{current} (→ {catalogs.accelerator_label(current)})"))
+                known.add(current)
         self.fields["accelerator"].choices = [*accelerators, (CUSTOM, "Custom accelerator (JSON below)")]
 
     def clean_accelerator_custom(self) -> Any:
@@ -478,6 +491,8 @@ class Editor:
     hardware: Any
     document: dict[str, Any] | None = None
     summary: list[ErrorEntry] = field(default_factory=list)
+    # Errors about a whole section ("hardware: share_frac values must add up to 1").
+    section_errors: dict[str, list[str]] = field(default_factory=dict)
 
     def is_valid(self) -> bool:
         """Django-level checks first, then the one schema; errors land on their fields."""
@@ -518,6 +533,12 @@ class Editor:
         for path, messages in errors.items():
             form, name = self._locate(path, workload_forms, hardware_forms)
             for message in messages:
+                section = re.match(r"^(workloads|hardware): (.+)$", message) if path == "scenario" else None
+                if section or (form is self.main and path in {"workloads", "hardware"}):
+                    key, text = section.groups() if section else (path, message)
+                    self.section_errors.setdefault(key, []).append(text)
+                    self.summary.append(ErrorEntry(key, text, f"{key}-title"))
+                    continue
                 if form is not None and name is not None and name in form.fields:
                     form.add_error(name, message)
                     self.summary.append(ErrorEntry(path, message, form[name].auto_id))
