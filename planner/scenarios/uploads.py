@@ -156,7 +156,10 @@ def parse_series(
             f"column {column_name!r}: hour {index} of {chosen_year} is negative ({values[index]:g} {unit})"
         )
     preview = [
-        {"time": str(times[i]) if times is not None else f"hour {i}", "value": round(float(values[i]), 6)}
+        {
+            "time": str(times[i].astype("datetime64[m]")).replace("T", " ") if times is not None else f"hour {i}",
+            "value": round(float(values[i]), 6),
+        }
         for i in range(6)
     ]
     summary: dict[str, Any] = {

@@ -27,8 +27,46 @@ def test_it_prints_the_result_as_json():
 
 def test_it_prints_the_hourly_series_on_request():
     result = json.loads(_plan("examples/ashburn-chat.json", "--json", "--hourly").stdout)
-    assert len(result["hourly"]["facility_power_mw"]) == 8760
-    assert max(result["hourly"]["facility_power_mw"]) == pytest.approx(result["peak_facility_power_mw"], rel=1e-6)
+    hourly = result["hourly"]
+    # The interface of the facility and grid issues: every series is one value per hour of a year.
+    for key in [
+        "it_power_mw",
+        "power_losses_mw",
+        "cooling_power_mw",
+        "facility_power_mw",
+        "pue",
+        "water_m3",
+        "dry_bulb_c",
+        "wet_bulb_c",
+        "carbon_intensity_g_per_kwh",
+        "price_usd_per_mwh",
+    ]:
+        assert len(hourly[key]) == 8760, key
+    assert max(hourly["facility_power_mw"]) == pytest.approx(result["peak_facility_power_mw"], rel=1e-6)
+    # Energy is conserved hour by hour: facility = IT + power-chain losses + cooling.
+    for it, losses, cooling, facility in zip(
+        hourly["it_power_mw"],
+        hourly["power_losses_mw"],
+        hourly["cooling_power_mw"],
+        hourly["facility_power_mw"],
+        strict=True,
+    ):
+        assert facility == pytest.approx(it + losses + cooling, rel=1e-9, abs=1e-9)
+    assert sum(hourly["facility_power_mw"]) == pytest.approx(result["annual_facility_energy_mwh"], rel=1e-6)
+
+
+def test_it_prints_carbon_cost_bills_and_grid_figures_with_their_methods():
+    result = json.loads(_plan("examples/ashburn-chat.json", "--json").stdout)
+    carbon = result["carbon"]
+    for key in ["location_based_tco2e", "marginal_tco2e", "market_based_tco2e", "embodied_tco2e_per_year"]:
+        assert carbon[key] >= 0, key
+    # Half the energy is matched by contracted clean energy in the example (annual matching).
+    assert carbon["market_based_tco2e"] < carbon["location_based_tco2e"]
+    assert result["operator_cost_usd"] > 0
+    bill = result["household_bill_usd_per_month"]
+    assert set(bill["views"]) >= {"socialised", "large_load_tariff", "flexible"}
+    assert {"capacity_usd_per_month", "transmission_usd_per_month", "energy_usd_per_month"} <= set(bill["items"])
+    assert "reserve_margin_change_pct" in result and "peak_share_of_system_pct" in result
 
 
 def test_it_names_the_bad_field_and_exits_non_zero(tmp_path):
