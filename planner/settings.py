@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_int, env_list
 from planner.api.settings_helpers import env_rate
+from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLANNER_VAR_DIR", BASE_DIR / "var"))

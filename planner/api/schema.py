@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -23,9 +24,8 @@ class PlannerAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
-        codes = list(_ERRORS_ALWAYS) + list(_ERRORS_WITH_BODY_OR_QUERY)
-        if "{" in self.path:
-            codes.append("404")
+        # 404 everywhere: an unknown id, an id of another organisation, or a page past the last.
+        codes = [*_ERRORS_ALWAYS, *_ERRORS_WITH_BODY_OR_QUERY, "404"]
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
@@ -82,6 +82,9 @@ class ScenarioDocumentFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
         for name, schema in scenario_components().items():
-            component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+            # A fresh copy each time: drf-spectacular's enum post-processing edits schemas in place.
+            component = ResolvedComponent(
+                name=name, type=ResolvedComponent.SCHEMA, object=name, schema=copy.deepcopy(schema)
+            )
             auto_schema.registry.register_on_missing(component)
         return {"$ref": "#/components/schemas/ScenarioDocument"}

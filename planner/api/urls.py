@@ -1,9 +1,10 @@
 """URLs of the REST API, mounted at /api/v1/ by planner/urls.py."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from planner.api.views import catalog, estimate, reports, runs, scenarios, tokens
+from planner.api.views.base import not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
@@ -32,3 +33,5 @@ for _name in catalog.CATALOGS:
         path(f"{_name}/", catalog.LIST_VIEWS[_name].as_view(), name=f"api-{_name}-list"),
         path(f"{_name}/<str:slug>/", catalog.DETAIL_VIEWS[_name].as_view(), name=f"api-{_name}-detail"),
     ]
+# Anything else under /api/v1/ (an unknown path, an id that is not a number): the JSON error body.
+urlpatterns.append(re_path(r"^.*$", not_found, name="api-not-found"))

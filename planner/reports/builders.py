@@ -57,12 +57,19 @@ def bill_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
     """Itemised household bill change per view: views, then one row per item."""
     bill = result.get("household_bill_usd_per_month") or {}
     views = bill.get("views") or {}
-    names = list(views)
+    names = view_order(views)
     rows = []
     for item in (*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"):
         unit = "%" if item.endswith("_pct") else "USD/month"
         rows.append({"item": label_of(item), "unit": unit, "values": [fmt(views[v].get(item)) for v in names]})
     return names, rows
+
+
+def view_order(views: dict[str, Any]) -> list[str]:
+    """The three views in the engine's order (PostgreSQL's JSONB does not keep key order)."""
+    from grid.bills import VIEWS
+
+    return [v for v in VIEWS if v in views] + sorted(v for v in views if v not in VIEWS)
 
 
 def _filename(content: ReportContent, extension: str) -> str:

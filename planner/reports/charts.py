@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from planner.reports.units import label_of, unit_of
+
 DPI = 110
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -112,7 +114,7 @@ def grid_signals(hourly: dict[str, np.ndarray]) -> bytes | None:
         if index:
             axis = axes.twinx()
         axis.plot(range(12), means, marker="o", color=f"C{index}", label=name)
-        axis.set_ylabel(name.replace("_", " "), fontsize=7, color=f"C{index}")
+        axis.set_ylabel(f"{label_of(name)} [{unit_of(name)}]", fontsize=7, color=f"C{index}")
     axes.set_xticks(range(12), [m[0] for m in _MONTH_NAMES])
     return _png(figure)
 
@@ -124,7 +126,9 @@ def bill_views(bill: dict[str, Any]) -> bytes | None:
         return None
     items = ("capacity_usd_per_month", "transmission_usd_per_month", "energy_usd_per_month", "offsets_usd_per_month")
     figure, axes = plt.subplots(figsize=(3.5, 2.6))
-    names = list(views)
+    from grid.bills import VIEWS
+
+    names = [v for v in VIEWS if v in views] + sorted(v for v in views if v not in VIEWS)
     positive = np.zeros(len(names))
     negative = np.zeros(len(names))
     for item in items:

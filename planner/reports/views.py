@@ -33,5 +33,6 @@ def report_file(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
         return render(request, "reports/pending.html", {"run": run, "kind": kind, "error": str(error)}, status=409)
     if report.status == ReportStatus.READY:
         return file_response(report)
-    status = 500 if report.status == ReportStatus.FAILED else 202
+    # A failed build shows its reason and a link that queues it again (the request above re-queues).
+    status = 200 if report.status == ReportStatus.FAILED else 202
     return render(request, "reports/pending.html", {"run": run, "kind": kind, "report": report}, status=status)

@@ -121,6 +121,17 @@ def model_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def own_entries(organisations: Any) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Choices for the organisations' own catalog entries (a run substitutes their definitions)."""
+    from accelerators.models import AcceleratorEntry, ModelEntry
+
+    def rows(model: Any) -> tuple[tuple[str, str], ...]:
+        entries = model.objects.filter(organisation__in=organisations, builtin=False).select_related("organisation")
+        return tuple((e.slug, f"{e.name} ({e.slug}) — {e.organisation.name}'s own entry") for e in entries)
+
+    return {"accelerators": rows(AcceleratorEntry), "models": rows(ModelEntry)}
+
+
 # ---- sites, climates, shapes ------------------------------------------------------------------
 
 
@@ -211,6 +222,7 @@ def region_rows() -> list[dict[str, Any]]:
                 {
                     "key": key,
                     "value": figure["value"],
+                    "text": f"{figure['value']:,.6g}",
                     "unit": figure.get("unit") or _unit_from_name(key),
                     "source": figure.get("source", ""),
                     "assumption": figure.get("reason", "") if figure.get("assumption") else "",

@@ -147,7 +147,7 @@ def format_number(value: float | None, digits: int) -> str:
         return "0"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    if abs(value) < 10 ** (-digits) * 100:
+    if abs(value) < 10 ** (-digits) * 10:
         return f"{value:.3g}"
     return f"{value:,.{digits}f}"
 

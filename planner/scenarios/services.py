@@ -173,7 +173,11 @@ def run_execute(*, run_id: int) -> Run | None:
     started = time.perf_counter()
     try:
         spec = parse_scenario(run.inputs)
-        result = run_scenario(spec, progress=progress)
+        # Uploaded hourly files the scenario references (weather, carbon, price, system load).
+        from planner.scenarios.selectors import upload_inputs_for_spec
+
+        weather, uploads = upload_inputs_for_spec(spec, organisation_id=run.scenario.organisation_id)
+        result = run_scenario(spec, progress=progress, weather=weather, uploads=uploads)
         document = result.to_dict(hourly=False)
         blob = hourly_to_npz(result.hourly)
     except ScenarioError as error:
@@ -198,6 +202,12 @@ def run_execute(*, run_id: int) -> Run | None:
             finished_at=timezone.now(),
             compute_s=time.perf_counter() - started,
         )
+    # The result page's efficiency-lever chart: three more runs, each with one lever applied,
+    # computed here after the run has succeeded so its result shows at once (issue 6).
+    try:
+        run_levers_compute(run_id=run_id)
+    except Exception:  # the page computes them on first view if this failed
+        logger.exception("lever variants of run %s failed", run_id)
     return Run.objects.get(pk=run_id)
 
 

@@ -51,8 +51,14 @@ def _stats(values: np.ndarray) -> dict[str, float]:
     return {"min": float(values.min()), "mean": float(values.mean()), "max": float(values.max())}
 
 
-def _daily_means(values: np.ndarray) -> list[float]:
-    return [round(float(v), 4) for v in values[:HOURS_PER_YEAR].reshape(365, 24).mean(axis=1)]
+def _daily(values: np.ndarray) -> dict[str, list[float]]:
+    """Daily mean, minimum and maximum of the 8,760 hours (for the preview chart)."""
+    days = values[:HOURS_PER_YEAR].reshape(365, 24)
+    return {
+        "daily_mean": [round(float(v), 4) for v in days.mean(axis=1)],
+        "daily_min": [round(float(v), 4) for v in days.min(axis=1)],
+        "daily_max": [round(float(v), 4) for v in days.max(axis=1)],
+    }
 
 
 def _plain_column(text: str, *, column: str | None) -> tuple[np.ndarray, str]:
@@ -172,7 +178,7 @@ def parse_series(
         "hours": int(values.size),
         "stats": _stats(values),
         "preview": preview,
-        "daily_mean": _daily_means(values),
+        **_daily(values),
         "repairs": report,
     }
     if kind == "demand":
@@ -210,7 +216,7 @@ def parse_weather(*, content: bytes, filename: str = "") -> ParsedUpload:
             }
             for i in range(6)
         ],
-        "daily_mean": _daily_means(weather.dry_bulb_c),
+        **_daily(weather.dry_bulb_c),
     }
     return ParsedUpload(arrays=arrays, summary=summary)
 

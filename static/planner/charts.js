@@ -63,13 +63,14 @@
     const links = [[0, 1, losses], [0, 2, cooling], [0, 3, aux], [0, 4, it], [4, 5, host], [4, 6, net], [4, 7, accel], [7, 8, arith], [7, 9, data], [7, 10, stat]]
       .filter((l) => l[2] > 0);
     const total = losses + cooling + aux + it;
-    const hex = (c) => c + "66";
+    const mw = (mwh) => mwh / 8760;  // annual energy → mean power over the year's 8,760 hours
     P.draw("chart-sankey", [{
-      type: "sankey", orientation: "h", arrangement: "snap", valueformat: ",.3~g", valuesuffix: " MWh",
+      type: "sankey", orientation: "h", arrangement: "snap", valueformat: ",.3~g", valuesuffix: " MW",
       node: { label: nodes, color: colors, pad: 16, thickness: 18, line: { width: 0 },
-        customdata: nodes.map(() => total), hovertemplate: "%{label}: %{value:,.3~g} MWh/yr<extra></extra>" },
-      link: { source: links.map((l) => l[0]), target: links.map((l) => l[1]), value: links.map((l) => l[2]), color: links.map((l) => hex(colors[l[1]])),
-        customdata: links.map((l) => (100 * l[2]) / total), hovertemplate: "%{target.label}: %{value:,.3~g} MWh/yr (%{customdata:.1f} % of the meter)<extra></extra>" },
+        hovertemplate: "%{label}: %{value:,.3~g} MW mean<extra></extra>" },
+      link: { source: links.map((l) => l[0]), target: links.map((l) => l[1]), value: links.map((l) => mw(l[2])), color: links.map((l) => colors[l[1]] + "66"),
+        customdata: links.map((l) => [(100 * l[2]) / total, l[2]]),
+        hovertemplate: "%{target.label}: %{value:,.3~g} MW mean, %{customdata[1]:,.4~g} MWh/yr (%{customdata[0]:.1f} % of the meter)<extra></extra>" },
     }], { margin: { t: 10, r: 10, b: 10, l: 10 } });
   }
 

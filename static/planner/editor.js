@@ -112,6 +112,10 @@
       };
       basis.addEventListener("change", syncRate);
       syncRate();
+      // A new workload starts with its selected named shape's 24-hour values.
+      if (hourInputs(item, "wd").every((el) => el && el.value === "") && shapes[select.value]) {
+        fillShape(item, shapes[select.value].weekday, shapes[select.value].weekend);
+      }
       drawShape(item);
     } else {
       const sizing = byName(item, "sizing");

@@ -5,8 +5,12 @@
   const box = document.getElementById("run-status");
   if (!box || !(box.dataset.status === "queued" || box.dataset.status === "running")) return;
   const stages = Array.from(document.querySelectorAll("#stages li"));
+  let known = 0;
   const mark = (stage) => {
-    const index = stages.findIndex((li) => li.dataset.stage === stage);
+    // Sub-stages not in the list (e.g. "power cap") keep the last known step highlighted.
+    const found = stages.findIndex((li) => li.dataset.stage === stage);
+    if (found >= 0) known = found;
+    const index = known;
     stages.forEach((li, i) => {
       li.classList.toggle("done", index >= 0 && i < index);
       li.classList.toggle("current", i === index);
@@ -24,6 +28,7 @@
       document.getElementById("stage-text").textContent = run.stage;
       document.getElementById("progress").value = run.progress_frac;
       mark(run.status === "queued" ? "queued" : run.stage);
+      if (run.status === "running" && known === 0) mark("weather");
       if (run.finished) { window.location.reload(); return; }
     } catch (error) { /* a transient network error: try again */ }
     window.setTimeout(poll, 700);

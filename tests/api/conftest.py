@@ -50,3 +50,18 @@ def queued_run(scenario, owner):
     return Run.objects.create(
         scenario=scenario, scenario_version=1, inputs=scenario.inputs, input_hash="h", submitted_by=owner
     )
+
+
+@pytest.fixture(autouse=True)
+def _jobs_in_process(request):
+    """Outside the real-worker tests, jobs run in the test process even when a broker is
+    configured (CI), so that a test sees the job's effect without a worker."""
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    from planner.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager

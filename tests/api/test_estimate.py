@@ -49,7 +49,10 @@ def test_it_matches_the_engine_called_directly(api):
         ({"model": "llama-3.1-8b", "accelerator": "no-such-chip"}, "accelerator"),
         ({"model": "llama-3.1-8b", "accelerator": "h100-sxm", "devices": 0}, "devices"),
         ({"model": "llama-3.1-8b", "accelerator": "h100-sxm", "weight_precision": "fp3"}, "weight_precision"),
-        ({"model": "llama-3.1-8b", "accelerator": "h100-sxm", "tpot_target_s": 0.05, "tpot_target_ms": 50}, "tpot_target_ms"),
+        (
+            {"model": "llama-3.1-8b", "accelerator": "h100-sxm", "tpot_target_s": 0.05, "tpot_target_ms": 50},
+            "tpot_target_ms",
+        ),
         ({"model": 7, "accelerator": "h100-sxm"}, "model"),
         ({"accelerator": "h100-sxm"}, "model"),
     ],

@@ -2,8 +2,8 @@
 
 import pytest
 
-from planner.scenarios.models import Run, RunHourly, RunStatus
 from planner.engine.result import hourly_from_npz
+from planner.scenarios.models import Run, RunHourly, RunStatus
 
 pytestmark = pytest.mark.django_db
 

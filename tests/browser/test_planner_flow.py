@@ -23,6 +23,15 @@ def _jobs(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("celery_worker")
 
 
+def _price_csv() -> str:
+    import numpy as np
+
+    hours = np.arange("2023-01-01T00", "2024-01-01T00", dtype="datetime64[h]")
+    price = 40 + 25 * np.sin(np.arange(hours.size) / 24 * 2 * np.pi - 1.5)
+    rows = [f"{str(t).replace('T', ' ')}:00,{p:.2f}" for t, p in zip(hours, price, strict=True)]
+    return "time,price_usd_per_mwh\n" + "\n".join(rows) + "\n"
+
+
 def _sign_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(username)
@@ -66,17 +75,24 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     page.get_by_role("button", name="Save scenario").click()
     page.wait_for_selector("#error-summary")
     assert "workloads[0].peak_requests_per_s" in page.inner_text("#error-summary")
+    page.locator("#error-summary a").first.click()  # the summary links to the field
+    assert page.evaluate("document.activeElement.id") == "id_workloads-0-rate"
     assert page.locator("#id_workloads-0-rate_error").is_visible()
+    page.evaluate("window.scrollBy(0, -260)")
     page.screenshot(path=screenshot_dir / "editor-error.png", full_page=False)
     page.locator("#id_workloads-0-rate").fill("120")
     # Edit the 24-hour curve: the shape becomes "custom" and the mini chart redraws.
     page.locator("#scenario-editor .shape-table").first.evaluate("details => { details.open = true; }")
     page.locator("#id_workloads-0-wd_3").fill("0.05")
     assert page.locator("#id_workloads-0-daily_shape").input_value() == "custom"
+    # "+ Add workload" adds a card whose curve starts from its named shape; left blank, it is ignored.
+    page.get_by_role("button", name="+ Add workload").click()
+    assert float(page.locator("#id_workloads-2-wd_12").input_value()) == 1.0  # "flat"
+    assert page.locator("#workloads-forms .formset-item").count() == 3
     page.get_by_role("button", name="Save scenario").click()
     page.wait_for_selector("#run-button")
     assert "Browser campus" in page.inner_text("h1")
-    scenario_url = page.url
+    scenario_url = page.url.split("#")[0]  # a fragment survives the redirect
 
     # Run it: the page follows the job, then shows the result with its charts.
     page.locator("#run-button").click()
@@ -114,6 +130,21 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     for section in ("accelerators", "regions"):
         page.goto(f"{base}/catalog/{section}/")
         page.screenshot(path=screenshot_dir / f"catalog-{section}.png", full_page=False)
+
+    # Upload an hourly price file: a bad cell is named by row and column, then a good file previews.
+    page.goto(f"{base}/uploads/new/")
+    page.get_by_label("What the file holds").select_option("price")
+    page.get_by_label("Name").fill("Day-ahead price 2023")
+    good = _price_csv()
+    bad = good.replace("\n2023-01-01 03:00,", "\n2023-01-01 03:00,n/a", 1)
+    page.set_input_files("#id_file", {"name": "price.csv", "mimeType": "text/csv", "buffer": bad.encode()})
+    page.locator("#upload-button").click()
+    page.wait_for_selector("#upload-errors")
+    assert "row 5, column 'price_usd_per_mwh'" in page.inner_text("#upload-errors")
+    page.set_input_files("#id_file", {"name": "price.csv", "mimeType": "text/csv", "buffer": good.encode()})
+    page.locator("#upload-button").click()
+    page.wait_for_selector('#chart-upload[data-rendered="1"] .main-svg')
+    page.screenshot(path=screenshot_dir / "upload.png", full_page=True)
 
     # Keyboard: the skip link is the first stop and lands on the main content.
     page.goto(scenario_url)

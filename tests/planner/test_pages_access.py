@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from planner.scenarios import services
-from planner.scenarios.models import Membership, Run, RunLevers, RunStatus, Scenario, ScenarioRevision, Upload
+from planner.scenarios.models import Membership, Run, RunStatus, Scenario, ScenarioRevision, Upload
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +38,7 @@ def _computed_run(scenario, owner) -> Run:
 
 @pytest.fixture
 def finished_run(scenario, owner):
-    run = _computed_run(scenario, owner)
-    # The lever variants are stored as if computed, so access checks stay fast.
-    RunLevers.objects.create(run=run, data={"rows": [], "method": "test"})
-    return run
+    return _computed_run(scenario, owner)
 
 
 @pytest.fixture

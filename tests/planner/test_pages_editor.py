@@ -159,3 +159,25 @@ def test_it_edits_through_the_form_as_a_new_version(client, teammate, owner, org
     assert scenario.version == 2 and scenario.inputs["hardware"][0]["weight_precision"] == "int4"
     history = client.get(reverse("scenario-history", args=[scenario.pk])).content.decode()
     assert "hardware[0].weight_precision" in history and "int4" in history
+
+
+def test_it_offers_the_organisations_own_accelerators_only_to_members(
+    client, owner, outsider, organisation, other_organisation
+):
+    from accelerators.models import AcceleratorEntry
+
+    AcceleratorEntry.objects.create(slug="our-fpga", name="Our FPGA card", data={}, organisation=organisation)
+    AcceleratorEntry.objects.create(slug="their-asic", name="Their ASIC", data={}, organisation=other_organisation)
+    client.force_login(owner)
+    page = client.get(reverse("scenario-create")).content.decode()
+    assert 'value="our-fpga"' in page and "their-asic" not in page
+
+
+def test_it_round_trips_a_custom_model_architecture(client, owner, organisation, small_inputs):
+    custom = {"name": "Tiny research model", "layers": 4, "hidden_size": 512, "attention_heads": 8}
+    document = {**small_inputs, "workloads": [{**small_inputs["workloads"][0], "model": custom}]}
+    client.force_login(owner)
+    data = form_data(document, organisation)
+    assert data["workloads-0-model"] == "__custom__"
+    assert client.post(reverse("scenario-create"), data).status_code == 302
+    assert Scenario.objects.get().inputs["workloads"][0]["model"] == custom

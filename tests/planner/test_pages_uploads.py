@@ -109,3 +109,26 @@ def test_it_computes_a_scenario_with_an_uploaded_price(owner, organisation, smal
     spec = parse_scenario(document)
     weather, uploads = upload_inputs_for_spec(spec, organisation_id=organisation.pk)
     assert weather is None and uploads["price"].tolist() == [100.0] * 8760
+
+
+def test_it_runs_a_scenario_on_its_uploaded_price(owner, organisation, small_inputs):
+    from planner.scenarios.models import Run, RunStatus
+
+    upload = services.upload_create(
+        organisation=organisation,
+        uploaded_by=owner,
+        kind="price",
+        name="flat 100",
+        content=hourly_csv([100.0] * 8760).encode(),
+    )
+    grid = {**small_inputs["grid"], "tariff": "hourly", "uploads": {"price": str(upload.pk)}}
+    scenario = services.scenario_create(owner=owner, organisation=organisation, inputs={**small_inputs, "grid": grid})
+    run = Run.objects.create(
+        scenario=scenario, scenario_version=1, inputs=scenario.inputs, input_hash="h", submitted_by=owner
+    )
+    services.run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    # Hand-solvable: at a flat 100 USD/MWh on the hourly tariff, energy cost = annual MWh × 100.
+    energy_usd = run.result["operator_cost_breakdown_usd"]["energy_usd"]
+    assert energy_usd == pytest.approx(run.result["annual_facility_energy_mwh"] * 100.0, rel=1e-6)

@@ -52,3 +52,18 @@ def built(django_db_setup, django_db_blocker) -> SimpleNamespace:
         )
         transaction.set_rollback(True)
     return snapshot
+
+
+@pytest.fixture(autouse=True)
+def _jobs_in_process(request):
+    """Outside the real-worker tests, jobs run in the test process even when a broker is
+    configured (CI), so that a test sees the job's effect without a worker."""
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    from planner.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager

@@ -9,7 +9,6 @@ import pytest
 from openpyxl import load_workbook
 
 
-
 @pytest.fixture(scope="module")
 def finished_run(built):
     return built
@@ -32,24 +31,35 @@ def test_it_holds_8760_hourly_rows_summing_to_the_annual_energy(finished_run, wo
     facility = header.index("facility_power_mw [MW]")
     it = header.index("it_power_mw [MW]")
     # One hour at P MW is P MWh, so the column sums are the annual energies of the KPIs.
-    assert sum(row[facility] for row in data) == pytest.approx(finished_run.result["annual_facility_energy_mwh"], rel=1e-9)
+    assert sum(row[facility] for row in data) == pytest.approx(
+        finished_run.result["annual_facility_energy_mwh"], rel=1e-9
+    )
     assert sum(row[it] for row in data) == pytest.approx(finished_run.result["annual_it_energy_mwh"], rel=1e-9)
     assert [data[0][1], data[-1][1], data[-1][2], data[-1][3]] == [1, 12, 31, 23]
-    for name in ("pue", "carbon_intensity_g_per_kwh [gCO2/kWh]", "price_usd_per_mwh [USD/MWh]", "cooling_power_mw [MW]"):
+    for name in (
+        "pue",
+        "carbon_intensity_g_per_kwh [gCO2/kWh]",
+        "price_usd_per_mwh [USD/MWh]",
+        "cooling_power_mw [MW]",
+    ):
         assert any(str(cell).startswith(name) for cell in header), name
     per_pool = [cell for cell in header if str(cell).startswith("it_power_mw__")]
     assert per_pool and all(cell.endswith("[MW]") for cell in per_pool)
 
 
 def test_it_summarises_kpis_with_units_and_itemises_bills(finished_run, workbook):
-    summary = {row[3]: row for row in workbook["Summary"].iter_rows(min_row=2, values_only=True) if len(row) > 3 and row[3]}
+    summary = {
+        row[3]: row for row in workbook["Summary"].iter_rows(min_row=2, values_only=True) if len(row) > 3 and row[3]
+    }
     peak = summary["peak_facility_power_mw"]
     assert peak[1] == finished_run.result["peak_facility_power_mw"] and peak[2] == "MW"
     bill = list(workbook["Bill impact"].iter_rows(values_only=True))
     assert bill[0] == ("item", "unit", "socialised view", "large_load_tariff view", "flexible view")
     views = finished_run.result["household_bill_usd_per_month"]["views"]
     total = next(row for row in bill if row[0] == "Total")
-    assert list(total[2:5]) == [views[v]["total_usd_per_month"] for v in ("socialised", "large_load_tariff", "flexible")]
+    assert list(total[2:5]) == [
+        views[v]["total_usd_per_month"] for v in ("socialised", "large_load_tariff", "flexible")
+    ]
 
 
 def test_it_lists_sources_for_the_inputs(finished_run, workbook):
@@ -57,7 +67,9 @@ def test_it_lists_sources_for_the_inputs(finished_run, workbook):
     assert rows and all(row[4] for row in rows), "every row names its source"
     fields = {row[1] for row in rows}
     assert "power_limit" in fields and "carbon_intensity_g_per_kwh" in fields
-    inputs = {row[0]: row[1] if len(row) > 1 else None for row in workbook["Inputs"].iter_rows(min_row=2, values_only=True)}
+    inputs = {
+        row[0]: row[1] if len(row) > 1 else None for row in workbook["Inputs"].iter_rows(min_row=2, values_only=True)
+    }
     assert inputs["workloads[0].peak_requests_per_s"] == finished_run.inputs["workloads"][0]["peak_requests_per_s"]
 
 

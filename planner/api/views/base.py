@@ -3,6 +3,8 @@ bad values with the parameter's name (400), never silently ignore them."""
 
 from __future__ import annotations
 
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 
@@ -41,3 +43,13 @@ def bool_param(request: Request, name: str) -> bool:
     if raw in {"1", "true", "yes"}:
         return True
     raise FieldErrors({name: [f"must be 1/0, true/false or yes/no; got {raw!r}"]})
+
+
+@csrf_exempt  # changes nothing, whatever the method
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """No API resource at this path; the same error body as every other API error."""
+    detail = f"No API resource at {request.path}."
+    if not request.path.endswith("/"):
+        detail += f" API paths end with a slash: {request.path}/ (except /api/v1/estimate)."
+    body = {"status": 404, "code": "not_found", "detail": detail, "errors": {}}
+    return JsonResponse(body, status=404)

@@ -37,6 +37,7 @@ def _list_view(catalog: str) -> type[PlannerView]:
         @extend_schema(
             summary=f"List {_DESCRIPTIONS[catalog]}",
             operation_id=f"{catalog}_list",
+            responses=CatalogEntrySerializer(many=True),
             parameters=parameters,
             tags=[catalog],
         )

@@ -55,7 +55,10 @@ class RunReportsView(PlannerView):
     serializer_class = ReportSerializer
 
     @extend_schema(
-        summary="Reports built (or being built) for a run", operation_id="run_reports_list", tags=["reports"]
+        summary="Reports built (or being built) for a run",
+        operation_id="run_reports_list",
+        tags=["reports"],
+        responses=ReportSerializer(many=True),
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_for_user(request.user, run_id)

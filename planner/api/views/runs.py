@@ -53,6 +53,7 @@ class RunListView(PlannerView):
     @extend_schema(
         summary="Runs of your organisations' scenarios",
         operation_id="runs_list",
+        responses=RunSerializer(many=True),
         parameters=[_STATUS_PARAM, OpenApiParameter("scenario", int, description="only this scenario's runs")],
     )
     def get(self, request: Request) -> Response:
@@ -66,7 +67,12 @@ class RunListView(PlannerView):
 class ScenarioRunsView(PlannerView):
     serializer_class = RunSerializer
 
-    @extend_schema(summary="Runs of one scenario", operation_id="scenario_runs_list", parameters=[_STATUS_PARAM])
+    @extend_schema(
+        summary="Runs of one scenario",
+        operation_id="scenario_runs_list",
+        parameters=[_STATUS_PARAM],
+        responses=RunSerializer(many=True),
+    )
     def get(self, request: Request, scenario_id: int) -> Response:
         scenario = selectors.scenario_for_user(request.user, scenario_id)
         return _runs_page(self, scenario.runs.all())

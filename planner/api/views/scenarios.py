@@ -49,7 +49,11 @@ class OrganisationListView(PlannerView):
         roles = dict(Membership.objects.filter(user=self.request.user).values_list("organisation_id", "role"))
         return {**super().get_serializer_context(), "roles": roles}
 
-    @extend_schema(summary="Your organisations and your role in each", operation_id="organisations_list")
+    @extend_schema(
+        summary="Your organisations and your role in each",
+        operation_id="organisations_list",
+        responses=OrganisationSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -75,6 +79,7 @@ class ScenarioListView(PlannerView):
     @extend_schema(
         summary="Scenarios of your organisations",
         operation_id="scenarios_list",
+        responses=ScenarioSerializer(many=True),
         parameters=[
             OpenApiParameter("organisation", int, description="only this organisation's scenarios"),
             OpenApiParameter("search", str, description="text in the name or description"),

@@ -83,9 +83,9 @@ class WorkloadForm(forms.Form):
     annual_growth_frac = _float("Annual growth [fraction/yr, 0.35 = +35 %]")
     deferrable_frac = _float("Deferrable share [fraction, 0–1]", min="0", max="1")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, own_models: tuple = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        models = catalogs.model_choices()
+        models = [*own_models, *catalogs.model_choices()]
         known = {value for value, _ in models}
         # The current value (a published variant such as -Instruct, or what was posted) is offered
         # when it resolves to a catalog entry.
@@ -220,9 +220,9 @@ class HardwareForm(forms.Form):
     tensor_parallel = _int_field("Devices per model replica (tensor parallel) [count]", min="1")
     devices_per_server = _int_field("Devices per server [count]", min="1")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, own_accelerators: tuple = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        accelerators = catalogs.accelerator_choices()
+        accelerators = [*own_accelerators, *catalogs.accelerator_choices()]
         known = {value for value, _ in accelerators}
         for current in {
             str(self.initial.get("accelerator") or ""),
@@ -368,10 +368,11 @@ class ScenarioMainForm(forms.Form):
             self.fields[_name(path)] = maker(label, help_text)
         for path, (label, choices) in MAIN_CHOICES.items():
             self.fields[_name(path)] = _choice(label, choices)
-        self.fields["site__climate"].choices = [
-            ("", "— none: use an uploaded weather file —"),
-            *catalogs.climate_choices(),
-        ]
+        climates = catalogs.climate_choices()
+        current_climate = str(self.initial.get("site__climate") or "")
+        if current_climate and current_climate not in {value for value, _ in climates}:
+            climates.insert(0, (current_climate, f"{current_climate} (not in the catalog)"))
+        self.fields["site__climate"].choices = [("", "— none: use an uploaded weather file —"), *climates]
         uploads = list(uploads)
         by_kind: dict[str, list[tuple[str, str]]] = {}
         for upload in uploads:
@@ -622,14 +623,17 @@ def editor_forms(
     main = ScenarioMainForm(
         data, initial=main_initial, organisations=organisations, uploads=uploads, region_slug=region
     )
+    own = catalogs.own_entries(organisations)
     workloads = WorkloadFormSet(
         data,
         prefix="workloads",
+        form_kwargs={"own_models": own["models"]},
         initial=[WorkloadForm.initial_from(item) for item in document.get("workloads", [])],
     )
     hardware = HardwareFormSet(
         data,
         prefix="hardware",
+        form_kwargs={"own_accelerators": own["accelerators"]},
         initial=[HardwareForm.initial_from(item) for item in document.get("hardware", [])],
     )
     return Editor(main=main, workloads=workloads, hardware=hardware)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from planner.engine.result import hourly_from_npz
@@ -16,7 +18,17 @@ from planner.scenarios.kpis import kpi_cards, kpi_table
 from planner.scenarios.models import RunHourly, RunLevers, RunStatus
 from planner.scenarios.views.common import require_editor
 
-STAGES = ("queued", "serving and facility", "grid, carbon and bills", "finishing", "done")
+# The runner's progress stages in order (planner/engine/runner.py and facility_stage.py).
+STAGES = (
+    "queued",
+    "weather",
+    "demand",
+    "power curves",
+    "fleet and facility",
+    "grid, carbon and bills",
+    "finishing",
+    "done",
+)
 # Hourly series change never once computed: let the browser keep them.
 _CACHE = "private, max-age=86400"
 
@@ -53,25 +65,27 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "can_edit": selectors.can_edit(request.user, run.scenario.organisation_id),
         "stages": STAGES,
         "inputs_json": json.dumps(run.inputs, indent=2),
-        "report_links": _report_links(run.pk),
+        "error_text": readable_error(run.error),
+        "report_links": _report_links(run.pk) if run.status == RunStatus.SUCCEEDED else [],
     }
     return render(request, "scenarios/run.html", context)
 
 
+def readable_error(error: str) -> str:
+    """'…: planner.engine.facility_stage.FacilityStageError: msg' → '…: FacilityStageError: msg'."""
+    return re.sub(r"\b(?:[a-z_][a-z0-9_]*\.)+([A-Z]\w*(?:Error|Exception)):", r"\1:", error)
+
+
 def _report_links(run_id: int) -> list[tuple[str, str]]:
-    """Report downloads, when the reports app provides their URL names."""
+    """Report downloads (PDF, XLSX, CSV, JSON), when the reports app provides its URL name."""
     from django.urls import NoReverseMatch, reverse
 
     links = []
-    for name, label in (
-        ("report-pdf", "PDF report"),
-        ("report-xlsx", "Excel workbook"),
-        ("report-csv", "Hourly CSV"),
-    ):
+    for kind, label in (("pdf", "PDF report"), ("xlsx", "Excel"), ("csv", "Hourly CSV"), ("json", "JSON")):
         try:
-            links.append((reverse(name, args=[run_id]), label))
+            links.append((reverse("report-file", args=[run_id, kind]), label))
         except NoReverseMatch:
-            continue
+            break
     return links
 
 
@@ -97,12 +111,17 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
 
 @login_required
 @require_GET
+@gzip_page
 def run_hourly(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The 8,760-hour series as JSON; `?series=a,b` limits it to those the page draws."""
     run = selectors.run_for_user(request.user, run_id)
     row = RunHourly.objects.filter(run=run).first()
     if row is None:
         return JsonResponse({"error": "this run has no hourly series (not finished or failed)"}, status=404)
     series = hourly_from_npz(row.npz)
+    wanted = [name for name in request.GET.get("series", "").split(",") if name]
+    if wanted:
+        series = {name: values for name, values in series.items() if name in wanted}
     # Rounded to 6 significant-enough decimals and serialised straight from NumPy lists.
     body = json.dumps(
         {name: [None if v != v else v for v in values.round(6).tolist()] for name, values in series.items()},
@@ -136,6 +155,11 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "scenarios/runs.html", {"runs": runs})
 
 
+def _short_label(run) -> str:
+    name = run.scenario.name if len(run.scenario.name) <= 32 else run.scenario.name[:31] + "…"
+    return f"#{run.pk} {name} v{run.scenario_version}"
+
+
 @login_required
 @require_GET
 def run_compare(request: HttpRequest) -> HttpResponse:
@@ -146,7 +170,8 @@ def run_compare(request: HttpRequest) -> HttpResponse:
     if not 2 <= len(ids) <= 4:
         context = {"problem": f"Pick two to four runs to compare (you picked {len(ids)})."}
         return render(request, "scenarios/compare.html", context, status=400)
-    runs = [selectors.run_for_user(request.user, run_id) for run_id in ids]
+    # The earliest run is the baseline the others are compared with.
+    runs = [selectors.run_for_user(request.user, run_id) for run_id in sorted(ids)]
     failed = [run for run in runs if run.status != RunStatus.SUCCEEDED]
     if failed:
         names = ", ".join(f"#{run.pk} ({run.status})" for run in failed)
@@ -158,6 +183,6 @@ def run_compare(request: HttpRequest) -> HttpResponse:
         "runs": runs,
         "kpi_rows": kpi_table(results),
         "differences": inputs_that_differ([run.inputs for run in runs]),
-        "series": [{"id": run.pk, "label": f"#{run.pk} {run.scenario.name}"} for run in runs],
+        "series": [{"id": run.pk, "label": _short_label(run)} for run in runs],
     }
     return render(request, "scenarios/compare.html", context)

@@ -74,6 +74,8 @@ def upload_data(request: HttpRequest, upload_id: int) -> JsonResponse:
             "kind": upload.kind,
             "unit": summary.get("unit"),
             "daily_mean": summary.get("daily_mean", []),
+            "daily_min": summary.get("daily_min", []),
+            "daily_max": summary.get("daily_max", []),
             "daily_shape": summary.get("daily_shape"),
         }
     )

@@ -1,0 +1,64 @@
+"""Efficiency levers: each variant changes only its own lever, and picks what the rule says."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from accelerators.catalog import get_model, list_models
+from planner.engine.levers import LEVERS, lever_variants
+from planner.engine.schema import parse_scenario
+from planner.scenarios.compare import flatten
+
+OWN_FIELDS = {
+    "moe": (".model",),
+    "pruning": (".sparsity",),
+    "quantization": (".weight_precision", ".kv_precision"),
+}
+
+
+def _changed(before: dict, after: dict) -> set[str]:
+    a, b = flatten(before), flatten(after)
+    return {path for path in set(a) | set(b) if a.get(path) != b.get(path)}
+
+
+def test_it_changes_only_the_lever_it_applies(example_inputs):
+    spec = parse_scenario(example_inputs)
+    variants = lever_variants(spec)
+    assert [v.lever for v in variants] == list(LEVERS)
+    for variant in variants:
+        changed = _changed(spec.model_dump(mode="json"), variant.spec.model_dump(mode="json")) - {"name"}
+        assert changed, variant.lever
+        assert all(path.endswith(OWN_FIELDS[variant.lever]) for path in changed), (variant.lever, changed)
+
+
+def test_it_swaps_a_dense_model_for_the_moe_of_nearest_total_size(example_inputs):
+    spec = parse_scenario(example_inputs)
+    moe = next(v for v in lever_variants(spec) if v.lever == "moe")
+    moe_models = [m for m in list_models() if m.is_moe]
+    for before, after in zip(spec.workloads, moe.spec.workloads, strict=True):
+        dense = get_model(before.model)
+        expected = min(moe_models, key=lambda m: abs(math.log(m.total_params / dense.total_params)))
+        assert get_model(after.model).slug == expected.slug
+        assert get_model(after.model).is_moe
+
+
+@pytest.mark.parametrize(
+    ("accelerator", "sparsity", "applicable"),
+    [("h100-sxm", "2:4", True), ("alveo-v80", "unstructured:0.5", True), ("gaudi3", "none", False)],
+)
+def test_it_prunes_only_where_the_device_exploits_sparsity(example_inputs, accelerator, sparsity, applicable):
+    document = {**example_inputs, "hardware": [{**example_inputs["hardware"][0], "accelerator": accelerator}]}
+    pruning = next(v for v in lever_variants(parse_scenario(document)) if v.lever == "pruning")
+    assert pruning.applicable is applicable
+    assert pruning.spec.hardware[0].sparsity == sparsity
+
+
+def test_it_quantizes_weights_to_four_bits_and_keeps_a_narrow_kv_cache(example_inputs):
+    pool = {**example_inputs["hardware"][0], "weight_precision": "fp8", "kv_precision": "fp8"}
+    spec = parse_scenario({**example_inputs, "hardware": [pool]})
+    quantized = next(v for v in lever_variants(spec) if v.lever == "quantization").spec.hardware[0]
+    assert (quantized.weight_precision, quantized.kv_precision) == ("int4", "fp8")
+    already = parse_scenario({**example_inputs, "hardware": [{**pool, "weight_precision": "int4"}]})
+    assert next(v for v in lever_variants(already) if v.lever == "quantization").applicable is False
