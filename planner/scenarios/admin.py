@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from planner.scenarios.models import Membership, Organisation, Run, Scenario, ScenarioRevision
+from planner.scenarios.models import Membership, Organisation, Run, RunLevers, Scenario, ScenarioRevision, Upload
 
 
 class MembershipInline(admin.TabularInline):
@@ -31,3 +31,15 @@ class RunAdmin(admin.ModelAdmin):
     list_display = ["id", "scenario", "status", "stage", "attempts", "created_at", "finished_at"]
     list_filter = ["status"]
     readonly_fields = ["inputs", "result"]
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "organisation", "uploaded_by", "created_at"]
+    list_filter = ["kind", "organisation"]
+    exclude = ["npz"]
+
+
+@admin.register(RunLevers)
+class RunLeversAdmin(admin.ModelAdmin):
+    list_display = ["run"]
