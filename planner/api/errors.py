@@ -8,6 +8,7 @@ have ``errors == {}``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -17,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from planner.engine.schema import ScenarioError
+
+logger = logging.getLogger(__name__)
 
 
 class FieldErrors(exceptions.APIException):
@@ -71,7 +74,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
-        return response  # an unexpected exception: Django's 500 handling (and logging) applies
+        # A bug, not a bad request: log it with its traceback, answer with the same body shape.
+        logger.error("API error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        body = {"status": 500, "code": "server_error", "detail": "Internal error; it has been logged.", "errors": {}}
+        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, FieldErrors):
         errors, detail = exc.errors, str(exc.detail)
     elif isinstance(exc, exceptions.ValidationError):

@@ -106,3 +106,27 @@ def test_it_validates_region_figures_by_name_unit_and_source(api, organisation):
 def test_it_answers_404_for_an_unknown_slug(api):
     response = api("owner").get("/api/v1/models/no-such-model/")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_it_runs_a_scenario_on_an_accelerator_added_through_the_api(
+    api, organisation, small_inputs, django_capture_on_commit_callbacks
+):
+    data = yaml.safe_load((DATA_DIR / "accelerators.yaml").read_text())["accelerators"]["h100-sxm"]
+    client = api("owner")
+    body = {"organisation": organisation.pk, "slug": "our-h100", "name": "Our H100 build", "data": data}
+    assert client.post("/api/v1/accelerators/", body, format="json").status_code == 201
+    inputs = copy.deepcopy(small_inputs)
+    inputs["hardware"][0]["accelerator"] = "our-h100"
+    scenario = client.post("/api/v1/scenarios/", {"inputs": inputs}, format="json").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = client.post(scenario["runs_url"])
+    run = client.get(accepted["Location"]).json()
+    assert run["status"] == "succeeded", run["error"]
+    # The shipped H100's own datasheet under another slug: the same fleet and the same peak power.
+    from planner.engine.runner import run_scenario
+    from planner.engine.schema import parse_scenario
+
+    shipped = run_scenario(parse_scenario(small_inputs)).summary
+    result = client.get(run["result_url"]).json()["result"]
+    assert result["devices"] == shipped["devices"]
+    assert result["peak_facility_power_mw"] == pytest.approx(shipped["peak_facility_power_mw"], rel=1e-9)

@@ -162,3 +162,21 @@ def test_it_paginates_and_filters(api, owner, organisation, small_inputs):
 def test_it_lists_the_users_organisations_with_roles(api, organisation):
     body = api("viewer").get("/api/v1/organisations/").json()
     assert body["results"] == [{"id": organisation.pk, "name": organisation.name, "role": "viewer"}]
+
+
+def test_it_answers_an_unexpected_failure_with_the_error_body(api, scenario, monkeypatch, caplog):
+    from planner.api.views import scenarios as views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(views.ScenarioSerializer, "to_representation", broken)
+    response = api("owner").get(detail(scenario))
+    assert response.status_code == 500
+    assert response.json() == {
+        "status": 500,
+        "code": "server_error",
+        "detail": "Internal error; it has been logged.",
+        "errors": {},
+    }
+    assert "database on fire" in caplog.text
