@@ -6,53 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('scenarios', '0001_initial'),
+        ("scenarios", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RegionEntry',
+            name="RegionEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=200)),
-                ('name', models.CharField(max_length=200)),
-                ('data', models.JSONField(help_text="the entry in the catalog's data-file schema, units in field names")),
-                ('sources', models.JSONField(blank=True, default=dict, help_text='field → source (document, table, year)')),
-                ('builtin', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='scenarios.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=200)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "data",
+                    models.JSONField(help_text="the entry in the catalog's data-file schema, units in field names"),
+                ),
+                (
+                    "sources",
+                    models.JSONField(blank=True, default=dict, help_text="field → source (document, table, year)"),
+                ),
+                ("builtin", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="scenarios.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grid region',
-                'ordering': ['slug'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('slug', 'organisation'), name='region_slug_per_org')],
+                "verbose_name": "grid region",
+                "ordering": ["slug"],
+                "abstract": False,
+                "constraints": [models.UniqueConstraint(fields=("slug", "organisation"), name="region_slug_per_org")],
             },
         ),
         migrations.CreateModel(
-            name='SiteEntry',
+            name="SiteEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=200)),
-                ('name', models.CharField(max_length=200)),
-                ('data', models.JSONField(help_text="the entry in the catalog's data-file schema, units in field names")),
-                ('sources', models.JSONField(blank=True, default=dict, help_text='field → source (document, table, year)')),
-                ('builtin', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='scenarios.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=200)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "data",
+                    models.JSONField(help_text="the entry in the catalog's data-file schema, units in field names"),
+                ),
+                (
+                    "sources",
+                    models.JSONField(blank=True, default=dict, help_text="field → source (document, table, year)"),
+                ),
+                ("builtin", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="scenarios.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site',
-                'ordering': ['slug'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('slug', 'organisation'), name='site_slug_per_org')],
+                "verbose_name": "site",
+                "ordering": ["slug"],
+                "abstract": False,
+                "constraints": [models.UniqueConstraint(fields=("slug", "organisation"), name="site_slug_per_org")],
             },
         ),
     ]
