@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from grid.weather import (
-from tests.conftest import IN_CI
     WeatherError,
     dew_point_c,
     read_epw,
@@ -16,11 +15,14 @@ from tests.conftest import IN_CI
     wet_bulb_c,
     wet_bulb_stull_c,
 )
+from tests.conftest import IN_CI
 
 WEATHER_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "hourly" / "weather"
 DULLES = WEATHER_DIR / "USA_VA_Sterling-Washington.Dulles.Intl.AP.724030_TMY3.epw"
 DUBLIN = WEATHER_DIR / "DublinAirport_hourly_2017_MetEireann.csv"
-needs_reference = pytest.mark.skipif(not WEATHER_DIR.is_dir() and not IN_CI, reason="../shared/reference not present (CI fails instead)")
+needs_reference = pytest.mark.skipif(
+    not WEATHER_DIR.is_dir() and not IN_CI, reason="../shared/reference not present (CI fails instead)"
+)
 
 
 def _csv(rows: int, *, bad: dict[int, str] | None = None, header: str = "dry_bulb_c,rh") -> str:
