@@ -87,10 +87,42 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                     cache[key] = replica_curve(power_curve_fn(**kwargs))
                 except ValueError as error:  # EstimateError, CatalogError, CurveError are ValueErrors
                     raise FacilityStageError(
-                        f"{error} (workload {load.name!r} on pool {pool.name!r})", field=f"hardware[{p}]"
+                        f"{error} (workload {load.name!r} on pool {pool.name!r})",
+                        field=_scenario_field(error, pool_index=p, workload_index=w),
                     ) from error
             curves[p, w] = cache[key]
     return curves
+
+
+# The engine's argument → the scenario field a user typed it in.
+_WORKLOAD_FIELDS = {
+    "model": "model",
+    "input_tokens": "input_tokens",
+    "output_tokens": "output_tokens",
+    "tpot_target_s": "tpot_target_ms",
+}
+_POOL_FIELDS = {
+    "accelerator": "accelerator",
+    "devices": "tensor_parallel",
+    "weight_precision": "weight_precision",
+    "kv_precision": "kv_precision",
+    "sparsity": "sparsity",
+}
+
+
+def _scenario_field(error: ValueError, *, pool_index: int, workload_index: int) -> str:
+    """Name the scenario field behind an engine error (``workloads[0].model``, ``hardware[1].accelerator``)."""
+    argument = getattr(error, "field", None)
+    if "does not fit" in str(error):
+        return f"hardware[{pool_index}].tensor_parallel"
+    if argument is None:
+        text = str(error)
+        argument = "model" if text.startswith("unknown model") else "accelerator" if "accelerator" in text else None
+    if argument in _WORKLOAD_FIELDS:
+        return f"workloads[{workload_index}].{_WORKLOAD_FIELDS[argument]}"
+    if argument in _POOL_FIELDS:
+        return f"hardware[{pool_index}].{_POOL_FIELDS[argument]}"
+    return f"hardware[{pool_index}]"
 
 
 def _weather(spec: ScenarioSpec, weather: HourlyWeather | None) -> HourlyWeather:
