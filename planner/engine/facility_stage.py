@@ -88,7 +88,7 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                 except ValueError as error:  # EstimateError, CatalogError, CurveError are ValueErrors
                     raise FacilityStageError(
                         f"{error} (workload {load.name!r} on pool {pool.name!r})",
-                        field=_scenario_field(error, pool_index=p, workload_index=w),
+                        field=scenario_field_for(error, pool_index=p, workload_index=w),
                     ) from error
             curves[p, w] = cache[key]
     return curves
@@ -110,7 +110,7 @@ _POOL_FIELDS = {
 }
 
 
-def _scenario_field(error: ValueError, *, pool_index: int, workload_index: int) -> str:
+def scenario_field_for(error: ValueError, *, pool_index: int, workload_index: int) -> str:
     """Name the scenario field behind an engine error (``workloads[0].model``, ``hardware[1].accelerator``)."""
     argument = getattr(error, "field", None)
     if "does not fit" in str(error):

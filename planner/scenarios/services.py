@@ -22,6 +22,7 @@ from planner.engine.runner import CODE_VERSION, input_hash, run_scenario
 from planner.engine.schema import ScenarioError, parse_scenario
 from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Run, RunHourly, RunStatus, Scenario, ScenarioRevision
+from planner.scenarios.validation import scenario_validate
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def scenario_create(
     *, owner: AbstractBaseUser, organisation: Organisation, inputs: dict[str, Any], name: str | None = None
 ) -> Scenario:
     """Validate and store a scenario; raises ScenarioError naming each bad field."""
-    spec = parse_scenario(inputs)
+    spec = scenario_validate(inputs, organisation_id=organisation.pk)
     document = spec.model_dump(mode="json")
     with transaction.atomic():
         scenario = Scenario.objects.create(
@@ -50,7 +51,7 @@ def scenario_create(
 
 def scenario_update(*, scenario: Scenario, author: AbstractBaseUser, inputs: dict[str, Any]) -> Scenario:
     """Save new inputs as the next version; earlier versions stay in the history."""
-    spec = parse_scenario(inputs)
+    spec = scenario_validate(inputs, organisation_id=scenario.organisation_id)
     document = spec.model_dump(mode="json")
     with transaction.atomic():
         locked = Scenario.objects.select_for_update().get(pk=scenario.pk)

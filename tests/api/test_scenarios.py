@@ -180,3 +180,23 @@ def test_it_answers_an_unexpected_failure_with_the_error_body(api, scenario, mon
         "errors": {},
     }
     assert "database on fire" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda d: d["hardware"][0].update(accelerator="h900"), "hardware[0].accelerator"),
+        (lambda d: d["workloads"][0].update(model="nobody/nothing-7B"), "workloads[0].model"),
+        (lambda d: d["site"].update(climate="mars-base"), "site.climate"),
+        (lambda d: d["grid"].update(overrides={"colour_of_wires": 3.0}), "grid.overrides.colour_of_wires"),
+        (lambda d: d["hardware"][0].update(tensor_parallel=1, weight_precision="bf16"), "hardware[0].tensor_parallel"),
+    ],
+)
+def test_it_names_what_cannot_be_computed_before_saving(api, organisation, small_inputs, change, path):
+    document = copy.deepcopy(small_inputs)
+    change(document)
+    parse_scenario(document)  # valid for the schema: only the catalogs and the engine refuse it
+    response = api("owner").post(LIST, {"organisation": organisation.pk, "inputs": document}, format="json")
+    assert response.status_code == 400
+    assert path in response.json()["errors"]
+    assert not Scenario.objects.exists()

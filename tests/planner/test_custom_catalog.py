@@ -6,6 +6,7 @@ import pytest
 
 from accelerators.catalog import get_accelerator
 from accelerators.models import AcceleratorEntry
+from planner.engine.schema import ScenarioError
 from planner.scenarios import services
 from planner.scenarios.models import RunStatus
 
@@ -40,12 +41,16 @@ def test_it_runs_with_the_organisations_own_accelerator(own_fpga, owner, organis
 
 
 def test_it_does_not_lend_an_entry_to_another_organisation(own_fpga, outsider, other_organisation, example_inputs):
-    scenario = services.scenario_create(
-        owner=outsider, organisation=other_organisation, inputs=_fpga_inputs(example_inputs)
-    )
-    run = services.run_submit(scenario=scenario, submitted_by=outsider)
-    assert run.inputs["hardware"][0]["accelerator"] == "alpha-fpga"
+    with pytest.raises(ScenarioError) as caught:
+        services.scenario_create(owner=outsider, organisation=other_organisation, inputs=_fpga_inputs(example_inputs))
+    assert "alpha-fpga" in " ".join(caught.value.errors["hardware[0].accelerator"])
+
+
+def test_it_fails_a_run_with_the_reason_when_the_entry_vanished(own_fpga, owner, organisation, example_inputs):
+    scenario = services.scenario_create(owner=owner, organisation=organisation, inputs=_fpga_inputs(example_inputs))
+    own_fpga.delete()  # removed after the scenario was saved, before it was run
+    run = services.run_submit(scenario=scenario, submitted_by=owner)
     services.run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
-    assert "alpha-fpga" in run.error
+    assert "hardware[0].accelerator" in run.error and "alpha-fpga" in run.error

@@ -121,3 +121,17 @@ def test_it_serves_plotly_from_static_not_a_cdn(client, owner, finished_run):
     client.force_login(owner)
     page = client.get(reverse("run-detail", args=[finished_run.pk])).content.decode()
     assert "cdn." not in page and "https://" not in page
+
+
+def test_it_names_an_unknown_catalog_name_when_saving(client, owner, organisation, small_inputs):
+    # The schema accepts any slug; what the slug names is checked against the catalogs on save.
+    client.force_login(owner)
+    small_inputs["hardware"][0]["accelerator"] = "h900"
+    response = client.post(
+        reverse("scenario-create") + "?mode=json",
+        {"organisation": organisation.pk, "document": json.dumps(small_inputs)},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "hardware[0].accelerator" in page and "unknown accelerator" in page and "h200" in page
+    assert not Scenario.objects.exists()

@@ -174,10 +174,32 @@ def test_it_offers_the_organisations_own_accelerators_only_to_members(
 
 
 def test_it_round_trips_a_custom_model_architecture(client, owner, organisation, small_inputs):
-    custom = {"name": "Tiny research model", "layers": 4, "hidden_size": 512, "attention_heads": 8}
+    # A full architecture in the model-file schema (issue 3): incomplete ones are refused at save.
+    custom = {
+        "name": "Tiny research model",
+        "total_params": 1.2e8,
+        "active_params": 1.2e8,
+        "layers": 4,
+        "hidden_size": 512,
+        "attention_heads": 8,
+        "kv_heads": 8,
+        "head_dim": 64,
+        "ffn_size": 2048,
+        "vocab_size": 32000,
+    }
     document = {**small_inputs, "workloads": [{**small_inputs["workloads"][0], "model": custom}]}
     client.force_login(owner)
     data = form_data(document, organisation)
     assert data["workloads-0-model"] == "__custom__"
     assert client.post(reverse("scenario-create"), data).status_code == 302
     assert Scenario.objects.get().inputs["workloads"][0]["model"] == custom
+
+
+def test_it_names_a_missing_architecture_field_on_the_form(client, owner, organisation, small_inputs):
+    custom = {"name": "Half a model", "layers": 4, "hidden_size": 512, "attention_heads": 8}
+    document = {**small_inputs, "workloads": [{**small_inputs["workloads"][0], "model": custom}]}
+    client.force_login(owner)
+    response = client.post(reverse("scenario-create"), form_data(document, organisation))
+    assert response.status_code == 400
+    assert "workloads[0].model" in response.content.decode()
+    assert not Scenario.objects.exists()

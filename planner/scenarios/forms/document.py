@@ -7,8 +7,9 @@ from typing import Any
 
 from django import forms
 
-from planner.engine.schema import ScenarioError, ScenarioSpec, parse_scenario
+from planner.engine.schema import ScenarioError, ScenarioSpec
 from planner.scenarios.models import Organisation
+from planner.scenarios.validation import scenario_validate
 
 
 class ScenarioDocumentForm(forms.Form):
@@ -36,7 +37,8 @@ class ScenarioDocumentForm(forms.Form):
                 f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
             ) from None
         try:
-            self.spec = parse_scenario(data)
+            organisation = self.cleaned_data.get("organisation")
+            self.spec = scenario_validate(data, organisation_id=organisation.pk if organisation else None)
         except ScenarioError as error:
             self.field_errors = error.errors
             raise forms.ValidationError([f"{path}: {' '.join(msgs)}" for path, msgs in error.errors.items()]) from None

@@ -16,8 +16,9 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
-from planner.engine.schema import ASHRAE_CLASSES, KV_PRECISIONS, PRECISIONS, ScenarioError, parse_scenario
+from planner.engine.schema import ASHRAE_CLASSES, KV_PRECISIONS, PRECISIONS, ScenarioError
 from planner.scenarios import catalogs
+from planner.scenarios.validation import scenario_validate
 
 CUSTOM = "__custom__"
 HOURS = range(24)
@@ -506,8 +507,9 @@ class Editor:
         document = self.main.to_document()
         document["workloads"] = [f.to_document() for f in workload_forms]
         document["hardware"] = [f.to_document() for f in hardware_forms]
+        organisation = self.main.cleaned_data.get("organisation")
         try:
-            spec = parse_scenario(document)
+            spec = scenario_validate(document, organisation_id=organisation.pk if organisation else None)
         except ScenarioError as error:
             self._attach(error.errors, workload_forms, hardware_forms)
             return False

@@ -1,0 +1,72 @@
+"""Can this scenario be computed? Catalog and engine checks, every problem named by its field.
+
+The schema checks types and ranges; these checks look up what the scenario names (models,
+accelerators, climates, regions, daily shapes, region overrides) and ask the efficiency engine
+whether each model fits each pool and can meet its latency target. They run when a scenario
+is saved, so the form and the API show the problem at the field instead of a failed run later.
+Uploaded files are checked when they are uploaded, not here.
+"""
+
+from __future__ import annotations
+
+from accelerators.efficiency import power_curve
+from grid.climate import get_climate
+from grid.demand import get_daily_shape
+from grid.regions import apply_overrides, get_region
+from planner.engine.facility_stage import scenario_field_for
+from planner.engine.schema import ScenarioSpec
+
+
+def _strip_field(message: str, field: str) -> str:
+    return message.removeprefix(f"{field}: ")
+
+
+def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
+    """Field path → messages for everything in the scenario that cannot be computed."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        messages = errors.setdefault(field, [])
+        if message not in messages:
+            messages.append(message)
+
+    for w, load in enumerate(spec.workloads):
+        if isinstance(load.daily_shape, str):
+            try:
+                get_daily_shape(load.daily_shape, field=f"workloads[{w}].daily_shape")
+            except ValueError as error:
+                add(f"workloads[{w}].daily_shape", _strip_field(str(error), f"workloads[{w}].daily_shape"))
+    for p, pool in enumerate(spec.hardware):
+        for w, load in enumerate(spec.workloads):
+            try:
+                power_curve(
+                    model=load.model,
+                    accelerator=pool.accelerator,
+                    devices=pool.tensor_parallel,
+                    weight_precision=pool.weight_precision,
+                    kv_precision=pool.kv_precision,
+                    input_tokens=load.input_tokens,
+                    output_tokens=load.output_tokens,
+                    sparsity=pool.sparsity,
+                    tpot_target_s=load.tpot_target_ms / 1000.0,
+                )
+            except ValueError as error:
+                field = scenario_field_for(error, pool_index=p, workload_index=w)
+                add(field, f"{error} (workload {load.name!r} on pool {pool.name!r})")
+    if spec.site.climate and not spec.site.weather_upload:
+        try:
+            get_climate(spec.site.climate)
+        except ValueError as error:
+            add("site.climate", str(error))
+    try:
+        region = get_region(spec.grid.region)
+    except ValueError as error:
+        add("grid.region", str(error))
+    else:
+        try:
+            apply_overrides(region, spec.grid.overrides)
+        except ValueError as error:
+            message = str(error)
+            field = message.split(":", 1)[0] if message.startswith("grid.overrides.") else "grid.overrides"
+            add(field, _strip_field(message, field))
+    return errors
