@@ -92,15 +92,18 @@ def _figure(entry: Mapping, key: str, where: str) -> dict:
     return dict(fig)
 
 
-def _si(fig: Mapping, key: str, where: str, *, optional: bool = False) -> float | None:
+def _si(fig: Mapping, key: str, where: str) -> float:
     value = fig["value"]
     if value is None:
-        if optional:
-            return None
         raise CatalogError(f"{where}: field '{key}' needs a value")
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise CatalogError(f"{where}: field '{key}' must be a non-negative number, got {value!r}")
     return float(value) * _UNIT_TO_SI[fig["unit"]]
+
+
+def _si_optional(fig: Mapping, key: str, where: str) -> float | None:
+    """_si, but a figure whose value is null (unknown, e.g. an unpublished price) gives None."""
+    return None if fig["value"] is None else _si(fig, key, where)
 
 
 def _peaks(entry: Mapping, key: str, where: str) -> dict[str, float]:
@@ -184,8 +187,8 @@ def accelerator_from_dict(
         native_dtypes=tuple(str(d) for d in native),
         sparse_2_4=bool(figs["sparse_2_4"]["value"]),
         unstructured_sparsity=bool(figs["unstructured_sparsity"]["value"]),
-        embodied_carbon_kgco2e=_si(figs["embodied_carbon"], "embodied_carbon", where, optional=True),
-        price_usd=_si(figs["price"], "price", where, optional=True),
+        embodied_carbon_kgco2e=_si_optional(figs["embodied_carbon"], "embodied_carbon", where),
+        price_usd=_si_optional(figs["price"], "price", where),
         host_power_w_per_device=host_w,
         host_idle_power_w_per_device=host_idle_w,
         sources=src,
@@ -244,7 +247,7 @@ def accelerator_from_flat(entry: Mapping[str, Any]) -> AcceleratorSpec:
     if nums["idle_power_w"] >= nums["power_limit_w"]:
         raise CatalogError(f"{where}: field 'idle_power_w' must be below 'power_limit_w'")
     host_idle = entry.get("host_idle_power_w_per_device")
-    optional = {}
+    optional: dict[str, float | None] = {}
     for key in ("embodied_carbon_kgco2e", "price_usd"):
         optional[key] = None if entry.get(key) is None else _flat_number(entry, key, where, positive=False)
     sources = entry.get("sources") or {}
@@ -268,8 +271,14 @@ def accelerator_from_flat(entry: Mapping[str, Any]) -> AcceleratorSpec:
         ),
         sources={str(k): str(v) for k, v in sources.items()} or {"all": "user-supplied"},
         assumptions=tuple(entry.get("assumptions") or ()),
-        **nums,
-        **optional,
+        memory_bytes=nums["memory_bytes"],
+        memory_bandwidth_bytes_per_s=nums["memory_bandwidth_bytes_per_s"],
+        power_limit_w=nums["power_limit_w"],
+        idle_power_w=nums["idle_power_w"],
+        interconnect_bandwidth_bytes_per_s=nums["interconnect_bandwidth_bytes_per_s"],
+        host_power_w_per_device=nums["host_power_w_per_device"],
+        embodied_carbon_kgco2e=optional["embodied_carbon_kgco2e"],
+        price_usd=optional["price_usd"],
     )
 
 

@@ -33,12 +33,14 @@ from .roofline import StepResult, evaluate
 CURVE_LEVELS = 40  # batch levels of a power curve (geometric from 1 to max_batch)
 
 
-def _positive_int(name: str, value, *, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
+def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise EstimateError(name, f"must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _optional_positive_int(name: str, value: object) -> int | None:
+    return None if value is None else _positive_int(name, value)
 
 
 class _Setup:
@@ -87,11 +89,8 @@ class _Setup:
             devices=self.devices,
             context_tokens=self.inp + self.out,
         )
-        common = dict(
-            model=self.model, acc=self.acc, dev=self.dev, prec=self.prec, sparsity=self.sp, devices=self.devices
-        )
-        self.table: KernelTable = build_kernels(**common, context_tokens=self.inp + self.out / 2.0, prefill=False)
-        prefill_table = build_kernels(**common, context_tokens=(self.inp + 1) / 2.0, prefill=True)
+        self.table: KernelTable = self._kernels(context_tokens=self.inp + self.out / 2.0, prefill=False)
+        prefill_table = self._kernels(context_tokens=(self.inp + 1) / 2.0, prefill=True)
         # Column 0: standalone prefill (time to first token at no load); column 1: its marginal cost
         # inside the decode steps (chunked prefill: the weights are already streamed by the step).
         both = evaluate(
@@ -104,6 +103,18 @@ class _Setup:
             weight_scale=np.array([1.0, 0.0]),
         )
         self.curve_prefill = (_column(both, 0), _column(both, 1), prefill_table)
+
+    def _kernels(self, *, context_tokens: float, prefill: bool) -> KernelTable:
+        return build_kernels(
+            model=self.model,
+            acc=self.acc,
+            dev=self.dev,
+            prec=self.prec,
+            sparsity=self.sp,
+            devices=self.devices,
+            context_tokens=context_tokens,
+            prefill=prefill,
+        )
 
     def decode(self, batch: np.ndarray) -> StepResult:
         return evaluate(self.table, tokens=batch, acc=self.acc, dev=self.dev, devices=self.devices)
@@ -199,7 +210,7 @@ def estimate_with_constants(constants: DeviceConstants, *, batch: int | None = N
 
 def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) -> Estimate:
     warnings = setup.warnings()
-    fixed = _positive_int("batch", batch, allow_none=True)
+    fixed = _optional_positive_int("batch", batch)
     if fixed is not None:
         b = fixed
         if b > setup.fp.max_batch:

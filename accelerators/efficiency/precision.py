@@ -73,7 +73,7 @@ def resolve_precision(*, accelerator: AcceleratorSpec, weight_precision: str, kv
     peaks = accelerator.peak_dense_flops_per_s
     compute = next((d for d in _COMPUTE_CANDIDATES[weight_precision] if d in peaks), None)
     if compute is None:
-        compute = max(peaks, key=peaks.get)
+        compute = max(peaks, key=peaks.__getitem__)
     warnings = []
     dequant = DTYPE_BITS[compute] > WEIGHT_BITS[weight_precision] + 0.5 and compute not in ("mxfp4", "fp4")
     if dequant:

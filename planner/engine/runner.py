@@ -10,6 +10,8 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,8 @@ from planner.engine.result import ScenarioResult
 from planner.engine.schema import ScenarioSpec
 
 CODE_VERSION = "0.1.0"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CATALOG_DATA_FOLDERS = ("accelerators/data", "grid/data")
 
 Progress = Callable[[str, float], None]
 
@@ -26,6 +30,18 @@ def input_hash(inputs: Mapping[str, Any]) -> str:
     """Stable SHA-256 of a scenario document (key order does not matter)."""
     canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@cache
+def data_version() -> str:
+    """Short SHA-256 of the shipped catalog data files: which figures a result was computed with."""
+    digest = hashlib.sha256()
+    for folder in CATALOG_DATA_FOLDERS:
+        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def run_scenario(
@@ -66,6 +82,7 @@ def run_scenario(
         "scenario_name": spec.name,
         "schema_version": spec.schema_version,
         "code_version": CODE_VERSION,
+        "data_version": data_version(),
         "input_hash": input_hash(inputs),
         "inputs": inputs,
         "compute_s": round(time.perf_counter() - started, 4),

@@ -3,18 +3,15 @@ assumptions, methods, hourly statistics, bill views and sensitivity. The builder
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.utils import timezone
 
 from planner.engine.result import hourly_from_npz
+from planner.engine.runner import data_version
 from planner.reports.units import fmt, label_of, unit_of
 
 HOURS_PER_YEAR = 8760
@@ -100,19 +97,6 @@ def kpis_of(result: dict[str, Any]) -> list[Kpi]:
     if isinstance(devices, dict) and devices:
         out.insert(7, Kpi(path="devices", label="Accelerators", value=int(sum(devices.values())), unit="devices"))
     return out
-
-
-@cache
-def data_version() -> str:
-    """Short SHA-256 of the shipped catalog data files (accelerators/data, grid/data)."""
-    digest = hashlib.sha256()
-    base = Path(settings.BASE_DIR)
-    for folder in ("accelerators/data", "grid/data"):
-        for path in sorted((base / folder).rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(base).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def input_sources(inputs: dict[str, Any], result: dict[str, Any]) -> list[dict[str, str]]:
@@ -220,7 +204,8 @@ def report_content(*, run, sensitivity: bool = True) -> ReportContent:
         generated_at=timezone.now(),
         code_version=run.code_version or lookup(result, "meta.code_version") or "",
         schema_version=int(inputs.get("schema_version", 1)),
-        data_version=data_version(),
+        # The catalog data the run was computed with (older runs lack it: today's files then).
+        data_version=lookup(result, "meta.data_version") or data_version(),
         input_hash=run.input_hash,
         inputs=inputs,
         result=result,

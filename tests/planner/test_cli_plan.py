@@ -23,6 +23,8 @@ def test_it_prints_the_result_as_json():
         assert key in result, key
     assert 1.0 < result["annual_pue"] < 2.0
     assert result["meta"]["inputs"]["name"] == "Ashburn chat campus"
+    # The result says what produced it: the code and the catalog data it was computed with.
+    assert result["meta"]["code_version"] and len(result["meta"]["data_version"]) == 12
 
 
 def test_it_prints_the_hourly_series_on_request():
