@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import yaml
@@ -134,7 +135,9 @@ def hourly_request_rate_per_s(
     if peak_requests_per_s is not None:
         rate = shape_8760 * peak_requests_per_s
     else:
-        rate = shape_8760 * (requests_per_day * DAYS_PER_YEAR / SECONDS_PER_DAY / shape_8760.sum() * HOURS_PER_DAY)
+        # Exactly one of the two rates is given (checked above), so requests_per_day is a float here.
+        per_day = cast(float, requests_per_day)
+        rate = shape_8760 * (per_day * DAYS_PER_YEAR / SECONDS_PER_DAY / shape_8760.sum() * HOURS_PER_DAY)
     rate = rate * growth_factor
     if deferrable_frac > 0:
         daily_mean = rate.reshape(-1, HOURS_PER_DAY).mean(axis=1)

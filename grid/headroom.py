@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -188,7 +189,8 @@ def headroom_by_year(
         raise HeadroomError("time, load_mw and observed must have the same length")
     years = time.astype("datetime64[Y]").astype(int) + 1970
     months = time.astype("datetime64[M]").astype(int) % 12 + 1
-    per_year, skipped = {}, {}
+    per_year: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
     for year in np.unique(years):
         sel = years == year
         hours_in_year = int((np.datetime64(f"{year + 1}-01-01", "h") - np.datetime64(f"{year}-01-01", "h")).astype(int))

@@ -165,8 +165,7 @@ def read_load_csv(source: str | Path, *, time_column: str | None = None, load_co
     Times: ISO 8601 ('2017-01-01 13:00', optional offset → converted to UTC) or day-first
     'dd-mm-yyyy HH:MM' / 'dd/mm/yyyy HH:MM' (month-first is detected when a first field exceeds 12).
     """
-    is_text = isinstance(source, str) and "\n" in source
-    text = source if is_text else Path(source).read_text(encoding="utf-8-sig")
+    text = source if isinstance(source, str) and "\n" in source else Path(source).read_text(encoding="utf-8-sig")
     times_raw, loads_raw, tname, lname = _read_rows(text, time_column, load_column)
 
     # dd/mm vs mm/dd: month-first only when some second field exceeds 12 (a day, not a month).

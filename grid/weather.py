@@ -23,6 +23,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -386,6 +387,8 @@ def read_weather_csv(path_or_text: str | Path | bytes, *, source: str | None = N
         _check_range(rh, low=0.0, high=100.0, column=header[rh_pct].strip(), unit="%", first_line=2, what="RH")
         rh = rh / 100.0
     else:
+        # A file with no humidity column at all was refused above, so the dew-point column is there.
+        dew = cast(int, dew)
         dew_point = column(dew)
         _check_range(
             dew_point,

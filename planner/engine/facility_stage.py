@@ -406,9 +406,12 @@ def _build_result(
         "demand_growth_factor": {d.name: d.growth_factor for d in demands},
     }
     if cap_scale is not None:
-        summary["power_cap_mw"] = spec.site.power_cap_mw
+        cap_mw = spec.site.power_cap_mw
+        if cap_mw is None:
+            raise FacilityStageError("a servable demand fraction needs a power cap", field="site.power_cap_mw")
+        summary["power_cap_mw"] = cap_mw
         summary["servable_demand_frac"] = cap_scale
-        summary["within_power_cap"] = bool(facility_w.max() <= spec.site.power_cap_mw * W_PER_MW)
+        summary["within_power_cap"] = bool(facility_w.max() <= cap_mw * W_PER_MW)
     return FacilityStageResult(
         summary=summary,
         hourly=hourly,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -179,7 +180,7 @@ def grid_stage(
     *,
     facility_power_w: np.ndarray,
     devices_by_pool: dict[str, int],
-    accelerator_by_pool: dict[str, str],
+    accelerator_by_pool: Mapping[str, str | Mapping[str, Any]],
     servers: int,
     uploads: Mapping[str, np.ndarray] | None = None,
 ) -> GridStageResult:
@@ -287,7 +288,7 @@ def grid_stage(
         household_use_kwh_per_month=v("household_use_kwh_per_month"),
         household_bill_usd_per_month=v("household_bill_usd_per_month"),
     )
-    views = {}
+    views: dict[str, dict[str, float] | None] = {}
     for view in bills.VIEWS:
         if view == "flexible" and firm_mw is None:
             views[view] = None
@@ -295,6 +296,9 @@ def grid_stage(
             continue
         views[view] = {k: _r(x, 6) for k, x in bills.bill_view(inputs, view=view).items()}
     selected = VIEW_FOR_TARIFF.get(spec.grid.tariff, "socialised")
+    selected_bill = views[selected]
+    if selected_bill is None:  # only the flexible view can be missing, and no tariff selects it
+        raise GridStageError(f"household bill: view {selected!r} was not computed")
     item_keys = (
         "capacity_usd_per_month",
         "transmission_usd_per_month",
@@ -367,9 +371,9 @@ def grid_stage(
         },
         "household_bill_usd_per_month": {
             "view": selected,
-            "total_usd_per_month": views[selected]["total_usd_per_month"],
-            "share_of_average_bill_pct": views[selected]["share_of_average_bill_pct"],
-            "items": {k: views[selected][k] for k in item_keys},
+            "total_usd_per_month": selected_bill["total_usd_per_month"],
+            "share_of_average_bill_pct": selected_bill["share_of_average_bill_pct"],
+            "items": {k: selected_bill[k] for k in item_keys},
             "views": views,
             "average_bill_usd_per_month": v("household_bill_usd_per_month"),
             "rate_case_lag_months": v("rate_case_lag_months"),

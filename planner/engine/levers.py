@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from planner.engine.schema import ScenarioSpec, parse_scenario
+
+if TYPE_CHECKING:
+    from accelerators.catalog import ModelSpec
 
 LEVERS = ("moe", "pruning", "quantization")
 LEVER_LABELS = {"moe": "Mixture of experts", "pruning": "Pruning (50 % sparse)", "quantization": "4-bit weights"}
@@ -37,7 +41,7 @@ class LeverVariant:
     applicable: bool
 
 
-def _nearest_moe(total_params: float, candidates: list) -> object | None:
+def _nearest_moe(total_params: float, candidates: list[ModelSpec]) -> ModelSpec | None:
     if not candidates:
         return None
     return min(candidates, key=lambda m: abs(math.log(m.total_params / total_params)))

@@ -46,7 +46,8 @@ def test_it_reports_the_issue_keys_with_units_and_methods():
     }
     assert set(s["household_bill_usd_per_month"]["views"]) == {"socialised", "large_load_tariff", "flexible"}
     assert s["operator_cost_usd"] == pytest.approx(s["operator_cost_breakdown_usd"]["total_usd"])
-    assert s["peak_share_of_system_pct"] == pytest.approx(100 * 100 / 154_000, rel=1e-3)
+    # 100 MW over PJM's summer 2025 coincident peak of 160,153 MW (23 Jun 2025; regions.yaml pjm-peak-2025)
+    assert s["peak_share_of_system_pct"] == pytest.approx(100 * 100 / 160_153, rel=1e-3)
     assert s["reserve_margin_change_pct"] < 0
     assert result.hourly["carbon_intensity_g_per_kwh"].shape == (8760,)
     assert result.hourly["price_usd_per_mwh"].shape == (8760,)
