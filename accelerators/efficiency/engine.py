@@ -142,16 +142,17 @@ def _grid(limit: int, points: int) -> np.ndarray:
     return grid
 
 
-def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int) -> int:
+def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int, *, field: str = "tpot_target_s") -> int:
     """Largest B ≤ limit with decode step time ≤ target (step time increases with B)."""
     grid = _grid(limit, 48)
     t = setup.decode(grid.astype(float)).time_s
     ok = t <= target_s
     if not ok[0]:
         raise EstimateError(
-            "tpot_target_s",
+            field,
             f"unreachable: even batch 1 takes {t[0] * 1e3:.2f} ms per output token "
-            f"on {setup.devices} x {setup.acc.slug}",
+            f"on {setup.devices} x {setup.acc.slug}"
+            + ("" if field == "tpot_target_s" else f", more than the {target_s * 1e3:.2f} ms left after prefill"),
         )
     i = int(np.nonzero(ok)[0][-1])
     if i == len(grid) - 1:
@@ -300,8 +301,14 @@ def power_curve(
     output_tokens: int = 350,
     sparsity: str = "none",
     tpot_target_s: float | None = None,
+    ttft_target_s: float | None = None,
 ) -> PowerCurve:
-    """Replica power and throughput at batch levels 1..max_batch (memory- and latency-feasible)."""
+    """Replica power and throughput at batch levels 1..max_batch (memory- and latency-feasible).
+
+    ``ttft_target_s`` [s]: a new request's first token comes after its own prefill and one decode
+    step of the running batch (continuous batching, no queueing), so the batch is also limited
+    to decode steps no longer than the target less the prompt's prefill time.
+    """
     setup = _Setup(
         model=model,
         accelerator=accelerator,
@@ -316,6 +323,15 @@ def power_curve(
     limit = setup.fp.max_batch
     if tpot_target_s is not None:
         limit = _largest_batch_meeting(setup, float(tpot_target_s), limit)
+    if ttft_target_s is not None:
+        prefill_s = float(setup.curve_prefill[0].time_s[0])
+        if prefill_s >= ttft_target_s:
+            raise EstimateError(
+                "ttft_target_s",
+                f"unreachable: the prefill of {setup.inp} prompt tokens alone takes {prefill_s:.3f} s "
+                f"on {setup.devices} x {setup.acc.slug}",
+            )
+        limit = _largest_batch_meeting(setup, float(ttft_target_s) - prefill_s, limit, field="ttft_target_s")
     levels = _grid(limit, CURVE_LEVELS).copy()
     b = levels.astype(float)
     dec = setup.decode(b)

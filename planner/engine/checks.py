@@ -49,6 +49,7 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
                     output_tokens=load.output_tokens,
                     sparsity=pool.sparsity,
                     tpot_target_s=load.tpot_target_ms / 1000.0,
+                    ttft_target_s=load.ttft_target_s,
                 )
             except ValueError as error:
                 field = scenario_field_for(error, pool_index=p, workload_index=w)

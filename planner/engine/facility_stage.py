@@ -80,6 +80,7 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                 "output_tokens": load.output_tokens,
                 "sparsity": pool.sparsity,
                 "tpot_target_s": load.tpot_target_ms / 1000.0,
+                "ttft_target_s": load.ttft_target_s,
             }
             key = repr(sorted(kwargs.items(), key=lambda item: item[0]))
             if key not in cache:
@@ -100,6 +101,7 @@ _WORKLOAD_FIELDS = {
     "input_tokens": "input_tokens",
     "output_tokens": "output_tokens",
     "tpot_target_s": "tpot_target_ms",
+    "ttft_target_s": "ttft_target_s",
 }
 _POOL_FIELDS = {
     "accelerator": "accelerator",

@@ -30,3 +30,17 @@ def test_it_names_the_scenario_field_behind_an_engine_error(example_inputs, chan
         run_scenario(parse_scenario(document))
     assert caught.value.field == field
     assert str(caught.value).startswith(field) and fragment in str(caught.value)
+
+
+def test_it_sizes_more_devices_for_a_tighter_first_token_target(example_inputs):
+    from planner.engine.facility_stage import facility_stage
+
+    def devices(ttft_target_s: float) -> int:
+        document = copy.deepcopy(example_inputs)
+        document["workloads"] = [{**document["workloads"][0], "input_tokens": 4000, "ttft_target_s": ttft_target_s}]
+        return facility_stage(parse_scenario(document)).summary["devices"]["h100"]
+
+    # On 4 × H100 (fp8) a 4,000-token prompt of Llama 3.1 70B prefills in about 0.15 s, so a 0.18 s
+    # target leaves about 30 ms for the decode step the new request waits for (TPOT alone allows 50).
+    relaxed, tight = devices(5.0), devices(0.18)
+    assert tight > relaxed  # smaller batches per replica → more replicas for the same peak
