@@ -65,11 +65,12 @@ def accelerator_label(ref: str) -> str | None:
         return None
 
 
-def accelerator_rows() -> list[dict[str, Any]]:
+def accelerator_rows(own: Iterable[tuple[Any, str]] = ()) -> list[dict[str, Any]]:
+    """Shipped accelerators, then ``own`` (spec, owning organisation's name) entries."""
     from accelerators.catalog import list_accelerators
 
     rows = []
-    for a in list_accelerators():
+    for a, owner in [*((spec, "") for spec in list_accelerators()), *own]:
         src = dict(a.sources)
         figures = [
             ("Kind", a.kind.upper(), "", "kind"),
@@ -94,16 +95,18 @@ def accelerator_rows() -> list[dict[str, Any]]:
                     for label, value, unit, key in figures
                 ],
                 "assumptions": list(a.assumptions),
+                "owner": owner,
             }
         )
     return rows
 
 
-def model_rows() -> list[dict[str, Any]]:
+def model_rows(own: Iterable[tuple[Any, str]] = ()) -> list[dict[str, Any]]:
+    """Shipped models, then ``own`` (spec, owning organisation's name) entries."""
     from accelerators.catalog import list_models
 
     rows = []
-    for m in list_models():
+    for m, owner in [*((spec, "") for spec in list_models()), *own]:
         rows.append(
             {
                 "slug": m.slug,
@@ -116,6 +119,7 @@ def model_rows() -> list[dict[str, Any]]:
                 "attention": m.attention.upper(),
                 "precision": m.weight_precision,
                 "source": m.source,
+                "owner": owner,
             }
         )
     return rows
@@ -130,6 +134,25 @@ def own_entries(organisations: Any) -> dict[str, tuple[tuple[str, str], ...]]:
         return tuple((e.slug, f"{e.name} ({e.slug}) — {e.organisation.name}'s own entry") for e in entries)
 
     return {"accelerators": rows(AcceleratorEntry), "models": rows(ModelEntry)}
+
+
+def own_specs(organisations: Any, kind: str) -> list[tuple[Any, str]]:
+    """The organisations' own accelerators or models as specs, each with its owner's name.
+
+    An entry whose definition no longer reads (edited by hand in the admin) is left out of the
+    browser; scenarios naming it are refused with the reason when they are saved.
+    """
+    from accelerators.catalog import get_accelerator, get_model
+    from accelerators.models import AcceleratorEntry, ModelEntry
+
+    model, reader = (AcceleratorEntry, get_accelerator) if kind == "accelerators" else (ModelEntry, get_model)
+    specs = []
+    for entry in model.objects.filter(organisation__in=organisations, builtin=False).select_related("organisation"):
+        try:
+            specs.append((reader({**entry.data, "slug": entry.slug}), entry.organisation.name))
+        except ValueError:
+            continue
+    return specs
 
 
 # ---- sites, climates, shapes ------------------------------------------------------------------

@@ -168,3 +168,19 @@ def test_it_refuses_an_upload_reference_from_another_organisation(owner, outside
         upload_inputs_for_spec(spec, organisation_id=scenario.organisation_id)
     assert "grid.uploads.carbon" in error.value.errors
     assert Upload.objects.count() == 1
+
+
+def test_it_lists_an_organisations_own_accelerator_only_to_its_members(client, owner, outsider, organisation):
+    import dataclasses
+
+    from accelerators.catalog import get_accelerator
+    from accelerators.models import AcceleratorEntry
+
+    data = dataclasses.asdict(get_accelerator("alveo-v80"))
+    data.update(slug="alpha-fpga", name="Alpha FPGA overlay", power_limit_w=150.0)
+    AcceleratorEntry.objects.create(slug="alpha-fpga", name=data["name"], data=data, organisation=organisation)
+    client.force_login(owner)
+    page = client.get(reverse("catalog-section", args=["accelerators"])).content.decode()
+    assert "Alpha FPGA overlay" in page and "Alpha Grid Co's own entry" in page and "150" in page
+    client.force_login(outsider)
+    assert "Alpha FPGA overlay" not in client.get(reverse("catalog-section", args=["accelerators"])).content.decode()

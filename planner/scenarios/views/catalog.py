@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from planner.scenarios import catalogs
+from planner.scenarios import catalogs, selectors
 
 SECTIONS = {
     "accelerators": "Accelerators",
@@ -23,9 +23,10 @@ SECTIONS = {
 def catalog(request: HttpRequest, section: str = "accelerators") -> HttpResponse:
     if section not in SECTIONS:
         raise Http404("No such catalog")
+    organisations = selectors.organisations_for_user(request.user)
     rows = {
-        "accelerators": catalogs.accelerator_rows,
-        "models": catalogs.model_rows,
+        "accelerators": lambda: catalogs.accelerator_rows(catalogs.own_specs(organisations, "accelerators")),
+        "models": lambda: catalogs.model_rows(catalogs.own_specs(organisations, "models")),
         "sites": catalogs.site_rows,
         "regions": catalogs.region_rows,
         "shapes": lambda: [{"name": name, **shape} for name, shape in catalogs.daily_shapes().items()],
