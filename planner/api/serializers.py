@@ -156,6 +156,12 @@ class CatalogEntryCreateSerializer(serializers.Serializer):
     sources = serializers.DictField(child=serializers.CharField(max_length=2000), required=False, default=dict)
 
 
+class CatalogEntryUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    data = serializers.DictField(help_text="the entry in the catalog's data-file schema")
+    sources = serializers.DictField(child=serializers.CharField(max_length=2000), required=False, default=dict)
+
+
 class EstimateRequestSerializer(serializers.Serializer):
     """The same arguments as `manage.py estimate` (accelerators.efficiency.estimate)."""
 

@@ -130,3 +130,21 @@ def test_it_runs_a_scenario_on_an_accelerator_added_through_the_api(
     result = client.get(run["result_url"]).json()["result"]
     assert result["devices"] == shipped["devices"]
     assert result["peak_facility_power_mw"] == pytest.approx(shipped["peak_facility_power_mw"], rel=1e-9)
+
+
+def test_it_replaces_a_custom_entry_for_members_only(api, organisation, fpga_data):
+    body = {"organisation": organisation.pk, "slug": "our-fpga", "name": "Our FPGA card", "data": fpga_data}
+    assert api("owner").post("/api/v1/accelerators/", body, format="json").status_code == 201
+    lower = {**fpga_data, "power_limit": {**fpga_data["power_limit"], "value": 120}}
+    update = {"name": "Our FPGA card, 120 W build", "data": lower}
+    assert api("outsider").put("/api/v1/accelerators/our-fpga/", update, format="json").status_code == 404
+    assert api("viewer").put("/api/v1/accelerators/our-fpga/", update, format="json").status_code == 403
+    response = api("teammate").put("/api/v1/accelerators/our-fpga/", update, format="json")
+    assert response.status_code == 200, response.json()
+    entry = AcceleratorEntry.objects.get(slug="our-fpga")
+    assert entry.name == "Our FPGA card, 120 W build" and entry.data["power_limit"]["value"] == 120
+    broken = {"name": "x", "data": {**fpga_data, "power_limit": {**fpga_data["power_limit"], "unit": "horsepower"}}}
+    refused = api("teammate").put("/api/v1/accelerators/our-fpga/", broken, format="json")
+    assert refused.status_code == 400 and "power_limit" in refused.json()["errors"]["data"][0]
+    assert AcceleratorEntry.objects.get(slug="our-fpga").data["power_limit"]["value"] == 120
+    assert api("owner").put("/api/v1/accelerators/h100-sxm/", update, format="json").status_code == 404

@@ -112,3 +112,22 @@ def test_it_finds_when_a_100_mw_facility_would_be_curtailed_in_dominion_2017():
     assert cut["deferrable_covers_curtailment"] is False  # 20% deferrable cannot shed the whole 100 MW
     assert [r["rate_pct"] for r in flex["rates"]] == [0.25, 0.5, 1.0, 5.0]
     assert result.summary["household_bill_usd_per_month"]["views"]["flexible"]["capacity_usd_per_month"] == 0
+
+
+def test_it_counts_only_the_load_above_ercots_published_headroom_in_the_flexible_bill():
+    # Norris et al. 2025 (Duke Nicholas Institute), Figure 1, ERCOT: 6.5 / 10.0 / 14.7 GW at
+    # 0.25 / 0.5 / 1 % curtailment (regions.yaml duke-2025-fig1). A flat 12 GW facility exceeds the
+    # 0.5 % headroom by 2,000 MW: that firm part alone is counted at the peak in the flexible view.
+    power_w = np.full(8760, 12_000e6)
+    result = grid_stage(_spec(region="ercot"), facility_power_w=power_w, **POOLS)
+    s = result.summary
+    rates = {r["rate_pct"]: r for r in s["flexibility"]["rates"]}
+    assert {k: r["headroom_mw"] for k, r in rates.items()} == {0.25: 6_500, 0.5: 10_000, 1.0: 14_700}
+    assert [rates[k]["facility_fits"] for k in (0.25, 0.5, 1.0)] == [False, False, True]
+    views = s["household_bill_usd_per_month"]["views"]
+    assert views["flexible"] is not None
+    assert views["flexible"]["peak_mw_counted"] == pytest.approx(12_000 - 10_000)
+    assert views["socialised"]["peak_mw_counted"] == pytest.approx(12_000)
+    # the network upgrade's revenue requirement scales with the MW counted at the peak
+    key = "transmission_upgrade_revenue_requirement_usd_per_year"
+    assert views["flexible"][key] == pytest.approx(views["socialised"][key] * 2_000 / 12_000)

@@ -12,7 +12,11 @@ from planner.api import services as api_services
 from planner.api.catalogs import CATALOGS, catalog_entries, catalog_entry, custom_entry_row, entry_from_row
 from planner.api.errors import FieldErrors, flatten
 from planner.api.permissions import ensure_can_edit
-from planner.api.serializers import CatalogEntryCreateSerializer, CatalogEntrySerializer
+from planner.api.serializers import (
+    CatalogEntryCreateSerializer,
+    CatalogEntrySerializer,
+    CatalogEntryUpdateSerializer,
+)
 from planner.api.views.base import PlannerView, choice_param
 
 _DESCRIPTIONS = {
@@ -81,6 +85,25 @@ def _detail_view(catalog: str) -> type[PlannerView]:
             if entry is None:
                 raise NotFound(f"No {catalog[:-1]} {slug!r} in the catalog or your organisations' entries.")
             return Response(entry)
+
+        @extend_schema(
+            summary=f"Replace your organisation's custom entry in {catalog}",
+            operation_id=f"{catalog}_update",
+            request=CatalogEntryUpdateSerializer,
+            responses={200: CatalogEntrySerializer},
+            tags=[catalog],
+        )
+        def put(self, request: Request, slug: str) -> Response:
+            row = custom_entry_row(catalog=catalog, user=request.user, slug=slug)
+            if row is None:
+                raise NotFound(f"No custom {catalog[:-1]} {slug!r} in your organisations (shipped entries stay).")
+            serializer = CatalogEntryUpdateSerializer(data=request.data)
+            if not serializer.is_valid():
+                raise FieldErrors(flatten(serializer.errors))
+            row = api_services.catalog_entry_update(
+                catalog=catalog, user=request.user, row=row, body=serializer.validated_data
+            )
+            return Response(entry_from_row(row))
 
         @extend_schema(
             summary=f"Delete your organisation's custom entry from {catalog}",
