@@ -56,6 +56,19 @@ try:
     # A run whose worker vanished is requeued after this many seconds without a heartbeat.
     RUN_STALE_AFTER_S = env_int("PLANNER_RUN_STALE_AFTER_S", 120, minimum=5)
     RUN_MAX_ATTEMPTS = env_int("PLANNER_RUN_MAX_ATTEMPTS", 3, minimum=1)
+    # A shared cache makes the API's per-token rate limits exact across processes and servers;
+    # without one each process counts on its own (local memory).
+    _cache_url = os.environ.get("PLANNER_CACHE_URL", "").strip()
+    CACHES = {
+        "default": (
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": broker_from_url(_cache_url, variable="PLANNER_CACHE_URL"),
+            }
+            if _cache_url
+            else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "planner"}
+        )
+    }
 except SettingError as error:
     raise ImproperlyConfigured(str(error)) from None
 

@@ -70,3 +70,13 @@ def test_it_runs_jobs_in_process_without_a_broker():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "django.db.backends.sqlite3"]
+
+
+def test_it_shares_rate_limit_counts_through_redis_when_asked():
+    env = {**os.environ, "PLANNER_CACHE_URL": "redis://127.0.0.1:6379/7", "DJANGO_SETTINGS_MODULE": "planner.settings"}
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    env["PLANNER_CACHE_URL"] = "memcached://x"
+    refused = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "PLANNER_CACHE_URL" in refused.stderr
