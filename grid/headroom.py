@@ -165,6 +165,25 @@ def curtailment_mask(*, load_mw: np.ndarray, month: np.ndarray, added_load_mw: f
     return curtailed_mw(load_mw=load_mw, threshold_mw=threshold, added_load_mw=added_load_mw) > 0
 
 
+def _pooled(load_mw: np.ndarray, threshold_mw: np.ndarray, rates_frac: Sequence[float]) -> list[dict[str, Any]]:
+    """One L for all complete years together: their total curtailment / (L × all hours) = rate.
+
+    The report's Appendix C states the rate over the whole multi-year span; averaging each
+    year's L (``average_over_years``) is the reading in the planner's reference notes. Both are
+    given; the pooled L lies between the smallest and largest yearly L (the pooled rate is the
+    hour-weighted mean of increasing yearly rates).
+    """
+    rows = []
+    for rate in rates_frac:
+        try:
+            headroom = solve_headroom_mw(load_mw=load_mw, threshold_mw=threshold_mw, rate_frac=rate)
+        except HeadroomError as error:
+            rows.append({"rate_pct": round(rate * 100, 4), "headroom_mw": None, "note": str(error)})
+            continue
+        rows.append({"rate_pct": round(rate * 100, 4), "headroom_mw": round(headroom, 1)})
+    return rows
+
+
 MIN_OBSERVED_FRAC = 0.98  # a year counts when ≥ 98% of its hours came from the file (assumption: rest interpolated)
 
 
@@ -191,6 +210,8 @@ def headroom_by_year(
     months = time.astype("datetime64[M]").astype(int) % 12 + 1
     per_year: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
+    pooled_load: list[np.ndarray] = []
+    pooled_threshold: list[np.ndarray] = []
     for year in np.unique(years):
         sel = years == year
         hours_in_year = int((np.datetime64(f"{year + 1}-01-01", "h") - np.datetime64(f"{year}-01-01", "h")).astype(int))
@@ -203,6 +224,8 @@ def headroom_by_year(
             skipped[str(year)] = f"only {observed_frac:.1%} of hours observed (< {min_observed_frac:.0%})"
             continue
         results = headroom_year(load_mw=load_mw[sel], month=months[sel], rates_frac=rates_frac)
+        pooled_load.append(load_mw[sel])
+        pooled_threshold.append(seasonal_threshold_mw(load_mw=load_mw[sel], month=months[sel]))
         per_year[str(year)] = {
             "peak_load_mw": round(float(load_mw[sel].max()), 1),
             "mean_load_mw": round(float(load_mw[sel].mean()), 1),
@@ -234,7 +257,9 @@ def headroom_by_year(
                 "curtailed_mwh": round(float(np.mean([r["curtailed_mwh"] for r in rows])), 1),
             }
         )
+    pooled = _pooled(np.concatenate(pooled_load), np.concatenate(pooled_threshold), rates_frac)
     return {
+        "pooled_over_years": pooled,
         "method": "Norris et al. 2025 (Duke Nicholas Institute, 'Rethinking Load Growth'): seasonal-peak threshold, "
         "constant added load, curtailment rate = curtailed MWh / (L × hours in year); exact piecewise-linear root",
         "years": per_year,

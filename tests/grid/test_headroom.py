@@ -107,3 +107,23 @@ def test_it_computes_dominion_headroom_from_the_messy_real_file():
     assert average[1.0]["headroom_mw"] == pytest.approx(2856.2, abs=0.1)
     assert average[5.0]["headroom_mw"] == pytest.approx(5397.6, abs=0.1)
     assert 1.5 < average[0.5]["mean_event_hours"] < 6  # paper: mean events 1.7–4.5 h at low rates
+
+
+def test_it_pools_years_between_the_yearly_answers():
+    # Two synthetic non-leap years with different peaks: one L for both years together (the
+    # report's Appendix C reading) must lie between each year's own L, since the pooled rate is
+    # the mean of the two increasing yearly rates; identical years give the yearly L itself.
+    rng = np.random.default_rng(11)
+    hours = np.arange(HOURS_PER_YEAR)
+    base = 10_000 + 3_000 * np.sin(2 * np.pi * hours / 24) + 2_000 * np.cos(4 * np.pi * hours / 8760)
+    year_a = base + rng.normal(0, 300, HOURS_PER_YEAR)
+    year_b = 1.1 * base + rng.normal(0, 600, HOURS_PER_YEAR)
+    time = np.arange(np.datetime64("2017-01-01T00", "h"), np.datetime64("2019-01-01T00", "h"))
+    result = headroom_by_year(time=time, load_mw=np.concatenate([year_a, year_b]), rates_frac=[0.005, 0.01])
+    for i, pooled in enumerate(result["pooled_over_years"]):
+        yearly = [year["rates"][i]["headroom_mw"] for year in result["years"].values()]
+        assert min(yearly) - 0.1 <= pooled["headroom_mw"] <= max(yearly) + 0.1
+    same = headroom_by_year(time=time, load_mw=np.concatenate([year_a, year_a]), rates_frac=[0.01])
+    assert same["pooled_over_years"][0]["headroom_mw"] == pytest.approx(
+        same["average_over_years"][0]["headroom_mw"], abs=0.1
+    )
