@@ -65,10 +65,13 @@ class Workload(_Strict):
     )
     peak_requests_per_s: float | None = Field(None, gt=0, le=1e7, description="request rate in the peak hour [1/s]")
     requests_per_day: float | None = Field(None, gt=0, le=1e12, description="requests per day [1/day]")
-    input_tokens: int = Field(800, ge=1, le=2_000_000, description="prompt tokens per request (mean)")
-    output_tokens: int = Field(350, ge=1, le=1_000_000, description="output tokens per request (mean)")
-    ttft_target_s: float = Field(2.0, gt=0, le=600, description="time-to-first-token target [s]")
-    tpot_target_ms: float = Field(50.0, gt=0, le=10_000, description="time-per-output-token target [ms]")
+    # Defaults are assumptions for a chat service, to be replaced by the user's own figures:
+    # ML.ENERGY v3 chat outputs are ≈350–650 tokens (arXiv 2505.06371); 800 prompt tokens allow for
+    # a system prompt and history; 50 ms per token (≈20 tokens/s) is above human reading speed.
+    input_tokens: int = Field(800, ge=1, le=2_000_000, description="prompt tokens per request (mean); assumption")
+    output_tokens: int = Field(350, ge=1, le=1_000_000, description="output tokens per request (mean); assumption")
+    ttft_target_s: float = Field(2.0, gt=0, le=600, description="time-to-first-token target [s]; assumption")
+    tpot_target_ms: float = Field(50.0, gt=0, le=10_000, description="time-per-output-token target [ms]; assumption")
     daily_shape: Slug | DailyShape = Field("flat", description="named shape or 24-hour weekday/weekend curves")
     annual_growth_frac: float = Field(0.0, ge=-0.9, le=10.0, description="demand growth per year [fraction]")
     deferrable_frac: float = Field(0.0, ge=0.0, le=1.0, description="share of requests that may wait hours")
@@ -106,7 +109,9 @@ class HardwarePool(_Strict):
 
 
 class Fleet(_Strict):
-    headroom_frac: float = Field(0.2, ge=0.0, le=2.0, description="spare capacity above the peak hour")
+    # headroom 20% and N+1 are planning assumptions; 130 kW per rack is the order of an NVIDIA
+    # GB200 NVL72 rack (≈120–132 kW, NVIDIA 2024), the densest shipping AI rack.
+    headroom_frac: float = Field(0.2, ge=0.0, le=2.0, description="spare capacity above the peak hour; assumption")
     redundancy: Literal["N", "N+1", "N+2"] = "N+1"
     idle_policy: Literal["idle", "power_down"] = "idle"
     dispatch: Literal["cheapest_energy", "proportional"] = "cheapest_energy"
