@@ -27,6 +27,13 @@ try:
             raise SettingError("DJANGO_SECRET_KEY must be set when PLANNER_REQUIRE_SECRET=1")
         # A local, non-secret key for the embedded default; production sets DJANGO_SECRET_KEY.
         SECRET_KEY = "insecure-local-planner-key-set-DJANGO_SECRET_KEY-in-production"  # noqa: S105
+    # Behind TLS (a reverse proxy that sets X-Forwarded-Proto): secure cookies, HSTS, redirects.
+    HTTPS = env_bool("PLANNER_HTTPS", default=False)
+    if HTTPS:
+        SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = True
+        SECURE_HSTS_SECONDS = 31_536_000
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
     _database_url = os.environ.get("DATABASE_URL", "").strip()

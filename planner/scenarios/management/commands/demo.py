@@ -41,4 +41,4 @@ class Command(BaseCommand):
                 if settings.CELERY_TASK_ALWAYS_EAGER:
                     run.refresh_from_db()
                 self.stdout.write(f"{scenario.name}: run #{run.pk} {run.status} {run.error}".rstrip())
-        self.stdout.write(f"Demo ready: sign in at http://127.0.0.1:8000/ as {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.stdout.write(f"Demo ready: sign in as {DEMO_USERNAME} / {DEMO_PASSWORD} once the server is up")
