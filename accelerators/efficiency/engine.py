@@ -302,12 +302,15 @@ def power_curve(
     sparsity: str = "none",
     tpot_target_s: float | None = None,
     ttft_target_s: float | None = None,
+    ttft_input_tokens: int | None = None,
 ) -> PowerCurve:
     """Replica power and throughput at batch levels 1..max_batch (memory- and latency-feasible).
 
     ``ttft_target_s`` [s]: a new request's first token comes after its own prefill and one decode
     step of the running batch (continuous batching, no queueing), so the batch is also limited
     to decode steps no longer than the target less the prompt's prefill time.
+    ``ttft_input_tokens``: the prompt length the TTFT target is met for (e.g. a 95th percentile),
+    when it differs from the mean ``input_tokens`` that sets throughput and energy.
     """
     setup = _Setup(
         model=model,
@@ -323,15 +326,30 @@ def power_curve(
     limit = setup.fp.max_batch
     if tpot_target_s is not None:
         limit = _largest_batch_meeting(setup, float(tpot_target_s), limit)
+    design_prefill_s = float(setup.curve_prefill[0].time_s[0])
     if ttft_target_s is not None:
-        prefill_s = float(setup.curve_prefill[0].time_s[0])
+        prompt_setup = setup
+        if ttft_input_tokens is not None and ttft_input_tokens != setup.inp:
+            prompt_setup = _Setup(
+                model=model,
+                accelerator=accelerator,
+                devices=devices,
+                weight_precision=weight_precision,
+                kv_precision=kv_precision,
+                input_tokens=ttft_input_tokens,
+                output_tokens=output_tokens,
+                sparsity=sparsity,
+                tpot_target_s=tpot_target_s,
+            )
+        prefill_s = float(prompt_setup.curve_prefill[0].time_s[0])
         if prefill_s >= ttft_target_s:
             raise EstimateError(
                 "ttft_target_s",
-                f"unreachable: the prefill of {setup.inp} prompt tokens alone takes {prefill_s:.3f} s "
+                f"unreachable: the prefill of {prompt_setup.inp} prompt tokens alone takes {prefill_s:.3f} s "
                 f"on {setup.devices} x {setup.acc.slug}",
             )
         limit = _largest_batch_meeting(setup, float(ttft_target_s) - prefill_s, limit, field="ttft_target_s")
+        design_prefill_s = prefill_s
     levels = _grid(limit, CURVE_LEVELS).copy()
     b = levels.astype(float)
     dec = setup.decode(b)
@@ -349,7 +367,6 @@ def power_curve(
     )
     static = n * (out * dec.static_energy_j + b * pre_marg.static_energy_j[0]) / cycle_s
     total = arith + data + static
-    pre_alone = setup.curve_prefill[0]
     return PowerCurve(
         devices_per_replica=n,
         batch_sizes=levels,
@@ -362,6 +379,6 @@ def power_curve(
         idle_accelerator_power_w=n * setup.acc.idle_power_w,
         idle_host_power_w=n * setup.acc.host_idle_power_w_per_device,
         max_batch=int(limit),
-        ttft_s=float(pre_alone.time_s[0] + dec.time_s[-1]),
+        ttft_s=float(design_prefill_s + dec.time_s[-1]),
         warnings=tuple(dict.fromkeys(setup.warnings())),
     )

@@ -13,7 +13,7 @@ from accelerators.efficiency import power_curve
 from grid.climate import get_climate
 from grid.demand import get_daily_shape
 from grid.regions import apply_overrides, get_region
-from planner.engine.facility_stage import scenario_field_for
+from planner.engine.facility_stage import design_prompt_tokens, scenario_field_for
 from planner.engine.schema import ScenarioSpec
 
 
@@ -50,6 +50,7 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
                     sparsity=pool.sparsity,
                     tpot_target_s=load.tpot_target_ms / 1000.0,
                     ttft_target_s=load.ttft_target_s,
+                    ttft_input_tokens=design_prompt_tokens(load),
                 )
             except ValueError as error:
                 field = scenario_field_for(error, pool_index=p, workload_index=w)

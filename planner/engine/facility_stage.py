@@ -34,7 +34,7 @@ from grid.fleet import (
 from grid.fleet.dispatch import FleetHourly
 from grid.power_chain import PowerChainError, default_power_chain
 from grid.weather import HourlyWeather
-from planner.engine.schema import ScenarioSpec
+from planner.engine.schema import ScenarioSpec, Workload
 
 Progress = Callable[[str, float], None]
 PowerCurveFn = Callable[..., Any]
@@ -81,6 +81,7 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                 "sparsity": pool.sparsity,
                 "tpot_target_s": load.tpot_target_ms / 1000.0,
                 "ttft_target_s": load.ttft_target_s,
+                "ttft_input_tokens": design_prompt_tokens(load),
             }
             key = repr(sorted(kwargs.items(), key=lambda item: item[0]))
             if key not in cache:
@@ -125,6 +126,16 @@ def scenario_field_for(error: ValueError, *, pool_index: int, workload_index: in
     if argument in _POOL_FIELDS:
         return f"hardware[{pool_index}].{_POOL_FIELDS[argument]}"
     return f"hardware[{pool_index}]"
+
+
+TTFT_DESIGN_PERCENTILE = 0.95  # assumption: latency targets are usually stated for the 95th percentile
+
+
+def design_prompt_tokens(load: Workload) -> int:
+    """The prompt length the time-to-first-token target is met for: p95 of a given distribution."""
+    if load.input_tokens_distribution is None:
+        return load.input_tokens
+    return load.input_tokens_distribution.percentile(TTFT_DESIGN_PERCENTILE)
 
 
 def _weather(spec: ScenarioSpec, weather: HourlyWeather | None) -> HourlyWeather:

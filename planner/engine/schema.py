@@ -58,6 +58,44 @@ class DailyShape(_Strict):
         return self
 
 
+class TokenDistribution(_Strict):
+    """Tokens per request as a histogram: ``tokens[i]`` occurs with relative weight ``weights[i]``."""
+
+    tokens: list[Annotated[int, Field(ge=1, le=2_000_000)]] = Field(min_length=1, max_length=64)
+    weights: list[Annotated[float, Field(gt=0)]] = Field(min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _same_length(self) -> TokenDistribution:
+        if len(self.tokens) != len(self.weights):
+            raise ValueError(f"tokens has {len(self.tokens)} values but weights has {len(self.weights)}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return sum(t * w for t, w in zip(self.tokens, self.weights, strict=True)) / sum(self.weights)
+
+    def percentile(self, frac: float) -> int:
+        """Smallest token count with at least ``frac`` of the requests at or below it."""
+        total = sum(self.weights)
+        cumulative = 0.0
+        for tokens, weight in sorted(zip(self.tokens, self.weights, strict=True)):
+            cumulative += weight
+            if cumulative >= frac * total - 1e-12:
+                return tokens
+        return max(self.tokens)
+
+
+def _histogram_mean(raw: Any) -> float | None:
+    """Mean of a raw distribution document, or None when it is malformed (the schema says why)."""
+    try:
+        tokens, weights = [float(t) for t in raw["tokens"]], [float(w) for w in raw["weights"]]
+    except (TypeError, KeyError, ValueError):
+        return None
+    if not tokens or len(tokens) != len(weights) or min(weights) <= 0:
+        return None
+    return sum(t * w for t, w in zip(tokens, weights, strict=True)) / sum(weights)
+
+
 class Workload(_Strict):
     name: Name
     model: Slug | dict[str, Any] = Field(
@@ -75,6 +113,30 @@ class Workload(_Strict):
     daily_shape: Slug | DailyShape = Field("flat", description="named shape or 24-hour weekday/weekend curves")
     annual_growth_frac: float = Field(0.0, ge=-0.9, le=10.0, description="demand growth per year [fraction]")
     deferrable_frac: float = Field(0.0, ge=0.0, le=1.0, description="share of requests that may wait hours")
+    # A distribution sets the mean (input_tokens / output_tokens, which then may be left out); the
+    # time-to-first-token target is met for the 95th-percentile prompt, not the mean one.
+    input_tokens_distribution: TokenDistribution | None = Field(None, description="prompt tokens per request")
+    output_tokens_distribution: TokenDistribution | None = Field(None, description="output tokens per request")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _means_from_distributions(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for kind in ("input", "output"):
+            mean = _histogram_mean(data.get(f"{kind}_tokens_distribution"))
+            key = f"{kind}_tokens"
+            if mean is None:
+                continue
+            given = data.get(key)
+            if given is None:
+                data[key] = max(1, round(mean))
+            elif isinstance(given, int | float) and abs(given - mean) > max(1.0, 0.01 * mean):
+                raise ValueError(
+                    f"{key} ({given:g}) must be the mean of {kind}_tokens_distribution ({mean:.1f}) or be left out"
+                )
+        return data
 
     @model_validator(mode="after")
     def _one_rate(self) -> Workload:

@@ -203,3 +203,20 @@ def test_it_names_a_missing_architecture_field_on_the_form(client, owner, organi
     assert response.status_code == 400
     assert "workloads[0].model" in response.content.decode()
     assert not Scenario.objects.exists()
+
+
+def test_it_round_trips_token_distributions_and_names_a_bad_one(client, owner, organisation, small_inputs):
+    workload = {**small_inputs["workloads"][0]}
+    workload.pop("input_tokens")
+    workload["input_tokens_distribution"] = {"tokens": [200, 800, 4000], "weights": [5, 4, 1]}
+    document = {**small_inputs, "workloads": [workload]}
+    client.force_login(owner)
+    assert client.post(reverse("scenario-create"), form_data(document, organisation)).status_code == 302
+    saved = Scenario.objects.get().inputs["workloads"][0]
+    assert saved["input_tokens_distribution"] == {"tokens": [200, 800, 4000], "weights": [5.0, 4.0, 1.0]}
+    assert saved["input_tokens"] == 820
+    bad = form_data(document, organisation)
+    bad["workloads-0-input_tokens_distribution"] = '{"tokens": [100, 300], "weights": [1]}'
+    response = client.post(reverse("scenario-create"), bad)
+    assert response.status_code == 400
+    assert "tokens has 2 values but weights has 1" in response.content.decode()

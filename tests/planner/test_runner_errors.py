@@ -44,3 +44,24 @@ def test_it_sizes_more_devices_for_a_tighter_first_token_target(example_inputs):
     # target leaves about 30 ms for the decode step the new request waits for (TPOT alone allows 50).
     relaxed, tight = devices(5.0), devices(0.18)
     assert tight > relaxed  # smaller batches per replica → more replicas for the same peak
+
+
+def test_it_meets_the_first_token_target_for_the_long_prompts_of_a_distribution(example_inputs):
+    from planner.engine.facility_stage import facility_stage
+
+    # Same mean prompt (≈1,400 tokens), one spread out to a 10,000-token tail: sizing uses the
+    # mean for throughput and energy, and the 95th-percentile prompt for time to first token: on
+    # 4 × H100 a 10,000-token prompt of Llama 3.1 70B prefills in ≈0.38 s, leaving ≈20 ms of 0.4 s.
+    def devices(distribution):
+        document = copy.deepcopy(example_inputs)
+        workload = {**document["workloads"][0], "ttft_target_s": 0.4}
+        workload.pop("input_tokens")
+        workload["input_tokens_distribution"] = distribution
+        document["workloads"] = [workload]
+        spec = parse_scenario(document)
+        return spec.workloads[0].input_tokens, facility_stage(spec).summary["devices"]["h100"]
+
+    mean_narrow, narrow = devices({"tokens": [1400], "weights": [1.0]})
+    mean_wide, wide = devices({"tokens": [400, 10_000], "weights": [0.895833, 0.104167]})
+    assert mean_narrow == mean_wide == 1400
+    assert wide > narrow

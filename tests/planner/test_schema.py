@@ -90,3 +90,30 @@ def test_it_hashes_inputs_independently_of_key_order(example_inputs):
 def test_it_refuses_a_future_schema_version(example_inputs):
     document = {**example_inputs, "schema_version": 2}
     assert "schema_version" in _errors(document)
+
+
+def test_it_takes_the_mean_from_a_token_distribution(example_inputs):
+    document = copy.deepcopy(example_inputs)
+    workload = document["workloads"][0]
+    workload.pop("input_tokens")
+    workload["input_tokens_distribution"] = {"tokens": [200, 800, 4000], "weights": [5, 4, 1]}
+    spec = parse_scenario(document)
+    assert spec.workloads[0].input_tokens == 820  # (5·200 + 4·800 + 1·4000) / 10
+    assert spec.workloads[0].input_tokens_distribution.percentile(0.95) == 4000
+    assert spec.workloads[0].input_tokens_distribution.percentile(0.5) == 200  # half the weight is at 200
+    assert spec.workloads[0].input_tokens_distribution.percentile(0.6) == 800
+    assert parse_scenario(spec.model_dump(mode="json")) == spec  # stored form reads back the same
+
+
+def test_it_refuses_a_mean_that_contradicts_its_distribution(example_inputs):
+    document = copy.deepcopy(example_inputs)
+    document["workloads"][0]["output_tokens_distribution"] = {"tokens": [100, 300], "weights": [1, 1]}
+    document["workloads"][0]["output_tokens"] = 350
+    errors = _errors(document)
+    assert "output_tokens (350) must be the mean of output_tokens_distribution (200.0)" in errors["workloads[0]"][0]
+
+
+def test_it_names_a_malformed_distribution(example_inputs):
+    document = copy.deepcopy(example_inputs)
+    document["workloads"][1]["input_tokens_distribution"] = {"tokens": [100, 300], "weights": [1, -1]}
+    assert "workloads[1].input_tokens_distribution.weights[1]" in _errors(document)

@@ -83,6 +83,19 @@ class WorkloadForm(forms.Form):
     daily_shape = _choice("Daily shape", [])
     annual_growth_frac = _float("Annual growth [fraction/yr, 0.35 = +35 %]")
     deferrable_frac = _float("Deferrable share [fraction, 0–1]", min="0", max="1")
+    input_tokens_distribution = forms.CharField(
+        label="Prompt-length distribution (JSON, optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "class": "code"}),
+        help_text='e.g. {"tokens": [200, 800, 4000], "weights": [5, 4, 1]}: sets the mean input tokens; '
+        "the first-token target is met for the 95th-percentile prompt.",
+    )
+    output_tokens_distribution = forms.CharField(
+        label="Output-length distribution (JSON, optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "class": "code"}),
+        help_text="sets the mean output tokens",
+    )
 
     def __init__(self, *args: Any, own_models: tuple = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,6 +136,12 @@ class WorkloadForm(forms.Form):
     def clean_model_custom(self) -> Any:
         return _json_or_none(self.cleaned_data.get("model_custom", ""), what="custom model")
 
+    def clean_input_tokens_distribution(self) -> Any:
+        return _json_or_none(self.cleaned_data.get("input_tokens_distribution", ""), what="prompt-length distribution")
+
+    def clean_output_tokens_distribution(self) -> Any:
+        return _json_or_none(self.cleaned_data.get("output_tokens_distribution", ""), what="output-length distribution")
+
     def is_blank(self) -> bool:
         data = self.cleaned_data
         return not data.get("name") and data.get("rate") is None
@@ -145,6 +164,12 @@ class WorkloadForm(forms.Form):
             "deferrable_frac",
         ):
             _put(item, name, data.get(name))
+        for kind in ("input", "output"):
+            distribution = data.get(f"{kind}_tokens_distribution")
+            if distribution is not None:
+                # The mean follows from the distribution (the schema computes it).
+                item[f"{kind}_tokens_distribution"] = distribution
+                item.pop(f"{kind}_tokens", None)
         shape = data.get("daily_shape") or "flat"
         if shape == "custom":
             item["daily_shape"] = {
@@ -164,6 +189,9 @@ class WorkloadForm(forms.Form):
             initial["model_custom"] = json.dumps(model, indent=2)
         else:
             initial["model"] = model
+        for kind in ("input", "output"):
+            if item.get(f"{kind}_tokens_distribution"):
+                initial[f"{kind}_tokens_distribution"] = json.dumps(item[f"{kind}_tokens_distribution"])
         if item.get("requests_per_day") is not None:
             initial["rate_basis"], initial["rate"] = "per_day", item["requests_per_day"]
         else:
