@@ -48,6 +48,9 @@ class ModelSpec:
     rope_head_dim: int = 0
     sliding_window: int = 0
     sliding_window_layers: int = 0
+    # "sliding": a layer attends to the last `sliding_window` tokens (gemma 3, gpt-oss);
+    # "chunked": to the tokens of its own `sliding_window`-long chunk (Llama 4's attention_chunk_size).
+    local_attention: str = "sliding"
     tied_embeddings: bool = False
     weight_precision: str = "bf16"
     aliases: tuple[str, ...] = ()
@@ -92,6 +95,7 @@ _INT_KEYS = (
 _OPTIONAL_MODEL_KEYS = (
     *_INT_KEYS[7:],
     "attention",
+    "local_attention",
     "weight_precision",
     "tied_embeddings",
     "slug",
@@ -153,6 +157,9 @@ def model_from_dict(entry: Mapping[str, Any], *, slug: str | None = None) -> Mod
         raise CatalogError("model: field 'sliding_window_layers' exceeds 'layers'")
     if kw.get("sliding_window_layers", 0) and not kw.get("sliding_window"):
         raise CatalogError("model: field 'sliding_window' is required with 'sliding_window_layers'")
+    local = entry.get("local_attention", "sliding")
+    if local not in ("sliding", "chunked"):
+        raise CatalogError(f"model: field 'local_attention' must be 'sliding' or 'chunked', got {local!r}")
     wp = entry.get("weight_precision", "bf16")
     if wp not in WEIGHT_PRECISIONS:
         raise CatalogError(f"model: field 'weight_precision' must be one of {WEIGHT_PRECISIONS}, got {wp!r}")
@@ -163,6 +170,7 @@ def model_from_dict(entry: Mapping[str, Any], *, slug: str | None = None) -> Mod
         hf_id=hf_id,
         name=name,
         attention=attention,
+        local_attention=local,
         weight_precision=wp,
         tied_embeddings=bool(entry.get("tied_embeddings", False)),
         aliases=tuple(str(a) for a in entry.get("aliases", ()) or ()),

@@ -48,6 +48,22 @@ class KernelTable:
     experts_per_token: float
 
 
+def chunked_attention_context(*, context_tokens: float, chunk_tokens: float, prefill: bool) -> float:
+    """Mean tokens a chunked-attention layer attends to [tokens].
+
+    A token at position p attends to the ((p − 1) mod W) + 1 tokens of its own W-long chunk.
+    Decode at context C: C while C ≤ W, then W/2 on average over the chunk a step lands in.
+    Prefill (``context_tokens`` is the mean, T = 2·ctx − 1 prompt tokens, T = kW + r): the mean of
+    ((p − 1) mod W) + 1 over p = 1..T is (k·W(W + 1)/2 + r(r + 1)/2) / T.
+    """
+    w = chunk_tokens
+    if not prefill:
+        return context_tokens if context_tokens <= w else w / 2.0
+    t = 2.0 * context_tokens - 1.0
+    full, rest = divmod(t, w)
+    return (full * w * (w + 1.0) / 2.0 + rest * (rest + 1.0) / 2.0) / t
+
+
 def _pj_per_flop(acc: AcceleratorSpec, dev: DeviceConstants, dtype: str) -> float:
     """Same power at any dtype's peak: pJ/FLOP scales with peak_bf16 / peak_dtype."""
     peaks = acc.peak_dense_flops_per_s
@@ -79,7 +95,11 @@ def build_kernels(
     global_layers = layers - sw_layers
     ctx = float(context_tokens)
     ctx_sw = 0.0
-    if sw_layers:
+    if sw_layers and model.local_attention == "chunked":
+        ctx_sw = chunked_attention_context(
+            context_tokens=ctx, chunk_tokens=float(model.sliding_window), prefill=prefill
+        )
+    elif sw_layers:
         w = float(model.sliding_window)
         if not prefill:
             ctx_sw = min(ctx, w)
