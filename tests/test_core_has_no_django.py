@@ -18,6 +18,9 @@ CORE_MODULES = [
     "planner.engine.runner",
     "planner.engine.facility_stage",
     "planner.engine.grid_stage",
+    "planner.engine.checks",
+    "planner.engine.levers",
+    "planner.engine.sweep",
 ]
 
 
