@@ -13,7 +13,7 @@ from accelerators.efficiency import power_curve
 from grid.climate import get_climate
 from grid.demand import get_daily_shape
 from grid.regions import apply_overrides, get_region
-from planner.engine.facility_stage import design_prompt_tokens, scenario_field_for
+from planner.engine.facility_stage import engine_arguments, scenario_field_for
 from planner.engine.schema import ScenarioSpec
 
 
@@ -39,19 +39,7 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
     for p, pool in enumerate(spec.hardware):
         for w, load in enumerate(spec.workloads):
             try:
-                power_curve(
-                    model=load.model,
-                    accelerator=pool.accelerator,
-                    devices=pool.tensor_parallel,
-                    weight_precision=pool.weight_precision,
-                    kv_precision=pool.kv_precision,
-                    input_tokens=load.input_tokens,
-                    output_tokens=load.output_tokens,
-                    sparsity=pool.sparsity,
-                    tpot_target_s=load.tpot_target_ms / 1000.0,
-                    ttft_target_s=load.ttft_target_s,
-                    ttft_input_tokens=design_prompt_tokens(load),
-                )
+                power_curve(**engine_arguments(pool, load))
             except ValueError as error:
                 field = scenario_field_for(error, pool_index=p, workload_index=w)
                 add(field, f"{error} (workload {load.name!r} on pool {pool.name!r})")

@@ -34,7 +34,7 @@ from grid.fleet import (
 from grid.fleet.dispatch import FleetHourly
 from grid.power_chain import PowerChainError, default_power_chain
 from grid.weather import HourlyWeather
-from planner.engine.schema import ScenarioSpec, Workload
+from planner.engine.schema import HardwarePool, ScenarioSpec, Workload
 
 Progress = Callable[[str, float], None]
 PowerCurveFn = Callable[..., Any]
@@ -64,25 +64,30 @@ def _engine_power_curve() -> PowerCurveFn:
     return power_curve
 
 
+def engine_arguments(pool: HardwarePool, load: Workload) -> dict[str, Any]:
+    """The efficiency engine's arguments for one workload on one pool (runs and save checks)."""
+    return {
+        "model": load.model,
+        "accelerator": pool.accelerator,
+        "devices": pool.tensor_parallel,
+        "weight_precision": pool.weight_precision,
+        "kv_precision": pool.kv_precision,
+        "input_tokens": load.input_tokens,
+        "output_tokens": load.output_tokens,
+        "sparsity": pool.sparsity,
+        "tpot_target_s": load.tpot_target_ms / 1000.0,
+        "ttft_target_s": load.ttft_target_s,
+        "ttft_input_tokens": design_prompt_tokens(load),
+    }
+
+
 def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int, int], ReplicaCurve]:
     """Replica curve for every (pool index, workload index); identical requests share one call."""
     cache: dict[str, ReplicaCurve] = {}
     curves = {}
     for p, pool in enumerate(spec.hardware):
         for w, load in enumerate(spec.workloads):
-            kwargs = {
-                "model": load.model,
-                "accelerator": pool.accelerator,
-                "devices": pool.tensor_parallel,
-                "weight_precision": pool.weight_precision,
-                "kv_precision": pool.kv_precision,
-                "input_tokens": load.input_tokens,
-                "output_tokens": load.output_tokens,
-                "sparsity": pool.sparsity,
-                "tpot_target_s": load.tpot_target_ms / 1000.0,
-                "ttft_target_s": load.ttft_target_s,
-                "ttft_input_tokens": design_prompt_tokens(load),
-            }
+            kwargs = engine_arguments(pool, load)
             key = repr(sorted(kwargs.items(), key=lambda item: item[0]))
             if key not in cache:
                 try:
