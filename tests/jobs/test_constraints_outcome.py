@@ -82,3 +82,20 @@ def test_every_report_opens_with_the_violation(capped_run):
     assert csv_text.splitlines()[0].startswith(f"# {HEADLINE}: Site power cap")
     document = json.loads(build_file(kind="json", content=content).data)
     assert document["constraints"][0]["kind"] == "power_cap"
+
+
+def test_the_cli_prints_the_violation_before_the_figures(tmp_path, small_inputs):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = tmp_path / "capped.json"
+    path.write_text(json.dumps({**small_inputs, "site": {**small_inputs["site"], "power_cap_mw": 1}}))
+    done = subprocess.run(
+        [sys.executable, "manage.py", "plan", str(path)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].strip() == "COMPLETED — CONSTRAINTS NOT MET:"
+    assert lines[2].strip().startswith("Site power cap: peak facility power")
