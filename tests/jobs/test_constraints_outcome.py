@@ -47,6 +47,9 @@ def test_it_finishes_as_constraints_not_met_and_says_so_on_the_page_and_in_the_a
     peak_card = page[page.index('id="kpi-peak_mw"') :]
     assert "exceeds the site&#x27;s 1 MW power cap" in peak_card[: peak_card.index("</div>")]
     assert "status-succeeded" not in page
+    # An engine warning that changes a KPI's meaning sits beside that KPI (the example uses generated weather).
+    pue_card = page[page.index('id="kpi-pue"') :]
+    assert "typical weather, not a record heat wave" in pue_card[: pue_card.index("</div>")]
     listed = client.get("/runs/").content.decode()
     assert HEADLINE in listed
     status = client.get(f"/runs/{capped_run.pk}/status.json").json()
