@@ -181,6 +181,7 @@ def _run(
         idle_policy=fleet_spec.idle_policy,
         dispatch=fleet_spec.dispatch,
         rack_power_limit_w=fleet_spec.rack_power_limit_kw * 1e3,
+        rack_units_usable=fleet_spec.rack_units_usable,
     )
     scaled = {name: series * scale for name, series in demand.items()}
     sizing = size_fleet(pools=pools, peak_tokens_per_s={w: float(s.max()) for w, s in scaled.items()}, policy=policy)
@@ -263,6 +264,8 @@ def _facility_stage(
             devices_per_server=pool.devices_per_server,
             share_frac=pool.share_frac,
             count=pool.count,
+            server_height_u=pool.server_height_u,
+            tensor_parallel=pool.tensor_parallel,
         )
         for p, pool in enumerate(spec.hardware)
     ]
@@ -362,6 +365,10 @@ def _build_result(
                 "racks": sized.racks,
                 "servers_per_rack": sized.servers_per_rack,
                 "rack_power_kw": round(k * sized.servers_per_rack * sized.server_power_w / 1e3, 2),
+                "server_height_u": sized.server_height_u,
+                "servers_per_rack_by_power": sized.servers_per_rack_by_power,
+                "servers_per_rack_by_space": sized.servers_per_rack_by_space,
+                "rack_binding": sized.rack_binding,
                 "replicas": dict(sized.replicas),
                 "capacity_output_tokens_per_s": dict(sized.capacity_tokens_per_s),
                 "annual_it_energy_mwh": pool_mwh,
