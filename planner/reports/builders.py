@@ -61,7 +61,8 @@ def bill_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
     rows = []
     for item in (*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"):
         unit = "%" if item.endswith("_pct") else "USD/month"
-        rows.append({"item": label_of(item), "unit": unit, "values": [fmt(views[v].get(item)) for v in names]})
+        # A view the run could not compute (the flexible view without flexible load) is None: "—".
+        rows.append({"item": label_of(item), "unit": unit, "values": [fmt((views[v] or {}).get(item)) for v in names]})
     return names, rows
 
 
@@ -170,7 +171,7 @@ def build_xlsx(content: ReportContent) -> bytes:
     sheet.append(["item", "unit", *[f"{v} view" for v in views]])
     bill_views = (content.result.get("household_bill_usd_per_month") or {}).get("views") or {}
     for item, row in zip((*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"), rows, strict=True):
-        sheet.append([row["item"], row["unit"], *[bill_views[v].get(item) for v in views]])
+        sheet.append([row["item"], row["unit"], *[(bill_views[v] or {}).get(item) for v in views]])
     sheet.append([])
     for name, text in content.methods:
         if name.startswith("Bill"):

@@ -132,7 +132,7 @@ def bill_views(bill: dict[str, Any]) -> bytes | None:
     positive = np.zeros(len(names))
     negative = np.zeros(len(names))
     for item in items:
-        values = np.array([float(views[v].get(item, 0.0) or 0.0) for v in names])
+        values = np.array([float((views[v] or {}).get(item, 0.0) or 0.0) for v in names])
         bottom = np.where(values >= 0, positive, negative)
         axes.bar(names, values, bottom=bottom, label=item.removesuffix("_usd_per_month"))
         positive += np.clip(values, 0, None)
