@@ -349,15 +349,7 @@ MAIN_CHOICES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
     "site.cooling": ("Cooling technology", list(catalogs.COOLING_LABELS.items())),
     "site.ashrae_class": ("ASHRAE inlet class", [(c, c) for c in ASHRAE_CLASSES]),
-    "grid.tariff": (
-        "Tariff",
-        [
-            ("flat", "flat energy rate"),
-            ("time_of_use", "time of use"),
-            ("hourly", "hourly wholesale price"),
-            ("large_load_minimum_demand", "large-load tariff with minimum demand"),
-        ],
-    ),
+    "grid.tariff": ("Tariff", list(catalogs.TARIFF_LABELS.items())),
 }
 UPLOAD_SLOTS = ("carbon", "price", "system_load")
 
