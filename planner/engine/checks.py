@@ -17,7 +17,7 @@ from grid.demand import get_daily_shape
 from grid.fleet.racks import server_form_factor
 from grid.fleet.sizing import load_network_defaults
 from grid.regions import apply_overrides, get_region
-from planner.engine.facility_stage import engine_arguments, scenario_field_for
+from planner.engine.facility_stage import engine_arguments, scenario_field_for, scenario_message
 from planner.engine.schema import HardwarePool, ScenarioSpec
 
 
@@ -65,7 +65,7 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
                 power_curve(**engine_arguments(pool, load))
             except ValueError as error:
                 field = scenario_field_for(error, pool_index=p, workload_index=w)
-                add(field, f"{error} (workload {load.name!r} on pool {pool.name!r})")
+                add(field, f"{scenario_message(error)} (workload {load.name!r} on pool {pool.name!r})")
     if spec.site.climate and not spec.site.weather_upload:
         try:
             get_climate(spec.site.climate)
