@@ -108,3 +108,9 @@ def test_the_operator_cost_table_has_labels_rounded_figures_and_units(finished_r
     assert rows["Total operator cost"]["value"] == f"{round(cost['total_usd']):,}"
     assert f"Total operator cost {rows['Total operator cost']['value']} USD/year" in text
     assert f"Energy {round(cost['energy_usd']):,} USD/year" in text
+
+
+def test_it_names_what_limits_the_servers_per_rack(finished_run, pdf_text):
+    text = " ".join(pdf_text)
+    pool = finished_run.result["pools"][0]
+    assert f"{pool['servers_per_rack']} ({pool['rack_binding']}, {pool['server_height_u']}U servers)" in text
