@@ -104,7 +104,9 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     _assert_drawn(page, ("levers",), timeout_ms=RUN_TIMEOUT_MS)
     assert page.locator(".kpi").count() == 9
     # Bar labels and axis numbers in plain decimals (d3 "~r", exponentformat "none"), never 1.2e+5.
-    numbers = page.locator("#charts .textpoint text, #charts .ytick text, #charts .y2tick text").all_inner_texts()
+    numbers = page.locator("#charts .textpoint text, #charts .ytick text, #charts .y2tick text").evaluate_all(
+        "all => all.map((el) => el.textContent)"
+    )
     assert numbers and not [t for t in numbers if re.search(r"\de[+-]?\d", t)], numbers
     page.screenshot(path=screenshot_dir / "result.png", full_page=True)
 
