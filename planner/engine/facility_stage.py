@@ -9,6 +9,7 @@ inverse: the share of the scenario's demand the site can serve under the cap.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -94,7 +95,7 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                     cache[key] = replica_curve(power_curve_fn(**kwargs))
                 except ValueError as error:  # EstimateError, CatalogError, CurveError are ValueErrors
                     raise FacilityStageError(
-                        f"{error} (workload {load.name!r} on pool {pool.name!r})",
+                        f"{scenario_message(error)} (workload {load.name!r} on pool {pool.name!r})",
                         field=scenario_field_for(error, pool_index=p, workload_index=w),
                     ) from error
             curves[p, w] = cache[key]
@@ -131,6 +132,26 @@ def scenario_field_for(error: ValueError, *, pool_index: int, workload_index: in
     if argument in _POOL_FIELDS:
         return f"hardware[{pool_index}].{_POOL_FIELDS[argument]}"
     return f"hardware[{pool_index}]"
+
+
+_DEVICES_HINT = re.compile(r"try --devices (\d+)")
+
+
+def scenario_message(error: ValueError) -> str:
+    """An engine error in the scenario's words: no engine argument prefix, no CLI flags.
+
+    ``tpot_target_s: unreachable: …`` → ``unreachable: …`` (the field is named beside it);
+    ``try --devices 10`` → ``try 10 devices per model replica (tensor parallel)``.
+    """
+    text = str(error)
+    argument = getattr(error, "field", None)
+    if argument and text.startswith(f"{argument}: "):
+        text = text[len(argument) + 2 :]
+    text = _DEVICES_HINT.sub(r"try \1 devices per model replica (tensor parallel)", text)
+    for engine_name, scenario_name in {**_WORKLOAD_FIELDS, **_POOL_FIELDS}.items():
+        if engine_name != scenario_name and engine_name not in ("devices",):
+            text = re.sub(rf"\b{engine_name}\b", scenario_name, text)
+    return text
 
 
 TTFT_DESIGN_PERCENTILE = 0.95  # assumption: latency targets are usually stated for the 95th percentile
@@ -181,6 +202,7 @@ def _run(
         idle_policy=fleet_spec.idle_policy,
         dispatch=fleet_spec.dispatch,
         rack_power_limit_w=fleet_spec.rack_power_limit_kw * 1e3,
+        rack_units_usable=fleet_spec.rack_units_usable,
     )
     scaled = {name: series * scale for name, series in demand.items()}
     sizing = size_fleet(pools=pools, peak_tokens_per_s={w: float(s.max()) for w, s in scaled.items()}, policy=policy)
@@ -263,6 +285,8 @@ def _facility_stage(
             devices_per_server=pool.devices_per_server,
             share_frac=pool.share_frac,
             count=pool.count,
+            server_height_u=pool.server_height_u,
+            tensor_parallel=pool.tensor_parallel,
         )
         for p, pool in enumerate(spec.hardware)
     ]
@@ -362,6 +386,10 @@ def _build_result(
                 "racks": sized.racks,
                 "servers_per_rack": sized.servers_per_rack,
                 "rack_power_kw": round(k * sized.servers_per_rack * sized.server_power_w / 1e3, 2),
+                "server_height_u": sized.server_height_u,
+                "servers_per_rack_by_power": sized.servers_per_rack_by_power,
+                "servers_per_rack_by_space": sized.servers_per_rack_by_space,
+                "rack_binding": sized.rack_binding,
                 "replicas": dict(sized.replicas),
                 "capacity_output_tokens_per_s": dict(sized.capacity_tokens_per_s),
                 "annual_it_energy_mwh": pool_mwh,

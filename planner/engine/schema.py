@@ -155,6 +155,9 @@ class HardwarePool(_Strict):
     sparsity: str = Field("none", description="none, 2:4, or unstructured:F with F the zero fraction")
     tensor_parallel: int = Field(1, ge=1, le=72, description="devices per model replica")
     devices_per_server: int = Field(8, ge=1, le=72)
+    server_height_u: int | None = Field(
+        None, ge=1, le=60, description="rack units per server [U]; blank: by accelerator (grid/data/hosts_network.yaml)"
+    )
 
     @field_validator("sparsity")
     @classmethod
@@ -178,6 +181,9 @@ class Fleet(_Strict):
     idle_policy: Literal["idle", "power_down"] = "idle"
     dispatch: Literal["cheapest_energy", "proportional"] = "cheapest_energy"
     rack_power_limit_kw: float = Field(130.0, gt=0, le=2000)
+    rack_units_usable: int | None = Field(
+        None, ge=1, le=60, description="rack units for servers per rack [U]; blank: 42U rack less 2U of switches"
+    )
 
 
 class Site(_Strict):

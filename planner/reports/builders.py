@@ -17,6 +17,7 @@ from planner.engine.result import to_jsonable
 from planner.reports import charts
 from planner.reports.content import ReportContent, hourly_stats, lookup
 from planner.reports.units import fmt, header_of, label_of
+from planner.scenarios.catalogs import TARIFF_LABELS
 
 MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 CONTENT_TYPES = {
@@ -61,8 +62,42 @@ def bill_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
     rows = []
     for item in (*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"):
         unit = "%" if item.endswith("_pct") else "USD/month"
-        rows.append({"item": label_of(item), "unit": unit, "values": [fmt(views[v].get(item)) for v in names]})
+        # A view the run could not compute (the flexible view without flexible load) is None: "—".
+        values = ["—" if views[v] is None else fmt(views[v].get(item)) for v in names]
+        rows.append({"item": label_of(item), "unit": unit, "values": values})
     return names, rows
+
+
+# The operator-cost block of a result: key → (label, unit); money rounded to whole dollars.
+COST_ROWS = {
+    "energy_usd": ("Energy", "USD/year"),
+    "demand_charge_usd": ("Demand charges", "USD/year"),
+    "capacity_usd": ("Capacity", "USD/year"),
+    "transmission_usd": ("Transmission", "USD/year"),
+    "total_usd": ("Total operator cost", "USD/year"),
+    "usd_per_mwh": ("Average cost of facility energy", "USD/MWh"),
+    "billed_capacity_mw": ("Billed capacity", "MW"),
+    "billed_transmission_mw": ("Billed transmission demand", "MW"),
+    "mean_billing_demand_mw": ("Mean monthly billing demand", "MW"),
+    "tariff": ("Tariff", ""),
+}
+
+
+def cost_rows(cost: dict[str, Any]) -> list[dict[str, str]]:
+    """The operator-cost table: human labels, rounded figures, units (keys not listed are left out)."""
+    rows = []
+    for key, (label, unit) in COST_ROWS.items():
+        if key not in cost:
+            continue
+        value = cost[key]
+        if key == "tariff":
+            text = TARIFF_LABELS.get(str(value), str(value))
+        elif unit == "USD/year" and isinstance(value, int | float):
+            text = f"{round(value):,}"
+        else:
+            text = fmt(value) if value is not None else "—"
+        rows.append({"label": label, "value": text, "unit": unit})
+    return rows
 
 
 def view_order(views: dict[str, Any]) -> list[str]:
@@ -117,7 +152,7 @@ def build_pdf(content: ReportContent) -> bytes:
         "fleet": content.inputs.get("fleet", {}),
         "warnings": result.get("warnings") or [],
         "carbon": result.get("carbon") or {},
-        "cost": result.get("operator_cost_breakdown_usd") or {},
+        "cost": cost_rows(result.get("operator_cost_breakdown_usd") or {}),
         "flexibility_rates": lookup(result, "flexibility.rates") or [],
     }
     html = render_to_string("reports/report.html", context)
@@ -176,7 +211,7 @@ def build_xlsx(content: ReportContent) -> bytes:
     sheet.append(["item", "unit", *[f"{v} view" for v in views]])
     bill_views = (content.result.get("household_bill_usd_per_month") or {}).get("views") or {}
     for item, row in zip((*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"), rows, strict=True):
-        sheet.append([row["item"], row["unit"], *[bill_views[v].get(item) for v in views]])
+        sheet.append([row["item"], row["unit"], *[(bill_views[v] or {}).get(item) for v in views]])
     sheet.append([])
     for name, text in content.methods:
         if name.startswith("Bill"):

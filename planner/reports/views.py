@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -21,6 +21,25 @@ def file_response(report) -> HttpResponse:
     return response
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    """The run page's download button polls with Accept: application/json (static/planner/reports.js)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def report_state(report) -> dict:
+    """What the download button shows while a report is built: status, stage, fraction, reason."""
+    return {
+        "kind": report.kind,
+        "status": report.status,
+        "ready": report.is_ready,
+        "failed": report.status == "failed",
+        "stage": getattr(report, "stage", "") or "",
+        "progress_frac": getattr(report, "progress_frac", None),
+        "error": report.error or "",
+        "size_bytes": report.size_bytes if report.is_ready else None,
+    }
+
+
 @login_required
 @require_GET
 def report_file(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
@@ -32,10 +51,16 @@ def report_file(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
     try:
         report = report_request(run=run, kind=kind)
     except ReportNotPossible as error:
+        if _wants_json(request):
+            return JsonResponse({"kind": kind, "ready": False, "failed": True, "error": str(error)}, status=409)
         return render(request, "reports/pending.html", {"run": run, "kind": kind, "error": str(error)}, status=409)
     except JobQueueUnavailable as error:  # the report is stored as failed with the reason; retrying queues it again
         report = Report.objects.defer("content").get(pk=error.job_id)
+        if _wants_json(request):
+            return JsonResponse(report_state(report), status=503)
         return render(request, "reports/pending.html", {"run": run, "kind": kind, "report": report}, status=503)
+    if _wants_json(request):  # the state only; the browser then fetches the file itself
+        return JsonResponse(report_state(report))
     if report.is_ready:
         return file_response(report)
     # A failed build shows its reason and a link that queues it again (the request above re-queues).

@@ -18,11 +18,21 @@
     legend: { orientation: "h", y: -0.22 }, hoverlabel: { namelength: -1 },
   }, extra || {});
   P.config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  // Numbers on axes in plain decimals with thousands separators, never 1e+5 or 100k (bar labels and
+  // hover texts use d3's "~r" format for the same reason).
+  const AXIS_NUMBERS = { exponentformat: "none", separatethousands: true };
+  P.axes = (layout) => {
+    const out = Object.assign({}, layout);
+    ["xaxis", "yaxis", ...Object.keys(out).filter((k) => /^[xy]axis\d+$/.test(k))].forEach((k) => {
+      out[k] = Object.assign({}, AXIS_NUMBERS, out[k] || {});
+    });
+    return out;
+  };
   P.draw = (id, traces, layout) => {
     const el = document.getElementById(id);
     if (!el) return Promise.resolve();
     el.innerHTML = "";
-    return Plotly.newPlot(el, traces, P.layout(layout), P.config).then(() => el.setAttribute("data-rendered", "1"));
+    return Plotly.newPlot(el, traces, P.layout(P.axes(layout)), P.config).then(() => el.setAttribute("data-rendered", "1"));
   };
   P.empty = (id, why) => {
     const el = document.getElementById(id);
@@ -65,12 +75,12 @@
     const total = losses + cooling + aux + it;
     const mw = (mwh) => mwh / 8760;  // annual energy → mean power over the year's 8,760 hours
     P.draw("chart-sankey", [{
-      type: "sankey", orientation: "h", arrangement: "snap", valueformat: ",.3~g", valuesuffix: " MW",
+      type: "sankey", orientation: "h", arrangement: "snap", valueformat: ",.3~r", valuesuffix: " MW",
       node: { label: nodes, color: colors, pad: 16, thickness: 18, line: { width: 0 },
-        hovertemplate: "%{label}: %{value:,.3~g} MW mean<extra></extra>" },
+        hovertemplate: "%{label}: %{value:,.3~r} MW mean<extra></extra>" },
       link: { source: links.map((l) => l[0]), target: links.map((l) => l[1]), value: links.map((l) => mw(l[2])), color: links.map((l) => colors[l[1]] + "66"),
         customdata: links.map((l) => [(100 * l[2]) / total, l[2]]),
-        hovertemplate: "%{target.label}: %{value:,.3~g} MW mean, %{customdata[1]:,.4~g} MWh/yr (%{customdata[0]:.1f} % of the meter)<extra></extra>" },
+        hovertemplate: "%{target.label}: %{value:,.3~r} MW mean, %{customdata[1]:,.4~r} MWh/yr (%{customdata[0]:.1f} % of the meter)<extra></extra>" },
     }], { margin: { t: 10, r: 10, b: 10, l: 10 } });
   }
 
@@ -105,7 +115,7 @@
     const x = P.dates(year, n);
     P.draw("chart-power", parts.map((p) => ({
       type: "scatter", mode: "lines", stackgroup: "power", name: p.name, x, y: P.dailyMean(p.y),
-      line: { width: 0.5, color: p.color }, fillcolor: p.color + "cc", hovertemplate: `${p.name}: %{y:.3~g} MW<extra>%{x}</extra>`,
+      line: { width: 0.5, color: p.color }, fillcolor: p.color + "cc", hovertemplate: `${p.name}: %{y:.3~r} MW<extra>%{x}</extra>`,
     })), { xaxis: { title: { text: "Date (daily mean of hourly power)" } }, yaxis: { title: { text: "Power [MW]" }, rangemode: "tozero" } });
   }
 
@@ -150,7 +160,7 @@
     if (!traces.length) return P.empty("chart-carbon", "No hourly carbon series in this result.");
     P.draw("chart-carbon", traces.map((tr) => ({
       type: "scatter", mode: "lines+markers", x: HOURS, y: tr.y, name: tr.name, marker: { size: 4 },
-      line: { color: tr.color, dash: tr.dash || "solid" }, hovertemplate: `%{y:.3~g} tCO2e/h at %{x}<extra>${tr.name}</extra>`,
+      line: { color: tr.color, dash: tr.dash || "solid" }, hovertemplate: `%{y:.3~r} tCO2e/h at %{x}<extra>${tr.name}</extra>`,
     })), { xaxis: { title: { text: "Hour of day (local)" }, nticks: 12 }, yaxis: { title: { text: "Emissions [tCO2e per hour]" }, rangemode: "tozero" }, legend: { orientation: "h", y: -0.3 }, margin: { t: 16, r: 16, b: 90, l: 64 } });
   }
 
@@ -171,7 +181,7 @@
       type: "waterfall", orientation: "v", x: [...items.map((it) => it[0]), "Total"], y: [...items.map((it) => it[1]), total],
       measure: [...items.map(() => "relative"), "total"], connector: { line: { color: "#adb5bd" } },
       increasing: { marker: { color: COLORS.losses } }, decreasing: { marker: { color: COLORS.arith } }, totals: { marker: { color: COLORS.grid } },
-      texttemplate: "$%{y:.3~g}", textposition: "outside", cliponaxis: false, hovertemplate: "%{x}: $%{y:.3~g} per household per month<extra></extra>",
+      texttemplate: "$%{y:.3~r}", textposition: "outside", cliponaxis: false, hovertemplate: "%{x}: $%{y:.3~r} per household per month<extra></extra>",
     }], { showlegend: false, yaxis: { title: { text: "USD per household per month" } }, xaxis: { automargin: true } });
   }
 
@@ -184,7 +194,7 @@
     if (!series.length) return P.empty("chart-pool", "This result has no per-pool energy per token.");
     P.draw("chart-pool", series.map(([name, key, color]) => ({
       type: "bar", name, x: list.map((p) => p.name), y: list.map((p) => num(p[key])), marker: { color },
-      texttemplate: "%{y:.3~g} J", textposition: "outside", cliponaxis: false, hovertemplate: `%{x}: %{y:.4~g} J per output token<extra>${name}</extra>`,
+      texttemplate: "%{y:.3~r} J", textposition: "outside", cliponaxis: false, hovertemplate: `%{x}: %{y:.4~r} J per output token<extra>${name}</extra>`,
     })), { barmode: "group", yaxis: { title: { text: "Energy per output token [J/token]" }, rangemode: "tozero" }, xaxis: { title: { text: "Hardware pool" }, automargin: true } });
   }
 
@@ -194,8 +204,8 @@
       if (!rows.length) return P.empty("chart-levers", "No lever variant could be computed.");
       const labels = rows.map((r) => r.label);
       P.draw("chart-levers", [
-        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~g}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1 },
-        { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~g}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
+        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~r}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1 },
+        { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~r}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
       ], {
         barmode: "group", yaxis: { title: { text: "Peak facility power [MW]" }, rangemode: "tozero" },
         yaxis2: { title: { text: "Emissions [tCO2e/yr]" }, overlaying: "y", side: "right", rangemode: "tozero", showgrid: false },

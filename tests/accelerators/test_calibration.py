@@ -5,15 +5,14 @@ import statistics
 
 import pytest
 
-from accelerators.calibration import DEFAULT_CSV, PROMPT_TOKENS, read_rows
+from accelerators.calibration import PROMPT_TOKENS, read_rows
 from accelerators.efficiency import estimate
 
 
 @pytest.fixture(scope="module")
-def errors():
-    assert DEFAULT_CSV.exists(), f"missing reference file {DEFAULT_CSV}"
+def errors(reference_dir):
     err = {"energy": [], "itl": [], "power": []}
-    for r in read_rows(DEFAULT_CSV):
+    for r in read_rows(reference_dir / "mlenergy_v3_calibration.csv"):
         e = estimate(
             model=r["model"],
             accelerator=r["device"],

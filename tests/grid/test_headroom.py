@@ -1,7 +1,5 @@
 """Flexibility headroom (Norris et al. 2025, Duke Nicholas Institute, 'Rethinking Load Growth')."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -16,8 +14,6 @@ from grid.headroom import (
     solve_headroom_mw,
 )
 from grid.load_series import read_load_csv
-
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "hourly" / "load"
 
 
 def test_it_solves_a_hand_case_exactly():
@@ -89,9 +85,9 @@ def test_it_reports_rates_with_no_solution_instead_of_failing():
     assert results[1].headroom_mw is not None
 
 
-def test_it_computes_dominion_headroom_from_the_messy_real_file():
+def test_it_computes_dominion_headroom_from_the_messy_real_file(reference_dir):
     # Checks from shared/reference/README.md: DOM 2017 max 19,661 MW, mean 11,058 MW.
-    series = read_load_csv(REFERENCE / "DOM_hourly.csv")
+    series = read_load_csv(reference_dir / "hourly" / "load" / "DOM_hourly.csv")
     report = series.report
     assert report.unsorted_rows > 0 and report.duplicate_timestamps >= 4 and report.gap_hours_filled > 0
     result = headroom_by_year(time=series.time, load_mw=series.load_mw, observed=series.observed)
