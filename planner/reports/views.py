@@ -30,7 +30,7 @@ def report_state(report) -> dict:
     """What the download button shows while a report is built: status, stage, fraction, reason."""
     return {
         "kind": report.kind,
-        "status": report.status,
+        "status": "ready" if report.is_ready else report.status,  # the API's word for a built report
         "ready": report.is_ready,
         "failed": report.status == "failed",
         "stage": getattr(report, "stage", "") or "",
