@@ -139,14 +139,15 @@ def _coincident_peak_mw(power_mw: np.ndarray, system_load: np.ndarray | None) ->
 def _flexibility(region, power_mw, system_load, deferrable_frac, warnings):
     """Headroom at each Duke rate and what curtailing this facility in those hours means."""
     out = {
-        "method": headroom.__doc__.strip().splitlines()[0],
+        "method": headroom.METHOD,
         "source": "Norris et al. 2025, Duke Nicholas Institute",
         "deferrable_frac_of_requests": _r(deferrable_frac),
         "rates": [],
     }
     if system_load is not None:
         months = cost.month_of_hour()
-        results = headroom.headroom_year(load_mw=system_load, month=months)
+        one_year = np.zeros(system_load.size, dtype=int)  # one uploaded year: all-period = that year's peaks
+        results = headroom.headroom_all_years(load_mw=system_load, month=months, year=one_year)
         threshold = headroom.seasonal_threshold_mw(load_mw=system_load, month=months)
         cut = np.clip(system_load + power_mw - threshold, 0.0, power_mw)
         energy = power_mw.sum()
@@ -159,9 +160,13 @@ def _flexibility(region, power_mw, system_load, deferrable_frac, warnings):
             "method": "facility load added to the uploaded system load; "
             "curtailed = max(0, load + facility − threshold)",
         }
-        for res in results:
-            out["rates"].append(res.to_dict() | {"source": "computed from uploaded system_load"})
-        return out, {r.rate_frac: r.headroom_mw for r in results if r.headroom_mw is not None}
+        solved: dict[float, float] = {}
+        for rate, res in zip(headroom.DUKE_RATES_FRAC, results, strict=True):
+            res.pop("by_year", None)
+            out["rates"].append(res | {"source": "computed from uploaded system_load (study method)"})
+            if res["headroom_mw"] is not None:
+                solved[rate] = float(res["headroom_mw"])
+        return out, solved
     known = {}
     for rate, name in HEADROOM_FIELDS.items():
         value = region.optional(name)
