@@ -35,7 +35,6 @@ UPLOAD_KEYS = {
     "clean_supply": "MW",
 }
 FLEX_RATE_FRAC = 0.005  # flexible view: curtailment at 0.5% of the year's energy (Norris et al. 2025)
-COINCIDENT_PEAK_DAYS = 5  # PJM-style 5CP: mean facility load in the system's 5 highest daily peaks
 T_PER_KG = 1e-3
 VIEW_FOR_TARIFF = {"large_load_minimum_demand": "large_load_tariff"}
 REQUIRED = (
@@ -127,12 +126,8 @@ def _coincident_peak_mw(power_mw: np.ndarray, system_load: np.ndarray | None) ->
         return float(
             power_mw.max()
         ), "facility annual peak (no hourly system load: assumes it coincides with the system peak)"
-    days = system_load.reshape(-1, 24)
-    peak_hour_of_day = days.argmax(axis=1)
-    top_days = np.argsort(days.max(axis=1))[-COINCIDENT_PEAK_DAYS:]
-    hours = top_days * 24 + peak_hour_of_day[top_days]
     return float(
-        power_mw[hours].mean()
+        reliability.coincident_peak_mw(power_mw=power_mw, system_load_mw=system_load)
     ), "mean facility load in the system's 5 highest daily peak hours (PJM 5CP style)"
 
 
@@ -292,6 +287,7 @@ def grid_stage(
         residential_customers=v("residential_customers"),
         household_use_kwh_per_month=v("household_use_kwh_per_month"),
         household_bill_usd_per_month=v("household_bill_usd_per_month"),
+        capacity_price_cap_room_usd_per_mw_day=bills.cap_room_usd_per_mw_day(region),
     )
     views: dict[str, dict[str, float] | None] = {}
     for view in bills.VIEWS:
