@@ -137,7 +137,8 @@ def portfolio_validate(data: Any, *, organisation_id: int) -> dict[str, Any]:
             errors[f"{where}.scenario"] = [f"no scenario #{scenario_id} in this organisation"]
         region = str(member.get("region") or (scenario.inputs.get("grid", {}).get("region") if scenario else "") or "")
         if not region:
-            errors[f"{where}.region"] = ["required"]
+            if scenario is not None:  # an unknown scenario is the error; its region cannot be known
+                errors[f"{where}.region"] = ["required"]
         else:
             _region(region.strip().lower(), f"{where}.region", errors, has_upload=region == upload_region)
         year = _int(member, "in_service_year", errors, f"{where}.in_service_year")
