@@ -36,7 +36,7 @@ import numpy as np
 from grid import bills, headroom, reliability
 from grid.constants import HOURS_PER_YEAR
 from grid.cost import month_of_hour
-from grid.regions import Region
+from grid.regions import HEADROOM_FIELDS, Region
 
 RAMP_UNITS = ("share", "mw")
 FLEX_RATE_FRAC = 0.005  # flexible bill view: headroom at 0.5 % curtailment (as in planner.engine.grid_stage)
@@ -216,10 +216,33 @@ def _check(members: Sequence[Member], years: Sequence[int], region: Region, syst
     return load
 
 
+def published_headroom(region: Region) -> list[dict[str, Any]]:
+    """The region's own headroom figures (headroom_mw_* in grid/data/regions.yaml) as headroom rows."""
+    return [
+        {
+            "rate_pct": round(rate * 100, 4),
+            "headroom_mw": region.figures[name].value,
+            "source": region.figures[name].source,
+        }
+        for rate, name in HEADROOM_FIELDS.items()
+        if name in region.figures
+    ]
+
+
 def portfolio_study(
-    *, members: Sequence[Member], years: Sequence[int], region: Region, system_load_mw: np.ndarray
+    *,
+    members: Sequence[Member],
+    years: Sequence[int],
+    region: Region,
+    system_load_mw: np.ndarray,
+    use_published_headroom: bool = False,
 ) -> PortfolioResult:
-    """Study a portfolio year by year (see module doc). `system_load_mw`: (history years, 8,760) [MW]."""
+    """Study a portfolio year by year (see module doc). `system_load_mw`: (history years, 8,760) [MW].
+
+    `use_published_headroom`: take the headroom (and the flexible view's firm MW) from the region's
+    figures instead of solving it on `system_load_mw` — for a smooth profile, whose repeated daily
+    peaks are no basis for the study's method (the curtailment allocation still uses the profile).
+    """
     system = _check(members, years, region, system_load_mw)
     order = sorted(range(len(members)), key=lambda i: (members[i].in_service_year, i))
     members = [members[i] for i in order]
@@ -228,17 +251,18 @@ def portfolio_study(
     member_mw = scale[:, :, None] * power[:, None, :]  # (F, Y, H)
     aggregate = member_mw.sum(axis=0)  # (Y, H)
     room, cp_hours, system_headroom = _system(system)
+    if use_published_headroom:
+        system_headroom = published_headroom(region)
+        if not system_headroom:
+            raise PortfolioError(f"region {region.slug!r} has no headroom_mw_* figures", field="region")
     member_cp = _cp_mw(member_mw, cp_hours)  # (F, Y)
     flex_mw = next((r["headroom_mw"] for r in system_headroom if r["rate_pct"] == FLEX_RATE_FRAC * 100), None)
+    names = [m.name for m in members]
     yearly = [
-        _year(region, int(year), [m.name for m in members], member_mw[:, y], member_cp[:, y], room, cp_hours)
+        _year(region, int(year), names, member_mw[:, y], member_cp[:, y], room, cp_hours, flex_mw)
         | {"headroom_used": _headroom_used(aggregate[y], system_headroom)}
         for y, year in enumerate(years)
     ]
-    for row in yearly:
-        cp = row["aggregate_coincident_peak_mw"]
-        if flex_mw is not None:
-            row["flexible_firm_mw"] = _r(max(0.0, cp - flex_mw), 1)
     warnings = []
     if flex_mw is None:
         warnings.append("no headroom at 0.5 % curtailment on this system load: the flexible view counts the whole peak")
@@ -264,8 +288,8 @@ def _headroom_used(aggregate_mw: np.ndarray, system_headroom: list[dict[str, Any
     ]
 
 
-def _year(region, year, names, member_mw, member_cp, room, cp_hours) -> dict[str, Any]:
-    """One study year: member_mw (F, H), member_cp (F,), room (K, H)."""
+def _year(region, year, names, member_mw, member_cp, room, cp_hours, flex_mw) -> dict[str, Any]:
+    """One study year: member_mw (F, H), member_cp (F,), room (K, H); flex_mw = headroom at 0.5 % or None."""
     v = region.value
     aggregate = member_mw.sum(axis=0)
     cp = float(member_cp.sum())
@@ -293,7 +317,9 @@ def _year(region, year, names, member_mw, member_cp, room, cp_hours) -> dict[str
     energy = member_mw.sum(axis=1)
     curtailed = cut.sum(axis=2).mean(axis=1)  # (F,) MWh per year, mean over history years
     hours = (cut > 1e-9).sum(axis=2).mean(axis=1)
-    inputs = _bill_inputs(region, cp_mw=cp, firm_mw=cp, contract_mw=contract, power_mw=aggregate)
+    # Flexible view: only the load above the 0.5 % headroom is firm at the peak (as in grid_stage).
+    firm = cp if flex_mw is None else max(0.0, cp - flex_mw)
+    inputs = _bill_inputs(region, cp_mw=cp, firm_mw=firm, contract_mw=contract, power_mw=aggregate)
     curtailed_inputs = _bill_inputs(
         region, cp_mw=served_cp, firm_mw=served_cp, contract_mw=contract, power_mw=served.mean(axis=0)
     )
@@ -302,6 +328,7 @@ def _year(region, year, names, member_mw, member_cp, room, cp_hours) -> dict[str
         "member_coincident_mw": {n: _r(c, 2) for n, c in zip(names, member_cp, strict=True)},
         "member_peak_mw": {n: _r(p, 2) for n, p in zip(names, member_mw.max(axis=1), strict=True)},
         "aggregate_coincident_peak_mw": _r(cp, 2),
+        "flexible_firm_mw": _r(firm, 1),
         "aggregate_peak_mw": _r(aggregate.max(), 2),
         "aggregate_energy_mwh": _r(aggregate.sum(), 0),
         "system_peak_mw": v("system_peak_mw"),

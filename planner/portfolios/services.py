@@ -126,18 +126,27 @@ def member_load(scenario: Scenario) -> tuple[np.ndarray, str]:
     ], f"computed in this job from scenario version {scenario.version} (no succeeded run)"
 
 
-def system_load(region_slug: str, inputs: dict[str, Any]) -> tuple[np.ndarray, str]:
-    """(history years × 8,760) system load [MW] of the region and where it comes from."""
+def system_load(region_slug: str, inputs: dict[str, Any]) -> tuple[np.ndarray, str, bool]:
+    """(history years × 8,760) system load [MW] of the region, where it comes from, and whether the
+    region's published headroom figures stand in for a headroom solved on it (a smooth profile)."""
     if inputs.get("system_load_upload") and inputs.get("system_load_region") == region_slug:
         upload = Upload.objects.get(pk=inputs["system_load_upload"])
         values = hourly_from_npz(upload.npz)["system_load_mw"]
-        return values[None, :], f"uploaded hourly system load #{upload.pk} {upload.name!r}"
+        return values[None, :], f"uploaded hourly system load #{upload.pk} {upload.name!r}", False
     region = get_region(region_slug)
     shape, method = hourly_series(region, kind="system_load", level=1.0)
     peak = region.value("system_peak_mw")
-    return (shape * peak / shape.max())[None, :], (
+    published = bool(core.published_headroom(region))
+    note = (
+        "; headroom: the region's published figures (a smooth profile's repeated daily peaks are no basis for it)"
+        if published
+        else ""
+    )
+    return (
+        (shape * peak / shape.max())[None, :],
         f"{method}, rescaled so its maximum is system_peak_mw {peak:,.0f} MW: a smooth month × hour mean "
-        "(no weather peaks) — upload an hourly system load for a real study"
+        f"(no weather peaks) — upload an hourly system load for a real study{note}",
+        published,
     )
 
 
@@ -166,7 +175,7 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
     slugs = sorted({m["region"] for m in members})
     for k, slug in enumerate(slugs):
         progress(f"studying {slug}", 0.7 + 0.3 * k / len(slugs))
-        load, source = system_load(slug, inputs)
+        load, source, use_published = system_load(slug, inputs)
         chosen = [m for m in members if m["region"] == slug]
         try:
             result = core.portfolio_study(
@@ -177,6 +186,7 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
                 years=years,
                 region=get_region(slug),
                 system_load_mw=load,
+                use_published_headroom=use_published,
             )
         except core.PortfolioError as error:
             index = members.index(chosen[0]) if error.field.startswith("members[") else None

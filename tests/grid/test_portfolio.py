@@ -136,3 +136,20 @@ def test_it_refuses_a_region_without_the_figures_it_needs():
     bare = type(region)(slug="bare", name="bare", country="US", figures={})
     with pytest.raises(PortfolioError, match="region: region 'bare' lacks capacity_price_usd_per_mw_day"):
         portfolio_study(members=[Member("x", flat(1), 2026)], years=YEARS, region=bare, system_load_mw=peaky_system())
+
+
+def test_it_can_take_the_regions_published_headroom_instead_of_solving_it():
+    # pjm-dominion ships 3,354.2 / 4,091.2 / 5,020.4 / 8,312.8 MW (grid/data/regions.yaml, dom-derived).
+    # A flat 5,000 MW portfolio uses 5,000 / 4,091.2 of the 0.5 % headroom; the flexible view counts the
+    # 908.8 MW above it.
+    region = get_region("pjm-dominion")
+    members = [Member("big", flat(5000), 2026)]
+    result = portfolio_study(
+        members=members, years=YEARS, region=region, system_load_mw=peaky_system(), use_published_headroom=True
+    )
+    assert [row["headroom_mw"] for row in result.headroom] == [3354.2, 4091.2, 5020.4, 8312.8]
+    year = result.yearly[0]
+    used = {row["rate_pct"]: row["used_frac"] for row in year["headroom_used"]}
+    assert used[0.5] == pytest.approx(5000 / 4091.2, abs=1e-4)
+    assert year["flexible_firm_mw"] == pytest.approx(908.8, abs=0.05)
+    assert year["bills"]["flexible"]["peak_mw_counted"] == pytest.approx(908.8, abs=0.05)
