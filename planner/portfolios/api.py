@@ -13,13 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import _absolute
 from planner.api.views.base import PlannerView, int_param
 from planner.api.views.runs import IDEMPOTENCY_HEADER, _etag, _idempotency_key, _not_modified
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.jobs.models import JobStatus
 from planner.portfolios import selectors, services
-from planner.portfolios.models import Portfolio, PortfolioRun, PortfolioRunStatus
+from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError
 
 
@@ -117,7 +119,7 @@ class PortfolioRunSerializer(serializers.ModelSerializer):
         return _absolute(self.context.get("request"), "api-portfolio-run-detail", run.pk)
 
     def get_result_url(self, run: PortfolioRun) -> str | None:
-        if run.status != PortfolioRunStatus.SUCCEEDED:
+        if run.status != JobStatus.SUCCEEDED:
             return None
         return _absolute(self.context.get("request"), "api-portfolio-run-result", run.pk)
 
@@ -225,15 +227,25 @@ class PortfolioRunsView(PlannerView):
         operation_id="portfolio_runs_create",
         request=None,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={202: PortfolioRunSerializer},
+        responses={
+            202: PortfolioRunSerializer,
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="the job queue is unavailable: the run is stored as failed with the reason; "
+                "a retry with the same Idempotency-Key starts a new run",
+            ),
+        },
     )
     def post(self, request: Request, portfolio_id: int) -> Response:
         portfolio = selectors.portfolio_for_user(request.user, portfolio_id)
         ensure_can_edit(request.user, portfolio.organisation_id, action="run portfolios")
         key = _idempotency_key(request)
-        run, created = services.portfolio_run_submit(
-            portfolio=portfolio, submitted_by=request.user, idempotency_key=key
-        )
+        try:
+            run, created = services.portfolio_run_submit(
+                portfolio=portfolio, submitted_by=request.user, idempotency_key=key
+            )
+        except JobQueueUnavailable as error:
+            raise QueueUnavailable(f"portfolio run {error.job_id} failed: {error.reason}") from None
         run.refresh_from_db()
         data = self.get_serializer(run).data
         headers = {"Location": data["url"]}
@@ -264,7 +276,7 @@ class PortfolioRunResultView(PlannerView):
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.portfolio_run_for_user(request.user, run_id)
-        if run.status != PortfolioRunStatus.SUCCEEDED:
+        if run.status != JobStatus.SUCCEEDED:
             raise Conflict(f"the run is {run.status}" + (f": {run.error}" if run.error else "; poll the run and retry"))
         etag = _etag(run, hourly=False, series="portfolio")
         headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}

@@ -8,4 +8,19 @@ class PortfoliosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from planner.portfolios import tasks  # noqa: F401  (registers the Celery task with the app)
+        # Portfolio runs are jobs of the shared lifecycle (planner.jobs), with the runs' time limits.
+        from django.conf import settings
+
+        from planner.jobs.lifecycle import JobKind, register_job_kind
+        from planner.portfolios.models import PortfolioRun
+        from planner.portfolios.services import PORTFOLIO_RUN_JOB, portfolio_run_execute
+
+        register_job_kind(
+            JobKind(
+                name=PORTFOLIO_RUN_JOB,
+                model=PortfolioRun,
+                execute=portfolio_run_execute,
+                soft_time_limit_s=settings.RUN_SOFT_TIME_LIMIT_S,
+                hard_time_limit_s=settings.RUN_HARD_TIME_LIMIT_S,
+            )
+        )

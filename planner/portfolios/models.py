@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from planner.jobs.models import Job
 from planner.scenarios.models import Organisation, Scenario, Upload
 
 
@@ -54,35 +55,12 @@ class PortfolioMember(models.Model):
         return f"{self.scenario} in {self.region} from {self.in_service_year}"
 
 
-class PortfolioRunStatus(models.TextChoices):
-    # The values of the shared job lifecycle (planner.jobs.JobStatus).
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    CONSTRAINTS_NOT_MET = "constraints_not_met"
-    FAILED = "failed"
-
-
-class PortfolioRun(models.Model):
-    """One study of a portfolio; the job fields follow the shared lifecycle contract (planner.jobs.Job)."""
+class PortfolioRun(Job):
+    """One study of a portfolio: a job of the shared lifecycle (planner.jobs, kind "portfolio_run")."""
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="runs")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     inputs = models.JSONField()  # the portfolio's definition when submitted
-    status = models.CharField(
-        max_length=24, choices=PortfolioRunStatus.choices, default=PortfolioRunStatus.QUEUED, db_index=True
-    )
-    stage = models.CharField(max_length=100, blank=True)
-    progress_frac = models.FloatField(default=0.0)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    worker = models.CharField(max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=200, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    compute_s = models.FloatField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
 
     class Meta:
@@ -90,11 +68,3 @@ class PortfolioRun(models.Model):
 
     def __str__(self) -> str:
         return f"Portfolio run {self.pk} of {self.portfolio_id} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {
-            PortfolioRunStatus.SUCCEEDED,
-            PortfolioRunStatus.CONSTRAINTS_NOT_MET,
-            PortfolioRunStatus.FAILED,
-        }

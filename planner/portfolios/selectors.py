@@ -6,7 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from planner.portfolios.models import Portfolio, PortfolioRun, PortfolioRunStatus
+from planner.jobs.models import JobStatus
+from planner.portfolios.models import Portfolio, PortfolioRun
 
 
 def portfolios_for_user(user: AbstractBaseUser) -> QuerySet[Portfolio]:
@@ -32,4 +33,4 @@ def portfolio_run_for_user(user: AbstractBaseUser, run_id: int) -> PortfolioRun:
 
 
 def latest_succeeded_run(portfolio: Portfolio) -> PortfolioRun | None:
-    return portfolio.runs.filter(status=PortfolioRunStatus.SUCCEEDED).order_by("-finished_at", "-id").first()
+    return portfolio.runs.filter(status=JobStatus.SUCCEEDED).order_by("-finished_at", "-id").first()

@@ -16,13 +16,16 @@ from grid.regions import get_region, hourly_series
 from planner.engine.result import hourly_from_npz
 from planner.engine.runner import run_scenario
 from planner.engine.schema import parse_scenario
-from planner.portfolios.models import Portfolio, PortfolioMember, PortfolioRun, PortfolioRunStatus
+from planner.jobs.lifecycle import JobFailure, job_dispatch
+from planner.jobs.models import JobStatus
+from planner.portfolios.models import Portfolio, PortfolioMember, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError, portfolio_validate
 from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Run, RunHourly, RunStatus, Scenario, Upload
 
 logger = logging.getLogger(__name__)
 ProgressFn = Callable[[str, float], None]
+PORTFOLIO_RUN_JOB = "portfolio_run"  # the job kind (planner.jobs)
 LOAD_SERIES = "facility_power_mw"  # the run's hourly facility load (planner/engine/facility_stage.py)
 
 
@@ -80,9 +83,11 @@ def portfolio_update(*, portfolio: Portfolio, data: Any) -> Portfolio:
 def portfolio_run_submit(
     *, portfolio: Portfolio, submitted_by: AbstractBaseUser, idempotency_key: str = ""
 ) -> tuple[PortfolioRun, bool]:
-    """Queue a study of the portfolio's current definition; (run, created). Dispatched after commit."""
-    from planner.portfolios.tasks import dispatch
+    """Queue a study of the portfolio's current definition; (run, created). Dispatched after commit.
 
+    Raises JobQueueUnavailable (from the commit) when the broker cannot take the job: the run is
+    then stored as failed with the reason, and its Idempotency-Key released.
+    """
     with transaction.atomic():
         Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()  # one check-and-create at a time
         if idempotency_key:
@@ -95,7 +100,7 @@ def portfolio_run_submit(
             inputs=portfolio_document(portfolio),
             idempotency_key=idempotency_key,
         )
-        transaction.on_commit(lambda: dispatch(run.pk))
+        job_dispatch(kind=PORTFOLIO_RUN_JOB, job_id=run.pk)
     return run, True
 
 
@@ -212,10 +217,13 @@ def _global_path(field: str, chosen: list[dict], members: list[dict]) -> str:
 
 
 def portfolio_run_execute(job_id: int, progress: ProgressFn) -> str:
-    """The job's work (the shared lifecycle's `execute`): compute and store the result."""
+    """The job's work (JobKind "portfolio_run"): compute and store the result; bad input fails it with the reason."""
     run = PortfolioRun.objects.get(pk=job_id)
     started = time.perf_counter()
     progress("facility loads", 0.05)
-    document = portfolio_study(run.inputs, progress)
+    try:
+        document = portfolio_study(run.inputs, progress)
+    except PortfolioInputError as error:
+        raise JobFailure(f"invalid portfolio: {error}") from error
     PortfolioRun.objects.filter(pk=job_id).update(result=document, compute_s=time.perf_counter() - started)
-    return PortfolioRunStatus.SUCCEEDED
+    return JobStatus.SUCCEEDED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,8 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grid.portfolio import RAMP_UNITS
 from grid.regions import list_regions
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.jobs.models import JobStatus
 from planner.portfolios import selectors, services
-from planner.portfolios.models import Portfolio, PortfolioRunStatus
+from planner.portfolios.models import Portfolio
 from planner.portfolios.validation import PortfolioInputError
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.models import Scenario, Upload
@@ -150,7 +153,11 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
 def portfolio_run_create(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = selectors.portfolio_for_user(request.user, portfolio_id)
     require_editor(request.user, portfolio.organisation_id, "run portfolios")
-    run, _ = services.portfolio_run_submit(portfolio=portfolio, submitted_by=request.user)
+    try:
+        run, _ = services.portfolio_run_submit(portfolio=portfolio, submitted_by=request.user)
+    except JobQueueUnavailable as error:  # the run is stored as failed with the reason; its page says so
+        messages.error(request, f"The portfolio run could not be queued: {error.reason}")
+        return redirect("portfolio-run", run_id=error.job_id)
     return redirect("portfolio-run", run_id=run.pk)
 
 
@@ -158,7 +165,7 @@ def portfolio_run_create(request: HttpRequest, portfolio_id: int) -> HttpRespons
 @require_GET
 def portfolio_run(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.portfolio_run_for_user(request.user, run_id)
-    result = run.result if run.status == PortfolioRunStatus.SUCCEEDED else None
+    result = run.result if run.status == JobStatus.SUCCEEDED else None
     context = {"run": run, "portfolio": run.portfolio, "result": result}
     return render(request, "portfolios/run.html", context)
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from planner.portfolios.models import Portfolio, PortfolioRun, PortfolioRunStatus
-from planner.portfolios.tasks import job_execute
+from planner.jobs.lifecycle import job_execute
+from planner.jobs.models import JobStatus as PortfolioRunStatus
+from planner.portfolios.models import Portfolio, PortfolioRun
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_runs_are_idempotent_and_results_carry_an_etag(api, portfolio, django_ca
     run = PortfolioRun.objects.get()
     pending = client.get(f"/api/v1/portfolios/runs/{run.pk}/result/")
     assert pending.status_code == 409 and pending.json()["code"] == "conflict"
-    job_execute(run.pk)
+    job_execute(kind="portfolio_run", job_id=run.pk)
     status = client.get(first["Location"]).json()
     assert status["status"] == PortfolioRunStatus.SUCCEEDED, status["error"]
     result = client.get(status["result_url"])

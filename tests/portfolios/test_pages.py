@@ -2,8 +2,9 @@
 
 import pytest
 
-from planner.portfolios.models import Portfolio, PortfolioRun, PortfolioRunStatus
-from planner.portfolios.tasks import job_execute
+from planner.jobs.lifecycle import job_execute
+from planner.jobs.models import JobStatus as PortfolioRunStatus
+from planner.portfolios.models import Portfolio, PortfolioRun
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_the_run_page_shows_progress_then_the_charts(browser, portfolio, definit
     run = PortfolioRun.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/portfolios/runs/{run.pk}/"
     if run.status == PortfolioRunStatus.QUEUED:  # a broker is configured: execute the job here
-        job_execute(run.pk)
+        job_execute(kind="portfolio_run", job_id=run.pk)
     page = client.get(f"/portfolios/runs/{run.pk}/").content.decode()
     assert 'id="chart-stack-pjm-dominion"' in page and 'id="portfolio-result"' in page
     assert "latest succeeded" in page or "computed in this job" in page

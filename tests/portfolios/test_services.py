@@ -2,9 +2,10 @@
 
 import pytest
 
+from planner.jobs.lifecycle import job_execute
+from planner.jobs.models import JobStatus as PortfolioRunStatus
 from planner.portfolios import services
-from planner.portfolios.models import PortfolioRun, PortfolioRunStatus
-from planner.portfolios.tasks import job_execute
+from planner.portfolios.models import PortfolioRun
 from planner.portfolios.validation import PortfolioInputError, portfolio_validate
 from planner.scenarios import services as scenario_services
 
@@ -48,7 +49,7 @@ def test_it_studies_the_portfolio_and_says_where_each_load_came_from(portfolio, 
     scenario_services.run_execute(run_id=scenario_run.pk)
     run, created = services.portfolio_run_submit(portfolio=portfolio, submitted_by=owner)
     assert created
-    job_execute(run.pk)
+    job_execute(kind="portfolio_run", job_id=run.pk)
     run = PortfolioRun.objects.get(pk=run.pk)
     assert run.status == PortfolioRunStatus.SUCCEEDED, run.error
     members = {m["scenario"]: m for m in run.result["members"]}

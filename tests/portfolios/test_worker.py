@@ -2,8 +2,9 @@
 
 import pytest
 
+from planner.jobs.models import JobStatus as PortfolioRunStatus
 from planner.portfolios import services
-from planner.portfolios.models import PortfolioRun, PortfolioRunStatus
+from planner.portfolios.models import PortfolioRun
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
