@@ -7,7 +7,7 @@ from __future__ import annotations
 from email.utils import format_datetime
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -147,7 +147,12 @@ def _write(call):
 class PortfolioListView(PlannerView):
     serializer_class = PortfolioSerializer
 
-    @extend_schema(summary="Portfolios of your organisations", operation_id="portfolios_list")
+    @extend_schema(
+        summary="Portfolios of your organisations",
+        operation_id="portfolios_list",
+        responses=PortfolioSerializer(many=True),
+        parameters=[OpenApiParameter("organisation", int, description="only this organisation's portfolios")],
+    )
     def get(self, request: Request) -> Response:
         queryset = selectors.portfolios_for_user(request.user).prefetch_related("members")
         organisation = int_param(request, "organisation")
@@ -216,7 +221,9 @@ class PortfolioDetailView(PlannerView):
 class PortfolioRunsView(PlannerView):
     serializer_class = PortfolioRunSerializer
 
-    @extend_schema(summary="Runs of one portfolio", operation_id="portfolio_runs_list")
+    @extend_schema(
+        summary="Runs of one portfolio", operation_id="portfolio_runs_list", responses=PortfolioRunSerializer(many=True)
+    )
     def get(self, request: Request, portfolio_id: int) -> Response:
         portfolio = selectors.portfolio_for_user(request.user, portfolio_id)
         page = self.paginate_queryset(portfolio.runs.select_related("submitted_by"))
