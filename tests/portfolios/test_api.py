@@ -98,3 +98,9 @@ def test_runs_are_idempotent_and_results_carry_an_etag(api, portfolio, django_ca
     assert again.status_code == 304
     assert api("viewer").get(status["result_url"]).status_code == 200
     assert api("outsider").get(status["result_url"]).status_code == 404
+
+
+def test_a_scenario_in_a_portfolio_cannot_be_deleted(api, portfolio, scenarios):
+    response = api("owner").delete(f"/api/v1/scenarios/{scenarios[0].pk}/")
+    assert response.status_code == 409 and "member of a portfolio" in response.json()["detail"]
+    assert portfolio.members.count() == 2
