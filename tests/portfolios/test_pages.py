@@ -97,3 +97,14 @@ def test_the_run_page_shows_progress_then_the_charts(browser, portfolio, definit
     other = services.portfolio_create(owner=owner, organisation=organisation, data={**definition, "name": "Other"})
     compare = client.get(f"/portfolios/compare/?a={portfolio.pk}&b={other.pk}").content.decode()
     assert "Loudoun queue" in compare and "No succeeded run yet" in compare
+
+
+def test_a_teammate_edits_the_owners_portfolio(browser, portfolio, scenarios):
+    client = browser("teammate")
+    form = client.get(f"/portfolios/{portfolio.pk}/edit/")
+    assert form.status_code == 200 and b"Loudoun queue" in form.content
+    response = client.post(f"/portfolios/{portfolio.pk}/edit/", _form(scenarios, name="Renamed queue"))
+    assert response.status_code == 302
+    portfolio.refresh_from_db()
+    assert portfolio.name == "Renamed queue" and portfolio.end_year == 2029
+    assert [m.scenario_id for m in portfolio.members.all()] == [scenarios[0].pk, scenarios[2].pk]
