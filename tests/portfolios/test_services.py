@@ -63,3 +63,44 @@ def test_it_studies_the_portfolio_and_says_where_each_load_came_from(portfolio, 
     assert yearly[2]["member_coincident_mw"][b] == pytest.approx(2 * yearly[1]["member_coincident_mw"][b], rel=1e-3)
     assert set(yearly[4]["bills"]) == {"socialised", "large_load_tariff", "flexible"}
     assert yearly[4]["reserve_margin"]["after_pct"] < yearly[4]["reserve_margin"]["before_pct"]
+
+
+def _system_load_csv() -> bytes:
+    """Base 50,000 MW; 10 July days peak at 60,000 MW (17:00), 10 January days at 55,000 MW (18:00)."""
+    import numpy as np
+
+    from grid.cost import month_of_hour
+
+    load = np.full(8760, 50_000.0)
+    month = month_of_hour()
+    load[np.flatnonzero(month == 7)[::24][:10] + 17] = 60_000.0
+    load[np.flatnonzero(month == 1)[::24][:10] + 18] = 55_000.0
+    return ("system_load_mw\n" + "\n".join(f"{v:.1f}" for v in load) + "\n").encode()
+
+
+def test_it_studies_each_region_on_its_own_system_load(definition, owner, organisation):
+    upload = scenario_services.upload_create(
+        organisation=organisation, uploaded_by=owner, kind="system_load", name="ERCOT 2023", content=_system_load_csv()
+    )
+    data = {
+        **definition,
+        "system_load_upload": upload.pk,
+        "system_load_region": "ercot",
+        "members": [definition["members"][0], dict(definition["members"][1], region="ercot")],
+    }
+    portfolio = services.portfolio_create(owner=owner, organisation=organisation, data=data)
+    run, _ = services.portfolio_run_submit(portfolio=portfolio, submitted_by=owner)
+    job_execute(kind="portfolio_run", job_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == PortfolioRunStatus.SUCCEEDED, run.error
+    regions = run.result["regions"]
+    assert set(regions) == {"pjm-dominion", "ercot"}
+    assert regions["ercot"]["members"] == ["Facility B"] and regions["pjm-dominion"]["members"] == ["Facility A"]
+    assert regions["ercot"]["system_load_source"].startswith(f"uploaded hourly system load #{upload.pk}")
+    # Headroom solved on the upload (study method), by hand at 0.25 %: below 5,000 MW only the 20 peak
+    # hours curtail (rate 20/8,760 = 0.228 %), so L > 5,000 MW and the 3,614 other Nov–Mar hours join:
+    # 20 L + 3,614 (L − 5,000) = 0.0025 × 8,760 L  →  L = 3,614 × 5,000 / 3,612.1 = 5,002.6 MW.
+    headroom = {row["rate_pct"]: row["headroom_mw"] for row in regions["ercot"]["headroom"]}
+    assert headroom[0.25] == pytest.approx(3614 * 5000 / (3634 - 21.9), abs=0.1)
+    # Dominion on its smooth profile takes the region's published figures.
+    assert regions["pjm-dominion"]["headroom"][1]["headroom_mw"] == 4091.2
