@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "planner.scenarios",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from static (no CDN)
     "planner.reports",
+    "planner.portfolios",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from planner.api.views import catalog, estimate, reports, runs, scenarios, tokens
 from planner.api.views.base import not_found
+from planner.portfolios.api_urls import urlpatterns as portfolio_urls
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("reports/<int:report_id>/", reports.ReportDetailView.as_view(), name="api-report-detail"),
     path("reports/<int:report_id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     path("estimate", estimate.EstimateView.as_view(), name="api-estimate"),
+    *portfolio_urls,
 ]
 for _name in catalog.CATALOGS:
     urlpatterns += [
