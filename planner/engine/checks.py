@@ -15,6 +15,7 @@ from grid.demand import get_daily_shape
 from grid.regions import apply_overrides, get_region
 from planner.engine.facility_stage import engine_arguments, scenario_field_for
 from planner.engine.schema import ScenarioSpec
+from planner.engine.tco_stage import TcoStageError, check_prices
 
 
 def _strip_field(message: str, field: str) -> str:
@@ -59,4 +60,8 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
             message = str(error)
             field = message.split(":", 1)[0] if message.startswith("grid.overrides.") else "grid.overrides"
             add(field, _strip_field(message, field))
+    try:
+        check_prices(spec)
+    except TcoStageError as error:
+        add(error.field, _strip_field(str(error), error.field))
     return errors
