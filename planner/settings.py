@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "planner.scenarios",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from static (no CDN)
     "planner.reports",
+    "planner.sites",
 ]
 
 MIDDLEWARE = [
