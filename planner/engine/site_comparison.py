@@ -269,6 +269,10 @@ def compare_sites(spec: SiteComparisonSpec, *, progress: Progress | None = None)
         "sites": rows,
         "ranking": [row["name"] for row in sorted((r for r in rows if r["rank"]), key=lambda r: r["rank"])],
         "placement": _placement(spec, rows),
+        "metros": {
+            slug: {"name": m.name, "latitude": m.latitude, "longitude": m.longitude}
+            for slug, m in ((slug, get_metro(slug)) for users in spec.users for slug in users.metros)
+        },
         "weights": weights,
         "criteria": CRITERIA,
         "network": {**network, "route_inflation_used": inflation},
