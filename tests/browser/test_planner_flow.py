@@ -100,7 +100,7 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     first_run_url = page.url
     _assert_drawn(page, RESULT_CHARTS)
     _assert_drawn(page, ("levers",), timeout_ms=RUN_TIMEOUT_MS)
-    assert page.locator(".kpi").count() == 9
+    assert page.locator(".kpi").count() == 12  # 9 + TCO, USD/Mtok, USD/kW-month
     page.screenshot(path=screenshot_dir / "result.png", full_page=True)
 
     # Change one lever (4-bit weights) and run again.

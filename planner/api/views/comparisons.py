@@ -54,7 +54,9 @@ class ComparisonRunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     result_url = serializers.SerializerMethodField()
     finished = serializers.BooleanField(source="is_finished", read_only=True)
-    status = serializers.CharField(read_only=True, help_text="queued, running, succeeded, constraints_not_met or failed")
+    status = serializers.CharField(
+        read_only=True, help_text="queued, running, succeeded, constraints_not_met or failed"
+    )
 
     class Meta:
         model = ComparisonRun
