@@ -38,7 +38,9 @@
   });
   const layout = {
     margin: { t: 8, r: 8, b: 8, l: 8 }, showlegend: false, paper_bgcolor: "#fff",
-    geo: { scope: "world", resolution: 110, projection: { type: "natural earth" }, showland: true, landcolor: "#eef1f4", showcountries: true, countrycolor: "#c9d1d9", showocean: true, oceancolor: "#f7fbff" },
+    height: 440,
+    geo: { scope: "world", resolution: 110, projection: { type: "natural earth" }, fitbounds: false,
+      lonaxis: { range: [-180, 180] }, lataxis: { range: [-58, 84] }, showland: true, landcolor: "#eef1f4", showcountries: true, countrycolor: "#c9d1d9", showocean: true, oceancolor: "#f7fbff" },
   };
   const el = document.getElementById("chart-map");
   Plotly.newPlot(el, traces, layout, { responsive: true, displaylogo: false, topojsonURL: script.dataset.topojsonUrl })
