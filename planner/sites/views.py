@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,12 +17,12 @@ from grid.climate import list_climates
 from grid.regions import list_regions
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import CRITERIA
+from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.kpis import kpi_cards
 from planner.scenarios.views.common import require_editor
 from planner.sites import selectors, services
 from planner.sites.forms import MAX_SITES, document_from_post, initial_form
-from planner.sites.models import ComparisonStatus
 
 
 @login_required
@@ -92,7 +93,11 @@ def comparison_detail(request: HttpRequest, comparison_id: int) -> HttpResponse:
 def comparison_run(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = selectors.comparison_for_user(request.user, comparison_id)
     require_editor(request.user, comparison.organisation_id, "run site comparisons")
-    run, _ = services.comparison_run_submit(comparison=comparison, submitted_by=request.user)
+    try:
+        run, _ = services.comparison_run_submit(comparison=comparison, submitted_by=request.user)
+    except JobQueueUnavailable as error:  # stored as failed with the reason; its page says so
+        messages.error(request, f"The comparison could not be queued: {error.reason}")
+        return redirect("site-comparison-run", run_id=error.job_id)
     return redirect("site-comparison-run", run_id=run.pk)
 
 
@@ -121,7 +126,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "sites": sites,
             "criteria": CRITERIA,
             "map_data": {"sites": sites, "metros": result.get("metros", {})},
-            "has_result": run.status in {ComparisonStatus.SUCCEEDED, ComparisonStatus.CONSTRAINTS_NOT_MET},
+            "has_result": run.is_completed,
         },
     )
 

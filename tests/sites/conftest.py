@@ -42,13 +42,14 @@ def comparison(owner, organisation, comparison_inputs):
 def finished_comparison_run(comparison, owner, computed_result):
     from django.utils import timezone
 
-    from planner.sites.models import ComparisonRun, ComparisonStatus
+    from planner.jobs.models import JobStatus
+    from planner.sites.models import ComparisonRun
 
     return ComparisonRun.objects.create(
         comparison=comparison,
         inputs=comparison.inputs,
         submitted_by=owner,
-        status=ComparisonStatus.SUCCEEDED,
+        status=JobStatus.SUCCEEDED,
         result=computed_result,
         finished_at=timezone.now(),
     )

@@ -7,7 +7,8 @@ import copy
 
 import pytest
 
-from planner.sites.models import ComparisonRun, ComparisonStatus, SiteComparison
+from planner.jobs.models import JobStatus
+from planner.sites.models import ComparisonRun, SiteComparison
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/comparisons/"
@@ -70,7 +71,7 @@ def test_it_runs_a_comparison_once_per_idempotency_key_and_serves_the_result(
     assert first["Location"] == again["Location"] and again["Idempotent-Replayed"] == "true"
     assert len(callbacks) == 1 and ComparisonRun.objects.count() == 1
     status = client.get(first["Location"]).json()
-    assert status["status"] == ComparisonStatus.SUCCEEDED, status["error"]
+    assert status["status"] == JobStatus.SUCCEEDED, status["error"]
     response = client.get(status["result_url"])
     result = response.json()["result"]
     assert {s["name"] for s in result["sites"]} == {"Ashburn", "Dallas", "Singapore"}

@@ -12,16 +12,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, flatten
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import _absolute
 from planner.api.views.base import PlannerView
 from planner.api.views.runs import IDEMPOTENCY_HEADER, _etag, _idempotency_key, _not_modified
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import parse_comparison
+from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.sites import selectors, services
-from planner.sites.models import ComparisonRun, ComparisonStatus, SiteComparison
+from planner.sites.models import ComparisonRun, SiteComparison
 
 
 class ComparisonDocumentField(serializers.JSONField):
@@ -184,9 +185,12 @@ class ComparisonRunsView(PlannerView):
     def post(self, request: Request, comparison_id: int) -> Response:
         comparison = selectors.comparison_for_user(request.user, comparison_id)
         ensure_can_edit(request.user, comparison.organisation_id, action="run site comparisons")
-        run, created = services.comparison_run_submit(
-            comparison=comparison, submitted_by=request.user, idempotency_key=_idempotency_key(request)
-        )
+        try:
+            run, created = services.comparison_run_submit(
+                comparison=comparison, submitted_by=request.user, idempotency_key=_idempotency_key(request)
+            )
+        except JobQueueUnavailable as error:
+            raise QueueUnavailable(f"comparison run {error.job_id} failed: {error.reason}") from None
         run.refresh_from_db()
         data = self.get_serializer(run).data
         headers = {"Location": data["url"]}
@@ -226,7 +230,7 @@ class ComparisonRunResultView(PlannerView):
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.comparison_run_for_user(request.user, run_id)
-        if run.status not in {ComparisonStatus.SUCCEEDED, ComparisonStatus.CONSTRAINTS_NOT_MET}:
+        if not run.is_completed:
             raise Conflict(f"the comparison run is {run.status}" + (f": {run.error}" if run.error else ""))
         etag = _etag(run, hourly=False, series="comparison")
         headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
