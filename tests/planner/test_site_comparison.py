@@ -10,7 +10,7 @@ import pytest
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import compare_sites, parse_comparison
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sites-ashburn-dallas-lulea-singapore.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "site-comparisons" / "ashburn-dallas-lulea-singapore.json"
 
 
 @pytest.fixture

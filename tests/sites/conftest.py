@@ -17,7 +17,7 @@ _COMPUTED: dict[str, dict] = {}
 @pytest.fixture
 def comparison_inputs() -> dict:
     """Ashburn / Dallas / Singapore for the example demand (Luleå left out to keep the tests quick)."""
-    document = json.loads((ROOT / "examples" / "sites-ashburn-dallas-lulea-singapore.json").read_text())
+    document = json.loads((ROOT / "examples" / "site-comparisons" / "ashburn-dallas-lulea-singapore.json").read_text())
     document["sites"] = [s for s in document["sites"] if s["name"] != "Luleå"]
     return document
 
