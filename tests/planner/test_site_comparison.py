@@ -25,6 +25,15 @@ def compared() -> dict:
     document["sites"].append(
         {"name": "Dallas dry", "climate": "us-tx-dallas", "region": "ercot", "water_limit_m3_per_year": 0}
     )
+    document["sites"].append(
+        {
+            "name": "Dallas wet",
+            "climate": "us-tx-dallas",
+            "region": "ercot",
+            "cooling": "evaporative",
+            "water_limit_m3_per_year": 1000,
+        }
+    )
     return compare_sites(parse_comparison(document))
 
 
@@ -55,6 +64,22 @@ def test_every_site_carries_its_figures_and_its_own_result(compared):
 def test_a_water_limit_of_zero_is_kept_by_a_dry_cooled_site(compared):
     dry = next(row for row in compared["sites"] if row["name"] == "Dallas dry")
     assert dry["metrics"]["water_m3"] == 0 and dry["eligible"]
+
+
+def test_a_site_over_its_water_limit_is_not_ranked_with_the_reason(compared):
+    wet = next(row for row in compared["sites"] if row["name"] == "Dallas wet")
+    assert wet["metrics"]["water_m3"] > 1000 and wet["rank"] is None
+    assert any("exceeds the limit of 1,000 m³/yr" in reason for reason in wet["reasons"])
+    assert wet["rank_ignoring_latency"] is None  # a broken limit also keeps deferrable work away
+
+
+def test_a_site_over_its_power_cap_is_flagged():
+    from planner.engine.site_comparison import CandidateSite, _constraints
+
+    site = CandidateSite(name="Tight", climate="us-tx-dallas", region="ercot", power_cap_mw=20)
+    result = {"within_power_cap": False, "peak_facility_power_mw": 40.7, "servable_demand_frac": 0.49}
+    assert _constraints(site, result) == ["peak 40.7 MW exceeds the power cap of 20 MW (serves 49 % of the demand)"]
+    assert _constraints(site, {**result, "within_power_cap": True}) == []
 
 
 def test_deferrable_work_goes_to_the_best_site_ignoring_latency(compared):
