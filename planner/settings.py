@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from static (no CDN)
     "planner.reports",
     "planner.portfolios",
+    "planner.sites",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/v1/", include("planner.api.urls")),
     path("reports/", include("planner.reports.urls")),
     path("portfolios/", include("planner.portfolios.urls")),
+    path("sites/", include("planner.sites.urls")),
     path("", include("planner.scenarios.urls")),
 ]

@@ -19,6 +19,7 @@ from grid.fleet.sizing import load_network_defaults
 from grid.regions import apply_overrides, get_region
 from planner.engine.facility_stage import engine_arguments, scenario_field_for, scenario_message
 from planner.engine.schema import HardwarePool, ScenarioSpec
+from planner.engine.tco_stage import TcoStageError, check_prices
 
 
 def _strip_field(message: str, field: str) -> str:
@@ -82,4 +83,8 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
             message = str(error)
             field = message.split(":", 1)[0] if message.startswith("grid.overrides.") else "grid.overrides"
             add(field, _strip_field(message, field))
+    try:
+        check_prices(spec)
+    except TcoStageError as error:
+        add(error.field, _strip_field(str(error), error.field))
     return errors

@@ -420,6 +420,12 @@ def _build_result(
         "cooling_heat_rejection": _mwh(cooling.heat_rejection_power_w),
     }
     served = float((demand_total - unserved_total).sum())
+    # Output tokens served per workload [tokens/year]; prompt tokens processed follow each request's ratio.
+    served_by_workload = {
+        w.name: float(sum(p.served_tokens_per_s.get(w.name, np.zeros(1)).sum() for p in fleet.pools) * 3600.0)
+        for w in spec.workloads
+    }
+    input_tokens = sum(served_by_workload[w.name] * w.input_tokens / w.output_tokens for w in spec.workloads)
     summary: dict[str, Any] = {
         "year": demands[0].year,
         "peak_facility_power_mw": float(facility_w.max() / W_PER_MW),
@@ -442,6 +448,8 @@ def _build_result(
         "servers": sizing.servers,
         "racks": sizing.racks,
         "annual_output_tokens": served * 3600.0,
+        "annual_output_tokens_by_workload": served_by_workload,
+        "annual_input_tokens": input_tokens,
         "unserved_output_tokens_frac": float(unserved_total.sum() / demand_total.sum()) if demand_total.sum() else 0.0,
         "unserved_output_tokens_frac_by_workload": {
             d.name: float(fleet.unserved_tokens_per_s[d.name].sum() / d.output_tokens_per_s.sum())

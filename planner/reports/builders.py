@@ -154,9 +154,84 @@ def build_pdf(content: ReportContent) -> bytes:
         "carbon": result.get("carbon") or {},
         "cost": cost_rows(result.get("operator_cost_breakdown_usd") or {}),
         "flexibility_rates": lookup(result, "flexibility.rates") or [],
+        "tco": tco_view(result.get("tco")),
     }
     html = render_to_string("reports/report.html", context)
     return HTML(string=html).write_pdf()
+
+
+def tco_view(tco: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The TCO block formatted for the PDF: headline figures, lines and the category breakdown."""
+    if not tco:
+        return None
+    total = tco.get("tco_usd_per_year") or 0.0
+    return {
+        "total": fmt(total),
+        "per_mtok": fmt(tco.get("usd_per_million_output_tokens")),
+        "per_mtok_input": fmt(tco.get("usd_per_million_input_tokens")),
+        "per_kw_month": fmt(tco.get("usd_per_kw_month")),
+        "tokens_per_mw": fmt(tco.get("output_tokens_per_s_per_mw")),
+        "lines": [
+            {
+                "item": line["item"],
+                "category": line["category"],
+                "capex": fmt(line["capex_usd"]) if line.get("capex_usd") else "",
+                "life": fmt(line["life_years"]) if line.get("life_years") else "",
+                "annual": fmt(line["annual_usd"]),
+                "basis": line.get("basis", ""),
+                "sources": "; ".join(line.get("sources", [])),
+                "assumption": line.get("assumption", False),
+            }
+            for line in tco.get("lines", [])
+        ],
+        "breakdown": [
+            (name, fmt(value), f"{100 * value / total:.1f} %" if total else "")
+            for name, value in (tco.get("breakdown_usd_per_year") or {}).items()
+        ],
+    }
+
+
+def _tco_sheet(book: Any, tco: dict[str, Any] | None) -> None:
+    if not tco:
+        return
+    sheet = book.create_sheet("TCO")
+    sheet.append(["KPI", "value", "unit"])
+    for key, unit in (
+        ("tco_usd_per_year", "USD/year"),
+        ("capex_usd", "USD"),
+        ("usd_per_million_output_tokens", "USD per million output tokens"),
+        ("usd_per_million_input_tokens", "USD per million prompt tokens"),
+        ("usd_per_kw_month", "USD per kW-month (critical IT)"),
+        ("output_tokens_per_s_per_mw", "output tokens/s per MW (peak facility)"),
+        ("annual_output_tokens", "tokens/year"),
+        ("annual_input_tokens", "tokens/year"),
+    ):
+        sheet.append([key, tco.get(key), unit])
+    sheet.append([])
+    sheet.append(["breakdown", "USD/year"])
+    for name, value in (tco.get("breakdown_usd_per_year") or {}).items():
+        sheet.append([name, value])
+    sheet.append([])
+    sheet.append(
+        ["item", "category", "capex [USD]", "life [years]", "annual [USD/year]", "basis", "assumption", "sources"]
+    )
+    for line in tco.get("lines", []):
+        sheet.append(
+            [
+                line["item"],
+                line["category"],
+                line["capex_usd"],
+                line["life_years"],
+                line["annual_usd"],
+                line["basis"],
+                "yes" if line["assumption"] else "",
+                "; ".join(line["sources"]),
+            ]
+        )
+    sheet.append([])
+    sheet.append(["figure", "value", "unit", "source", "assumption (reason)"])
+    for name, figure in (tco.get("figures") or {}).items():
+        sheet.append([name, figure["value"], figure["unit"], figure["source"], figure.get("reason") or ""])
 
 
 def _flatten(document: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -198,6 +273,8 @@ def build_xlsx(content: ReportContent) -> bytes:
     sheet.append(["code version", content.code_version])
     sheet.append(["data version", content.data_version])
     sheet.append(["input hash", content.input_hash])
+
+    _tco_sheet(book, content.result.get("tco"))
 
     sheet = book.create_sheet("Hourly")
     _names, headers, table = hourly_table(content)

@@ -120,6 +120,15 @@ KPIS: tuple[Kpi, ...] = (
         2,
     ),
     Kpi(
+        "usd_per_mtok",
+        "Cost per million output tokens",
+        "USD/Mtok, all-in TCO",
+        _at("tco.usd_per_million_output_tokens"),
+        3,
+    ),
+    Kpi("tco", "Total cost of ownership", "million USD/yr", _divide(_at("tco.tco_usd_per_year"), 1e6), 1),
+    Kpi("usd_per_kw_month", "TCO per kW of IT", "USD per kW-month", _at("tco.usd_per_kw_month"), 0),
+    Kpi(
         "household_bill",
         "Household bill impact",
         "USD per household per month",

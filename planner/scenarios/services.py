@@ -223,6 +223,7 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
             "peak_facility_power_mw": kpi_value(run.result or {}, "peak_mw"),
             "annual_energy_gwh": kpi_value(run.result or {}, "annual_gwh"),
             "tco2e": kpi_value(run.result or {}, "tco2e"),
+            "usd_per_mtok": kpi_value(run.result or {}, "usd_per_mtok"),
             "error": "",
         }
     ]
@@ -236,6 +237,7 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
                 row["peak_facility_power_mw"] = kpi_value(result, "peak_mw")
                 row["annual_energy_gwh"] = kpi_value(result, "annual_gwh")
                 row["tco2e"] = kpi_value(result, "tco2e")
+                row["usd_per_mtok"] = kpi_value(result, "usd_per_mtok")
             except Exception as error:  # one failing variant must not hide the others
                 row["error"] = traceback.format_exception_only(type(error), error)[-1].strip()
         rows.append(row)

@@ -198,6 +198,23 @@
     })), { barmode: "group", yaxis: { title: { text: "Energy per output token [J/token]" }, rangemode: "tozero" }, xaxis: { title: { text: "Hardware pool" }, automargin: true } });
   }
 
+  // ---- total cost of ownership by item ------------------------------------------------------------
+  const TCO_COLORS = { capital: COLORS.accel, energy: COLORS.losses, grid_charges: COLORS.grid, water: COLORS.cooling, maintenance: COLORS.other, staff: COLORS.host };
+  function tco() {
+    const t = result.tco;
+    if (!t || !Array.isArray(t.lines)) return;
+    const cats = Object.keys(TCO_COLORS);
+    P.draw("chart-tco", cats.map((cat) => {
+      const lines = t.lines.filter((l) => l.category === cat);
+      return {
+        type: "bar", orientation: "h", name: cat.replace(/_/g, " "), y: lines.map((l) => l.item.replace(/_/g, " ") + (l.assumption ? " *" : "")),
+        x: lines.map((l) => l.annual_usd / 1e6), marker: { color: TCO_COLORS[cat] },
+        texttemplate: "%{x:.3~g}", textposition: "outside", cliponaxis: false,
+        hovertemplate: `%{y}: %{x:.4~g} million USD/yr<extra>${cat}</extra>`,
+      };
+    }).filter((tr) => tr.y.length), { barmode: "stack", xaxis: { title: { text: "Million USD per year" }, rangemode: "tozero" }, yaxis: { automargin: true, autorange: "reversed" }, margin: { t: 16, r: 48, b: 90, l: 120 } });
+  }
+
   function levers() {
     fetch(root.dataset.leversUrl).then((r) => r.json()).then((data) => {
       const rows = (data.rows || []).filter((r) => !r.error);
@@ -206,9 +223,12 @@
       P.draw("chart-levers", [
         { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~r}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1 },
         { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~r}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
+        { type: "scatter", mode: "markers+text", name: "Cost [USD/Mtok]", x: labels, y: rows.map((r) => num(r.usd_per_mtok)), marker: { color: COLORS.grid, size: 12, symbol: "diamond" }, text: rows.map((r) => (num(r.usd_per_mtok) === null ? "" : `$${r.usd_per_mtok.toFixed(3)}`)), textposition: "top center", yaxis: "y3", hovertemplate: "%{x}: $%{y:.4~g} per million output tokens<extra></extra>" },
       ], {
         barmode: "group", yaxis: { title: { text: "Peak facility power [MW]" }, rangemode: "tozero" },
         yaxis2: { title: { text: "Emissions [tCO2e/yr]" }, overlaying: "y", side: "right", rangemode: "tozero", showgrid: false },
+        yaxis3: { title: { text: "USD per million output tokens" }, overlaying: "y", side: "right", anchor: "free", position: 1, rangemode: "tozero", showgrid: false },
+        xaxis: { domain: [0, 0.86] },
         margin: { t: 16, r: 72, b: 56, l: 64 },
       });
       const notes = document.getElementById("levers-notes");
@@ -223,7 +243,7 @@
     }).catch(() => P.empty("chart-levers", "The lever variants could not be loaded."));
   }
 
-  sankey(); bill(); pools();
+  sankey(); bill(); pools(); tco();
   fetch(root.dataset.hourlyUrl).then((r) => r.json()).then((H) => {
     heatmap(H); stack(H); pue(H); carbon(H);
   });

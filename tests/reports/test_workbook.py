@@ -21,8 +21,8 @@ def workbook(built):
     return load_workbook(io.BytesIO(built.xlsx), read_only=True)
 
 
-def test_it_has_the_five_sheets(workbook):
-    assert workbook.sheetnames == ["Inputs", "Summary", "Hourly", "Bill impact", "Sources"]
+def test_it_has_the_six_sheets(workbook):
+    assert workbook.sheetnames == ["Inputs", "Summary", "TCO", "Hourly", "Bill impact", "Sources"]
 
 
 def test_it_holds_8760_hourly_rows_summing_to_the_annual_energy(finished_run, workbook):
