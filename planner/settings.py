@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "planner.middleware.RequestGuardMiddleware",  # NUL / control characters in paths and queries
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -205,6 +206,12 @@ REST_FRAMEWORK.update(
             "estimate": API_RATE_ESTIMATE,
         },
         "EXCEPTION_HANDLER": "planner.api.errors.exception_handler",
+        # JSON bodies are read by planner.engine.documents (depth, long integers, NUL → 400 naming the field).
+        "DEFAULT_PARSER_CLASSES": [
+            "planner.api.parsers.GuardedJSONParser",
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
     }
 )
 SPECTACULAR_SETTINGS.update(

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
+from planner.engine.documents import DocumentError, load_json
 from planner.engine.schema import ASHRAE_CLASSES, KV_PRECISIONS, PRECISIONS, ScenarioError
 from planner.scenarios import catalogs
 from planner.scenarios.validation import scenario_validate
@@ -47,11 +48,9 @@ def _json_or_none(raw: str, *, what: str) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise forms.ValidationError(
-            f"{what}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
-        ) from None
+        return load_json(raw)
+    except DocumentError as error:
+        raise forms.ValidationError(f"{what}: {error}") from None
 
 
 def _put(target: dict[str, Any], key: str, value: Any) -> None:
