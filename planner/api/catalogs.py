@@ -20,6 +20,7 @@ from django.db.models import Model, Q
 from accelerators import catalog as accelerator_catalog
 from accelerators.models import AcceleratorEntry, ModelEntry
 from grid import climate, regions
+from grid.bounds import figure_problem
 from grid.models import RegionEntry, SiteEntry
 from planner.api.errors import FieldErrors
 from planner.engine.result import to_jsonable
@@ -132,6 +133,8 @@ def _validate_region(*, slug: str, data: dict[str, Any]) -> dict[str, Any]:
         value = figure.get("value")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             errors[f"{path}.value"] = ["must be a finite number"]
+        elif (problem := figure_problem(name, float(value))) is not None:
+            errors[f"{path}.value"] = [problem]
         if figure.get("unit") != regions.FIELDS[name]:
             errors[f"{path}.unit"] = [f"must be {regions.FIELDS[name]!r}"]
         if not str(figure.get("source") or "").strip():

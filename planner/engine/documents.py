@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any, Final
 
 # The deepest scenario document is 5 levels (scenario → workloads → [i] → distribution → tokens);
@@ -106,3 +107,16 @@ def load_json(raw: str | bytes, *, path: str = "") -> Any:
         raise DocumentError(path, f"not a usable JSON document: {error}") from None
     check_document(data, path=path)
     return data
+
+
+def read_json_file(path: Path) -> Any:
+    """A JSON file given on a command line, read and checked like any other document."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError("", f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise DocumentError("", f"{path} is a directory; give the path of a JSON file") from None
+    except OSError as error:
+        raise DocumentError("", f"cannot read {path}: {error.strerror}") from None
+    return load_json(raw)

@@ -29,7 +29,7 @@ def _error(response, status: int) -> dict:
 
 
 def test_it_refuses_json_nested_100000_deep(api, organisation):
-    text = '{"organisation": %d, "inputs": %s}' % (organisation.pk, _deep(100_000))
+    text = f'{{"organisation": {organisation.pk}, "inputs": {_deep(100_000)}}}'
     body = _error(_post_raw(api("owner"), LIST, text), 400)
     assert "nested deeper than 32 levels" in json.dumps(body)
 
@@ -44,7 +44,7 @@ def test_it_refuses_a_custom_model_nested_too_deep(api, organisation, small_inpu
 
 
 def test_it_refuses_a_5001_digit_integer(api, organisation):
-    text = '{"organisation": %d, "inputs": {"name": %s}}' % (organisation.pk, "9" * 5001)
+    text = f'{{"organisation": {organisation.pk}, "inputs": {{"name": {"9" * 5001}}}}}'
     body = _error(_post_raw(api("owner"), LIST, text), 400)
     assert body["errors"]
 
