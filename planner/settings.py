@@ -15,18 +15,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from planner.api.settings_helpers import env_rate
 from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_int, env_list
+from planner.security import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLANNER_VAR_DIR", BASE_DIR / "var"))
 
 try:
     DEBUG = env_bool("DJANGO_DEBUG", default=False)
-    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-    if not SECRET_KEY:
-        if not DEBUG and env_bool("PLANNER_REQUIRE_SECRET", default=False):
-            raise SettingError("DJANGO_SECRET_KEY must be set when PLANNER_REQUIRE_SECRET=1")
-        # A local, non-secret key for the embedded default; production sets DJANGO_SECRET_KEY.
-        SECRET_KEY = "insecure-local-planner-key-set-DJANGO_SECRET_KEY-in-production"  # noqa: S105
+    # DJANGO_DEBUG=0 without DJANGO_SECRET_KEY stops here; unset → a random key in var/ (planner/security.py).
+    SECRET_KEY = secret_key(var_dir=VAR_DIR)
     # Behind TLS (a reverse proxy that sets X-Forwarded-Proto): secure cookies, HSTS, redirects.
     HTTPS = env_bool("PLANNER_HTTPS", default=False)
     if HTTPS:

@@ -8,5 +8,11 @@ class ScenariosConfig(AppConfig):
 
     def ready(self) -> None:
         # Load the Celery app so that tasks bind to it in web processes, and the worker signals.
+        # `check --deploy` flags a deployment running on the generated local key (planner/security.py).
+        from django.core.checks import Tags, register
+
         from planner import celery  # noqa: F401
         from planner.scenarios import signals  # noqa: F401
+        from planner.security import check_secret_key
+
+        register(check_secret_key, Tags.security, deploy=True)
