@@ -187,6 +187,11 @@ try:
     API_RATE_PER_TOKEN = env_rate("PLANNER_API_RATE", "1200/min")
     API_RATE_ANONYMOUS = env_rate("PLANNER_API_ANON_RATE", "60/min")
     API_RATE_ESTIMATE = env_rate("PLANNER_API_ESTIMATE_RATE", "120/min")
+    # Password guessing (planner/login_throttle.py): failures per username and per client address;
+    # the address is X-Forwarded-For's entry this many proxies back (0: ignore the header).
+    LOGIN_RATE_USERNAME = env_rate("PLANNER_LOGIN_RATE_USERNAME", "10/hour")
+    LOGIN_RATE_ADDRESS = env_rate("PLANNER_LOGIN_RATE_ADDRESS", "50/hour")
+    TRUSTED_PROXY_COUNT = env_int("PLANNER_TRUSTED_PROXY_COUNT", 0, minimum=0)
 except SettingError as error:
     raise ImproperlyConfigured(str(error)) from None
 REST_FRAMEWORK.update(

@@ -11,7 +11,7 @@ class ScenariosConfig(AppConfig):
         # `check --deploy` flags a deployment running on the generated local key (planner/security.py).
         from django.core.checks import Tags, register
 
-        from planner import celery  # noqa: F401
+        from planner import celery, login_throttle  # noqa: F401  (login_throttle: counts failed sign-ins)
         from planner.scenarios import signals  # noqa: F401
         from planner.security import check_secret_key
 
