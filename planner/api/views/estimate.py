@@ -11,13 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accelerators.catalog import CatalogError, get_accelerator, get_model
+from planner.api.catalogs import organisation_scope
 from planner.api.errors import FieldErrors, flatten
 from planner.api.serializers import EstimateRequestSerializer
 from planner.api.throttling import EstimateRateThrottle, TokenRateThrottle
 from planner.api.views.base import PlannerView
 from planner.engine.documents import DocumentError, check_document
 from planner.scenarios.custom_catalog import AmbiguousEntry, definition, own_entry
-from planner.scenarios.models import Membership
 
 
 def _resolve(ref: Any, *, field: str, kind: str, organisation_ids: list[int], reader):
@@ -38,15 +38,6 @@ def _resolve(ref: Any, *, field: str, kind: str, organisation_ids: list[int], re
         raise FieldErrors({field: [str(error)]}) from None
 
 
-def _organisation_ids(user, organisation_id: int | None) -> list[int]:
-    ids = list(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
-    if organisation_id is None:
-        return ids
-    if organisation_id not in ids:
-        raise FieldErrors({"organisation": [f"no organisation with id {organisation_id} among yours"]})
-    return [organisation_id]
-
-
 class EstimateView(PlannerView):
     serializer_class = EstimateRequestSerializer
     throttle_classes = [TokenRateThrottle, EstimateRateThrottle]
@@ -65,7 +56,7 @@ class EstimateView(PlannerView):
         if not serializer.is_valid():
             raise FieldErrors(flatten(serializer.errors))
         args = dict(serializer.validated_data)
-        organisation_ids = _organisation_ids(request.user, args.pop("organisation", None))
+        organisation_ids = organisation_scope(request.user, args.pop("organisation", None))
         errors: dict[str, list[str]] = {}
         specs = {}
         for field, kind, reader in (("model", "models", get_model), ("accelerator", "accelerators", get_accelerator)):

@@ -652,6 +652,8 @@ def editor_forms(
     main = ScenarioMainForm(
         data, initial=main_initial, organisations=organisations, uploads=uploads, region_slug=region
     )
+    # Pickers list the entries of every organisation the user can save into; a scenario saved in
+    # one organisation that names another's entry is refused at save (custom_catalog's rule).
     own = catalogs.own_entries(organisations)
     workloads = WorkloadFormSet(
         data,
