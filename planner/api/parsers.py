@@ -13,6 +13,12 @@ from planner.api.errors import FieldErrors
 from planner.engine.documents import DocumentError, load_json
 
 
+class BodyParseError(FieldErrors):
+    """400 ``parse_error``: the body is not a usable JSON document; ``errors`` says where."""
+
+    default_code = "parse_error"
+
+
 class GuardedJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         # DRF reads the raw stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check: read one byte
@@ -24,4 +30,6 @@ class GuardedJSONParser(JSONParser):
         try:
             return load_json(raw)
         except DocumentError as error:
-            raise FieldErrors(error.errors_under("body"), detail=f"The request body cannot be read: {error}") from None
+            raise BodyParseError(
+                error.errors_under("body"), detail=f"The request body cannot be read: {error}"
+            ) from None
