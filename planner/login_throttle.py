@@ -2,9 +2,11 @@
 password: the sign-in page (accounts/login/) and the API's password → token exchange.
 
 - Failures are counted by one receiver of Django's ``user_login_failed`` signal, which
-  ``authenticate()`` sends for either face; each face asks :func:`login_wait_s` before checking
-  a password and refuses (page: 429 with the form's error; API: 429 with the error body) while
-  either counter is at its limit.
+  ``authenticate()`` sends for every face; the authentication backend
+  (:class:`ThrottledModelBackend`, the only one configured) refuses to check a password while
+  either counter is at its limit — so every face that signs in with a password is covered,
+  the admin's login included. The page and the token exchange also ask :func:`login_wait_s`
+  first, to answer 429 with the reason (page: the form's error; API: the error body).
 - The client address is :func:`client_address`: ``REMOTE_ADDR`` unless the deployment says how
   many reverse proxies it trusts (``PLANNER_TRUSTED_PROXY_COUNT``, default 0 = ignore
   ``X-Forwarded-For``, which any client can write). With N proxies the address is the N-th
@@ -22,8 +24,10 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -83,3 +87,14 @@ def _count_failure(sender: Any, credentials: dict[str, Any], request: HttpReques
 def too_many_attempts_message(wait_s: int) -> str:
     minutes = max(1, round(wait_s / 60))
     return f"Too many failed sign-ins for this account or from this address; try again in about {minutes} minute(s)."
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Django's username/password backend, refusing while the sign-in limits are reached."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        if request is not None and login_wait_s(request=request, username=str(username or "")) is not None:
+            raise PermissionDenied("too many failed sign-ins")  # authenticate() stops and returns None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -132,6 +132,8 @@ if "pytest" in sys.modules:
     # Fast test runs: hashing strength is not what the suite checks.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Username/password sign-in, limited per username and client address (planner/login_throttle.py).
+AUTHENTICATION_BACKENDS = ["planner.login_throttle.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "scenario-list"
 LOGOUT_REDIRECT_URL = "login"

@@ -135,3 +135,13 @@ def test_counters_are_shared_across_processes_through_the_configured_cache(owner
         assert done.stdout.strip() == "3600", "the other process sees this one's 5 failures for 'owner'"
     finally:
         caches["default"].delete_many(keys)
+
+
+def test_the_admin_login_is_limited_too(owner):
+    owner.is_staff = True
+    owner.save()
+    client = Client()
+    for i in range(5):
+        client.post("/admin/login/", {"username": "owner", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"6.6.6.{i}")
+    response = client.post("/admin/login/?next=/admin/", {"username": "owner", "password": "pw-owner"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
