@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from accelerators.catalog_base import DATA_DIR, CatalogError
+from accelerators.entry_bounds import check_accelerator_figures, require_type
 from accelerators.model_catalog import (  # noqa: F401  (re-exported: one import point for the catalogs)
     ATTENTION_VARIANTS,
     WEIGHT_PRECISIONS,
@@ -171,7 +172,9 @@ def accelerator_from_dict(
     for key in ("memory", "memory_bandwidth"):
         if not _si(figs[key], key, where):
             raise CatalogError(f"{where}: field '{key}' must be positive")
-    return AcceleratorSpec(
+    for key in ("sparse_2_4", "unstructured_sparsity"):
+        require_type(figs[key], "value", bool, f"{where} {key}", "true or false")
+    spec = AcceleratorSpec(
         slug=slug,
         name=str(entry.get("name", slug)),
         kind=kind,
@@ -194,6 +197,8 @@ def accelerator_from_dict(
         sources=src,
         assumptions=tuple(assumptions),
     )
+    check_accelerator_figures(spec, where=where)
+    return spec
 
 
 @cache
@@ -253,7 +258,11 @@ def accelerator_from_flat(entry: Mapping[str, Any]) -> AcceleratorSpec:
     sources = entry.get("sources") or {}
     if not isinstance(sources, Mapping):
         raise CatalogError(f"{where}: field 'sources' must map field -> source")
-    return AcceleratorSpec(
+    for key in ("sparse_2_4", "unstructured_sparsity"):
+        require_type(entry, key, bool, where, "true or false")
+    for key in ("native_dtypes", "assumptions"):
+        require_type(entry, key, (list, tuple), where, "a list")
+    spec = AcceleratorSpec(
         slug=str(entry["slug"]).strip().lower(),
         name=str(entry.get("name") or entry["slug"]),
         kind=entry["kind"],
@@ -280,6 +289,8 @@ def accelerator_from_flat(entry: Mapping[str, Any]) -> AcceleratorSpec:
         embodied_carbon_kgco2e=optional["embodied_carbon_kgco2e"],
         price_usd=optional["price_usd"],
     )
+    check_accelerator_figures(spec, where=where)
+    return spec
 
 
 @cache

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from accelerators.catalog_base import DATA_DIR, CatalogError
+from accelerators.entry_bounds import check_model_figures, require_type
 
 ATTENTION_VARIANTS = ("gqa", "mla")
 WEIGHT_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "ternary")
@@ -163,9 +164,13 @@ def model_from_dict(entry: Mapping[str, Any], *, slug: str | None = None) -> Mod
     wp = entry.get("weight_precision", "bf16")
     if wp not in WEIGHT_PRECISIONS:
         raise CatalogError(f"model: field 'weight_precision' must be one of {WEIGHT_PRECISIONS}, got {wp!r}")
+    require_type(entry, "tied_embeddings", bool, "model", "true or false")
+    require_type(entry, "aliases", (list, tuple), "model", "a list of ids")
+    for key in ("name", "hf_id", "source", "slug"):
+        require_type(entry, key, str, "model", "a string")
     name = str(entry["name"])
     hf_id = str(entry.get("hf_id") or name)
-    return ModelSpec(
+    spec = ModelSpec(
         slug=str(slug or entry.get("slug") or _slugify(name)),
         hf_id=hf_id,
         name=name,
@@ -177,6 +182,8 @@ def model_from_dict(entry: Mapping[str, Any], *, slug: str | None = None) -> Mod
         source=str(entry.get("source", "user-supplied")),
         **kw,
     )
+    check_model_figures(spec)
+    return spec
 
 
 @cache

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from grid.bounds import figure_problem
 from grid.constants import HOURS_PER_YEAR, MONTH_DAYS
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -200,8 +201,9 @@ def apply_overrides(region: Region, overrides: Mapping[str, float]) -> Region:
             close = difflib.get_close_matches(name, list(FIELDS), n=3)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise RegionDataError(f"grid.overrides.{name}: not a region figure{hint}")
-        if not np.isfinite(value):
-            raise RegionDataError(f"grid.overrides.{name}: must be a finite number")
+        problem = figure_problem(name, float(value))  # finite and within its bound (grid/data/bounds.yaml)
+        if problem is not None:
+            raise RegionDataError(f"grid.overrides.{name}: {problem}")
         figures[name] = Figure(value=float(value), unit=FIELDS[name], source="user override")
     return replace(region, figures=figures)
 

@@ -15,18 +15,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from planner.api.settings_helpers import env_rate
 from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_int, env_list
+from planner.security import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLANNER_VAR_DIR", BASE_DIR / "var"))
 
 try:
     DEBUG = env_bool("DJANGO_DEBUG", default=False)
-    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-    if not SECRET_KEY:
-        if not DEBUG and env_bool("PLANNER_REQUIRE_SECRET", default=False):
-            raise SettingError("DJANGO_SECRET_KEY must be set when PLANNER_REQUIRE_SECRET=1")
-        # A local, non-secret key for the embedded default; production sets DJANGO_SECRET_KEY.
-        SECRET_KEY = "insecure-local-planner-key-set-DJANGO_SECRET_KEY-in-production"  # noqa: S105
+    # DJANGO_DEBUG=0 without DJANGO_SECRET_KEY stops here; unset → a random key in var/ (planner/security.py).
+    SECRET_KEY = secret_key(var_dir=VAR_DIR)
     # Behind TLS (a reverse proxy that sets X-Forwarded-Proto): secure cookies, HSTS, redirects.
     HTTPS = env_bool("PLANNER_HTTPS", default=False)
     if HTTPS:
@@ -116,6 +113,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "planner.middleware.RequestGuardMiddleware",  # NUL / control characters in paths and queries
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +149,8 @@ if "pytest" in sys.modules:
     # Fast test runs: hashing strength is not what the suite checks.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Username/password sign-in, limited per username and client address (planner/login_throttle.py).
+AUTHENTICATION_BACKENDS = ["planner.login_throttle.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "scenario-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -206,6 +206,11 @@ try:
     API_RATE_PER_TOKEN = env_rate("PLANNER_API_RATE", "1200/min")
     API_RATE_ANONYMOUS = env_rate("PLANNER_API_ANON_RATE", "60/min")
     API_RATE_ESTIMATE = env_rate("PLANNER_API_ESTIMATE_RATE", "120/min")
+    # Password guessing (planner/login_throttle.py): failures per username and per client address;
+    # the address is X-Forwarded-For's entry this many proxies back (0: ignore the header).
+    LOGIN_RATE_USERNAME = env_rate("PLANNER_LOGIN_RATE_USERNAME", "10/hour")
+    LOGIN_RATE_ADDRESS = env_rate("PLANNER_LOGIN_RATE_ADDRESS", "50/hour")
+    TRUSTED_PROXY_COUNT = env_int("PLANNER_TRUSTED_PROXY_COUNT", 0, minimum=0)
 except SettingError as error:
     raise ImproperlyConfigured(str(error)) from None
 REST_FRAMEWORK.update(
@@ -222,6 +227,12 @@ REST_FRAMEWORK.update(
             "estimate": API_RATE_ESTIMATE,
         },
         "EXCEPTION_HANDLER": "planner.api.errors.exception_handler",
+        # JSON bodies are read by planner.engine.documents (depth, long integers, NUL → 400 naming the field).
+        "DEFAULT_PARSER_CLASSES": [
+            "planner.api.parsers.GuardedJSONParser",
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
     }
 )
 SPECTACULAR_SETTINGS.update(

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path
 
+from planner.login_views import ThrottledLoginView
+
 
 def healthz(_request: object) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
@@ -10,7 +12,7 @@ def healthz(_request: object) -> HttpResponse:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("planner.api.urls")),

@@ -20,9 +20,12 @@ from django.db.models import Model, Q
 from accelerators import catalog as accelerator_catalog
 from accelerators.models import AcceleratorEntry, ModelEntry
 from grid import climate, regions
+from grid.bounds import figure_problem
 from grid.models import RegionEntry, SiteEntry
 from planner.api.errors import FieldErrors
 from planner.engine.result import to_jsonable
+from planner.scenarios.custom_catalog import AmbiguousEntry, own_entry
+from planner.scenarios.models import Membership
 
 
 def _plain(value: Any) -> Any:
@@ -132,6 +135,8 @@ def _validate_region(*, slug: str, data: dict[str, Any]) -> dict[str, Any]:
         value = figure.get("value")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             errors[f"{path}.value"] = ["must be a finite number"]
+        elif (problem := figure_problem(name, float(value))) is not None:
+            errors[f"{path}.value"] = [problem]
         if figure.get("unit") != regions.FIELDS[name]:
             errors[f"{path}.unit"] = [f"must be {regions.FIELDS[name]!r}"]
         if not str(figure.get("source") or "").strip():
@@ -203,18 +208,42 @@ def catalog_entries(
     return entries
 
 
-def catalog_entry(*, catalog: str, user: AbstractBaseUser, slug: str) -> dict[str, Any] | None:
+def organisation_scope(user: AbstractBaseUser, organisation_id: int | None) -> list[int]:
+    """The organisations whose own entries a user's slug may name: all of the user's, or the one given."""
+    ids = list(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    if organisation_id is None:
+        return ids
+    if organisation_id not in ids:
+        raise FieldErrors({"organisation": [f"no organisation with id {organisation_id} among yours"]})
+    return [organisation_id]
+
+
+def own_row(*, catalog: str, user: AbstractBaseUser, slug: str, organisation_id: int | None = None) -> Any | None:
+    """The user's organisation's own entry ``slug`` names (planner.scenarios.custom_catalog's rule)."""
+    try:
+        return own_entry(
+            kind=catalog, slug=slug, organisation_ids=organisation_scope(user, organisation_id), field="slug"
+        )
+    except AmbiguousEntry as error:
+        raise FieldErrors({error.field: [str(error)]}) from None
+
+
+def catalog_entry(
+    *, catalog: str, user: AbstractBaseUser, slug: str, organisation_id: int | None = None
+) -> dict[str, Any] | None:
     """The user's organisation's own entry of that slug, else the shipped one, else None."""
     spec = CATALOGS[catalog]
-    own = _rows(spec, user).filter(slug=slug, builtin=False).first()
+    own = own_row(catalog=catalog, user=user, slug=slug, organisation_id=organisation_id)
     if own is not None:
         return entry_from_row(own)
     for entry in spec.builtin():
         if entry["slug"] == slug:
             return entry
-    row = _rows(spec, user).filter(slug=slug).first()
+    row = _rows(spec, user).filter(slug=slug, builtin=True).first()
     return entry_from_row(row) if row is not None else None
 
 
-def custom_entry_row(*, catalog: str, user: AbstractBaseUser, slug: str) -> Any | None:
-    return _rows(CATALOGS[catalog], user).filter(slug=slug, builtin=False).first()
+def custom_entry_row(
+    *, catalog: str, user: AbstractBaseUser, slug: str, organisation_id: int | None = None
+) -> Any | None:
+    return own_row(catalog=catalog, user=user, slug=slug, organisation_id=organisation_id)

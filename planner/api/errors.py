@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -32,6 +34,12 @@ class FieldErrors(exceptions.APIException):
     def __init__(self, errors: dict[str, list[str]], detail: str | None = None) -> None:
         super().__init__(detail or self.default_detail, self.default_code)
         self.errors = {path: [str(m) for m in messages] for path, messages in errors.items()}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "The request body is larger than the server accepts."
 
 
 class Conflict(exceptions.APIException):
@@ -78,6 +86,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = FieldErrors(exc.errors, detail="The scenario has errors; see `errors` (field path → messages).")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(f"The request body is larger than the API accepts ({limit:,} bytes); send less.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)

@@ -7,7 +7,12 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from planner.jobs.describe import job_is_stuck, job_waiting_for
+from accelerators.efficiency.constants import serving_value
 from planner.scenarios.models import Organisation, Run, RunStatus, Scenario
+
+# The largest decode batch any face accepts: the engine's scheduler cap (max_batch_cap, an
+# assumption with its reason in accelerators/data/calibration.yaml); 1e9 gave 97,222 s per token.
+MAX_BATCH = int(serving_value("max_batch_cap"))
 
 REPORT_KINDS = ("pdf", "xlsx", "csv", "json")
 
@@ -192,10 +197,22 @@ class EstimateRequestSerializer(serializers.Serializer):
 
     model = serializers.JSONField(help_text="catalog slug / Hugging Face id, or a full model object")
     accelerator = serializers.JSONField(help_text="catalog slug, or a full accelerator object")
+    organisation = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="whose own catalog entries the slugs name (default: any of yours; the same slug in two is an error)",
+    )
     devices = serializers.IntegerField(min_value=1, max_value=4096, default=1)
     weight_precision = serializers.CharField(required=False, allow_null=True, default=None, max_length=20)
     kv_precision = serializers.CharField(required=False, allow_null=True, default=None, max_length=20)
-    batch = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=1_000_000)
+    batch = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_BATCH,
+        help_text=f"decode batch [sequences], ≤ {MAX_BATCH:,} (scheduler cap, accelerators/data/calibration.yaml)",
+    )
     input_tokens = serializers.IntegerField(min_value=1, max_value=2_000_000, default=150)
     output_tokens = serializers.IntegerField(min_value=1, max_value=1_000_000, default=350)
     sparsity = serializers.CharField(default="none", max_length=40)

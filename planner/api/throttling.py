@@ -25,7 +25,15 @@ class TokenRateThrottle(SimpleRateThrottle):
 
 
 class AnonymousRateThrottle(SimpleRateThrottle):
+    """Per client address — planner.login_throttle.client_address, which trusts X-Forwarded-For
+    only as far as PLANNER_TRUSTED_PROXY_COUNT says (DRF's own get_ident trusts any header)."""
+
     scope = "anonymous"
+
+    def get_ident(self, request) -> str:
+        from planner.login_throttle import client_address
+
+        return client_address(request._request if hasattr(request, "_request") else request)
 
     def get_cache_key(self, request, view) -> str | None:
         if request.user and request.user.is_authenticated:

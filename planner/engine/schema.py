@@ -14,6 +14,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from planner.engine.documents import DocumentError, check_document
 from planner.engine.schema_economics import Economics
 
 SCHEMA_VERSION: Final = 1
@@ -38,8 +39,8 @@ HourlyCurve = Annotated[list[Annotated[float, Field(ge=0.0, le=1.0)]], Field(min
 
 class _Strict(BaseModel):
     # Unknown keys are mistakes (a typo in a field name must not be silently ignored);
-    # NaN and infinity are never valid inputs.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_strip_whitespace=True)
+    # NaN and infinity are never valid inputs; strict: `true` is not the number 1, "800" not 800.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_strip_whitespace=True, strict=True)
 
 
 class Horizon(_Strict):
@@ -64,7 +65,7 @@ class TokenDistribution(_Strict):
     """Tokens per request as a histogram: ``tokens[i]`` occurs with relative weight ``weights[i]``."""
 
     tokens: list[Annotated[int, Field(ge=1, le=2_000_000)]] = Field(min_length=1, max_length=64)
-    weights: list[Annotated[float, Field(gt=0)]] = Field(min_length=1, max_length=64)
+    weights: list[Annotated[float, Field(gt=0, le=1e12)]] = Field(min_length=1, max_length=64)
 
     @model_validator(mode="after")
     def _same_length(self) -> TokenDistribution:
@@ -91,11 +92,12 @@ def _histogram_mean(raw: Any) -> float | None:
     """Mean of a raw distribution document, or None when it is malformed (the schema says why)."""
     try:
         tokens, weights = [float(t) for t in raw["tokens"]], [float(w) for w in raw["weights"]]
-    except (TypeError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError, OverflowError):
         return None
     if not tokens or len(tokens) != len(weights) or min(weights) <= 0:
         return None
-    return sum(t * w for t, w in zip(tokens, weights, strict=True)) / sum(weights)
+    mean = sum(t * w for t, w in zip(tokens, weights, strict=True)) / sum(weights)
+    return mean if math.isfinite(mean) else None  # 1e308 tokens: the schema's bounds say why
 
 
 class Workload(_Strict):
@@ -303,6 +305,10 @@ def parse_scenario(data: Any) -> ScenarioSpec:
     """Validate a scenario document (a dict from JSON); raise ScenarioError naming each bad field."""
     if not isinstance(data, dict):
         raise ScenarioError({"scenario": ["must be a JSON object"]})
+    try:
+        check_document(data)
+    except DocumentError as error:
+        raise ScenarioError(error.errors_under("scenario")) from None
     try:
         return ScenarioSpec.model_validate(upgrade_scenario(dict(data)))
     except ValidationError as error:

@@ -194,7 +194,7 @@ def tco_view(tco: dict[str, Any] | None) -> dict[str, Any] | None:
 def _tco_sheet(book: Any, tco: dict[str, Any] | None) -> None:
     if not tco:
         return
-    sheet = book.create_sheet("TCO")
+    sheet = text_safe_sheet(book, "TCO")
     sheet.append(["KPI", "value", "unit"])
     for key, unit in (
         ("tco_usd_per_year", "USD/year"),
@@ -248,22 +248,53 @@ def _flatten(document: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, document)]
 
 
+# A text cell starting with one of these is a formula (or becomes one on edit) in spreadsheet
+# programs: OWASP "CSV injection" lists = + - @ tab and carriage return.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _TextSafeSheet:
+    """A write-only sheet whose string cells are always text: a workload named ``=HYPERLINK(…)``
+    is written as a string cell (type ``s``), never as a formula. Every sheet of the workbook is
+    created through :func:`_sheet`, so no sheet can skip it."""
+
+    def __init__(self, sheet: Any) -> None:
+        self._sheet = sheet
+
+    def append(self, row: list[Any]) -> None:
+        self._sheet.append([self._cell(value) for value in row])
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(self._sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+
+def text_safe_sheet(book: Any, title: str) -> _TextSafeSheet:
+    """A write-only sheet whose text cells can never be read as formulas (every workbook uses it)."""
+    return _TextSafeSheet(book.create_sheet(title))
+
+
 def build_xlsx(content: ReportContent) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     if content.constraints:  # first, so that nobody reads the figures without it
-        sheet = book.create_sheet("Constraints not met")
+        sheet = text_safe_sheet(book, "Constraints not met")
         sheet.append(["Completed — constraints not met: the figures describe a plan that misses these"])
         sheet.append(["constraint", "what", "limit", "value", "unit"])
         for c in content.constraints:
             sheet.append([c.get("label"), c.get("message"), c.get("limit"), c.get("value"), c.get("unit")])
-    sheet = book.create_sheet("Inputs")
+    sheet = text_safe_sheet(book, "Inputs")
     sheet.append(["field", "value"])
     for path, value in _flatten(content.inputs):
         sheet.append([path, value if isinstance(value, int | float | str | bool) or value is None else str(value)])
 
-    sheet = book.create_sheet("Summary")
+    sheet = text_safe_sheet(book, "Summary")
     sheet.append(["KPI", "value", "unit", "result key"])
     for kpi in content.kpis:
         sheet.append([kpi.label, kpi.value, kpi.unit, kpi.path])
@@ -276,14 +307,14 @@ def build_xlsx(content: ReportContent) -> bytes:
 
     _tco_sheet(book, content.result.get("tco"))
 
-    sheet = book.create_sheet("Hourly")
+    sheet = text_safe_sheet(book, "Hourly")
     _names, headers, table = hourly_table(content)
     sheet.append(headers)
     integer_columns = 4
     for row in table.tolist():
         sheet.append([int(v) for v in row[:integer_columns]] + row[integer_columns:])
 
-    sheet = book.create_sheet("Bill impact")
+    sheet = text_safe_sheet(book, "Bill impact")
     views, rows = bill_rows(content.result)
     sheet.append(["item", "unit", *[f"{v} view" for v in views]])
     bill_views = (content.result.get("household_bill_usd_per_month") or {}).get("views") or {}
@@ -294,7 +325,7 @@ def build_xlsx(content: ReportContent) -> bytes:
         if name.startswith("Bill"):
             sheet.append([name, text])
 
-    sheet = book.create_sheet("Sources")
+    sheet = text_safe_sheet(book, "Sources")
     sheet.append(["item", "field", "value", "unit", "source", "assumption (reason)"])
     for source in content.sources:
         sheet.append([source[k] for k in ("item", "field", "value", "unit", "source", "assumption")])

@@ -23,3 +23,12 @@ class ScenariosConfig(AppConfig):
                 hard_time_limit_s=settings.RUN_HARD_TIME_LIMIT_S,
             )
         )
+
+        # Load the Celery app so that tasks bind to it in web processes.
+        # `check --deploy` flags a deployment running on the generated local key (planner/security.py).
+        from django.core.checks import Tags, register
+
+        from planner import celery, login_throttle  # noqa: F401  (login_throttle: counts failed sign-ins)
+        from planner.security import check_secret_key
+
+        register(check_secret_key, Tags.security, deploy=True)

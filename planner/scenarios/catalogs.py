@@ -131,15 +131,24 @@ def model_rows(own: Iterable[tuple[Any, str]] = ()) -> list[dict[str, Any]]:
     return rows
 
 
+def _organisation_ids(organisations: Any) -> list[int]:
+    return [getattr(o, "pk", o) for o in organisations]
+
+
 def own_entries(organisations: Any) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Choices for the organisations' own catalog entries (a run substitutes their definitions)."""
-    from accelerators.models import AcceleratorEntry, ModelEntry
+    """Choices for the organisations' own catalog entries (a run substitutes their definitions);
+    the rows come from planner.scenarios.custom_catalog, the one place that resolves them."""
+    from planner.scenarios.custom_catalog import own_entries as rows_of
 
-    def rows(model: Any) -> tuple[tuple[str, str], ...]:
-        entries = model.objects.filter(organisation__in=organisations, builtin=False).select_related("organisation")
-        return tuple((e.slug, f"{e.name} ({e.slug}) — {e.organisation.name}'s own entry") for e in entries)
+    ids = _organisation_ids(organisations)
 
-    return {"accelerators": rows(AcceleratorEntry), "models": rows(ModelEntry)}
+    def rows(kind: str) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (e.slug, f"{e.name} ({e.slug}) — {e.organisation.name}'s own entry")
+            for e in rows_of(kind=kind, organisation_ids=ids)
+        )
+
+    return {"accelerators": rows("accelerators"), "models": rows("models")}
 
 
 def own_specs(organisations: Any, kind: str) -> list[tuple[Any, str]]:
@@ -149,13 +158,14 @@ def own_specs(organisations: Any, kind: str) -> list[tuple[Any, str]]:
     browser; scenarios naming it are refused with the reason when they are saved.
     """
     from accelerators.catalog import get_accelerator, get_model
-    from accelerators.models import AcceleratorEntry, ModelEntry
+    from planner.scenarios.custom_catalog import definition
+    from planner.scenarios.custom_catalog import own_entries as rows_of
 
-    model, reader = (AcceleratorEntry, get_accelerator) if kind == "accelerators" else (ModelEntry, get_model)
+    reader = get_accelerator if kind == "accelerators" else get_model
     specs = []
-    for entry in model.objects.filter(organisation__in=organisations, builtin=False).select_related("organisation"):
+    for entry in rows_of(kind=kind, organisation_ids=_organisation_ids(organisations)):
         try:
-            specs.append((reader({**entry.data, "slug": entry.slug}), entry.organisation.name))
+            specs.append((reader(definition(entry)), entry.organisation.name))
         except ValueError:
             continue
     return specs

@@ -72,6 +72,34 @@ def members_of(organisation_id: int) -> QuerySet[Membership]:
     return Membership.objects.filter(organisation_id=organisation_id).select_related("user").order_by("user__username")
 
 
+GRID_UPLOAD_KINDS = ("carbon", "price", "system_load")
+
+
+def upload_references(spec) -> list[tuple[str, str, str]]:
+    """(field path, upload id, kind) of every upload the scenario names."""
+    refs = [("site.weather_upload", spec.site.weather_upload, "weather")] if spec.site.weather_upload else []
+    return refs + [(f"grid.uploads.{kind}", upload_id, kind) for kind, upload_id in spec.grid.uploads.items()]
+
+
+def upload_reference_errors(spec, *, organisation_id: int) -> dict[str, list[str]]:
+    """Field path → message for each upload reference that is not an upload of that kind in this
+    organisation. Checked when a scenario is saved (every face) and again when it runs."""
+    from planner.scenarios.models import Upload
+
+    errors: dict[str, list[str]] = {}
+    for path, upload_id, kind in upload_references(spec):
+        if path.startswith("grid.uploads.") and kind not in GRID_UPLOAD_KINDS:
+            errors[path] = [f"must be one of {', '.join(GRID_UPLOAD_KINDS)}"]
+            continue
+        digits = str(upload_id).isdigit() and len(str(upload_id)) <= 18
+        if (
+            not digits
+            or not Upload.objects.filter(organisation_id=organisation_id, kind=kind, pk=int(upload_id)).exists()
+        ):
+            errors[path] = [f"no {kind} upload #{upload_id} in this organisation"]
+    return errors
+
+
 def upload_inputs_for_spec(spec, *, organisation_id: int):
     """(weather, uploads) for the runner from the scenario's upload references.
 
@@ -83,15 +111,12 @@ def upload_inputs_for_spec(spec, *, organisation_id: int):
     from planner.scenarios.models import Upload
     from planner.scenarios.uploads import SERIES, weather_from_arrays
 
+    errors = upload_reference_errors(spec, organisation_id=organisation_id)
+    if errors:
+        raise ScenarioError(errors)
+
     def fetch(path: str, upload_id: str, kind: str):
-        upload = (
-            Upload.objects.filter(organisation_id=organisation_id, kind=kind, pk=int(upload_id)).first()
-            if str(upload_id).isdigit()
-            else None
-        )
-        if upload is None:
-            raise ScenarioError({path: [f"no {kind} upload #{upload_id} in this organisation"]})
-        return upload
+        return Upload.objects.get(organisation_id=organisation_id, kind=kind, pk=int(upload_id))
 
     weather = None
     if spec.site.weather_upload:
@@ -99,8 +124,6 @@ def upload_inputs_for_spec(spec, *, organisation_id: int):
         weather = weather_from_arrays(hourly_from_npz(upload.npz), source=f"upload #{upload.pk} {upload.name}")
     series = {}
     for kind, upload_id in spec.grid.uploads.items():
-        if kind not in {"carbon", "price", "system_load"}:
-            raise ScenarioError({f"grid.uploads.{kind}": ["must be one of carbon, price, system_load"]})
         upload = fetch(f"grid.uploads.{kind}", upload_id, kind)
         series[kind] = hourly_from_npz(upload.npz)[SERIES[kind][0]]
     return weather, (series or None)

@@ -20,7 +20,16 @@ from typing import Any
 
 import numpy as np
 
+from grid.bounds import series_problem
+
 HOURS_PER_YEAR = 8760
+# Rows a file may have: a leap year at 10-minute resolution is 366 × 144 = 52,704 rows (a year at
+# 15-minute resolution, the finest common market interval, is 35,136; six years hourly 52,560).
+# The count is taken on the raw bytes before anything is parsed, so a 10^6-row file is refused in
+# milliseconds instead of being parsed for seconds inside the web request.
+MAX_ROWS = 53_000
+# Python's csv reader fails on a field over 131,072 characters; an EPW line is ≈150 characters.
+MAX_LINE_BYTES = 10_000
 SERIES = {
     "demand": ("requests_per_s", "requests/s"),
     "carbon": ("carbon_intensity_g_per_kwh", "gCO2e/kWh"),
@@ -154,13 +163,9 @@ def parse_series(
     values = values * scale
     if not np.all(np.isfinite(values)):
         raise UploadError(f"column {column_name!r}: values must be finite")
-    if kind in {"price"}:
-        pass  # prices may be negative
-    elif np.any(values < 0):
-        index = int(np.flatnonzero(values < 0)[0])
-        raise UploadError(
-            f"column {column_name!r}: hour {index} of {chosen_year} is negative ({values[index]:g} {unit})"
-        )
+    problem = series_problem(kind, values)  # plausible range of the kind (grid/data/bounds.yaml)
+    if problem is not None:
+        raise UploadError(f"column {column_name!r}, {chosen_year}: {problem}")
     preview = [
         {
             "time": str(times[i].astype("datetime64[m]")).replace("T", " ") if times is not None else f"hour {i}",
@@ -221,14 +226,37 @@ def parse_weather(*, content: bytes, filename: str = "") -> ParsedUpload:
     return ParsedUpload(arrays=arrays, summary=summary)
 
 
+def check_shape(content: bytes) -> None:
+    """Refuse a file with too many rows or an overlong line before parsing it (bytes only, fast)."""
+    rows = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+    if rows > MAX_ROWS:
+        raise UploadError(
+            f"the file has {rows:,} rows; the limit is {MAX_ROWS:,} (one leap year at 10-minute resolution). "
+            "Upload one year, hourly or finer; the planner takes one calendar year."
+        )
+    if b"\x00" in content[:65_536]:
+        raise UploadError("the file is binary (it contains NUL bytes), not a CSV or EPW text file")
+    longest = max((len(line) for line in content.split(b"\n", MAX_ROWS)), default=0)
+    if longest > MAX_LINE_BYTES:
+        raise UploadError(f"a line is {longest:,} characters long; hourly CSV or EPW lines are far shorter")
+
+
 def parse_upload(
     *, kind: str, content: bytes, filename: str = "", column: str | None = None, year: int | None = None, scale=1.0
 ) -> ParsedUpload:
+    """The one entry for every upload: shape checks, then the kind's parser; any reading error of
+    a malformed file (csv field limits, undecodable bytes) becomes an UploadError with the reason."""
     if not content:
         raise UploadError("the file is empty")
-    if kind == "weather":
-        return parse_weather(content=content, filename=filename)
-    return parse_series(kind=kind, content=content, column=column, year=year, scale=scale)
+    check_shape(content)
+    try:
+        if kind == "weather":
+            return parse_weather(content=content, filename=filename)
+        return parse_series(kind=kind, content=content, column=column, year=year, scale=scale)
+    except UploadError:
+        raise
+    except (csv.Error, UnicodeDecodeError, ValueError, IndexError, KeyError) as error:
+        raise UploadError(f"the file cannot be read as {kind}: {error}") from None
 
 
 def weather_from_arrays(arrays: dict[str, np.ndarray], *, source: str) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from planner.reports.units import fmt
+from planner.reports.builders import text_safe_sheet
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -70,7 +71,7 @@ def build_xlsx(run) -> bytes:
 
     result = run.result or {}
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Ranking")
+    sheet = text_safe_sheet(book, "Ranking")
     sheet.append(["rank", "site", "climate", "grid region", *[h for _, h in COLUMNS], "score", "why not ranked"])
     for row in ranking_rows(result):
         sheet.append(
@@ -85,7 +86,7 @@ def build_xlsx(run) -> bytes:
         sheet.append([name, figure.get("value"), figure.get("unit"), figure.get("source")])
     sheet.append(["route inflation used", network.get("route_inflation_used")])
 
-    sheet = book.create_sheet("Workloads")
+    sheet = text_safe_sheet(book, "Workloads")
     sheet.append(["site", "workload", "interactive", "servable", "reason", "mean round trip [ms]", "placed at"])
     placement = result.get("placement") or {}
     for site in result.get("sites", []):
@@ -102,7 +103,7 @@ def build_xlsx(run) -> bytes:
                 ]
             )
 
-    sheet = book.create_sheet("TCO by site")
+    sheet = text_safe_sheet(book, "TCO by site")
     sheet.append(["site", "item", "category", "capex [USD]", "life [years]", "annual [USD/yr]", "basis", "sources"])
     for site in result.get("sites", []):
         for line in ((site.get("result") or {}).get("tco") or {}).get("lines", []):

@@ -70,3 +70,10 @@ def test_it_exits_non_zero_with_a_clear_error():
     assert "does not fit" in done.stderr
     done = _run("--model", "qwen3-8b", "--accelerator", "h100", "--json")
     assert done.returncode != 0 and "h100-sxm" in done.stderr
+
+
+def test_it_refuses_a_batch_above_the_scheduler_cap():
+    """Issue 10: --batch 1e9 gave 97,222 s per token; the cap is max_batch_cap (calibration.yaml)."""
+    done = _run("--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--batch", "1000000000", "--json")
+    assert done.returncode == 2
+    assert "must be 1 to 4,096 sequences" in done.stderr and "Traceback" not in done.stderr

@@ -85,3 +85,26 @@ def test_it_names_the_bad_field_and_exits_non_zero(tmp_path):
 def test_it_says_when_the_file_is_missing():
     done = _plan("examples/nope.json", "--json")
     assert done.returncode != 0 and "not found" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "is a directory; give the path of a JSON file"),
+        (b"\xff\xfe{\x00", "not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
+        (b'{"name": "x\\u0000y"}', "name: must not contain the NUL character"),
+        (b"9" * 5001, "not a usable JSON document"),
+    ],
+    ids=["directory", "not-utf8", "deep", "nul", "long-integer"],
+)
+def test_it_refuses_unreadable_input_with_exit_status_2(tmp_path, content, expected):
+    """Issue 10: `plan DIRECTORY`, non-UTF-8 files and deep nesting gave tracebacks."""
+    path = tmp_path / "scenario.json"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    done = _plan(str(path), "--json")
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr and "Traceback" not in done.stderr

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accelerators.catalog import CatalogError
 from accelerators.efficiency import EstimateError, estimate
+from accelerators.efficiency.constants import serving_value
 
 
 def _ref(value: str, what: str):
@@ -41,6 +42,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         tpot = opts["tpot_target_ms"]
+        # The same maximum as the estimate API: the engine's scheduler cap (calibration.yaml).
+        max_batch = int(serving_value("max_batch_cap"))
+        if opts["batch"] is not None and not 1 <= opts["batch"] <= max_batch:
+            raise CommandError(
+                f"--batch {opts['batch']}: must be 1 to {max_batch:,} sequences (the scheduler cap max_batch_cap "
+                "in accelerators/data/calibration.yaml)",
+                returncode=2,
+            )
         try:
             result = estimate(
                 model=_ref(opts["model"], "model"),

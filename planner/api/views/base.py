@@ -6,14 +6,25 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 
 from planner.api.errors import FieldErrors
 from planner.api.schema import PlannerAutoSchema
 
 
+class DescribeOnlyMetadata(SimpleMetadata):
+    """OPTIONS answers name, description, renders and parses. DRF's default also lists each
+    method's fields by building the serializer for an object, which some views do not have (a 500);
+    the bodies are documented in the OpenAPI schema at /api/v1/schema/ instead."""
+
+    def determine_actions(self, request: Request, view: object) -> dict[str, object]:
+        return {}
+
+
 class PlannerView(GenericAPIView):
     schema = PlannerAutoSchema()
+    metadata_class = DescribeOnlyMetadata
 
 
 def int_param(request: Request, name: str) -> int | None:

@@ -17,7 +17,7 @@ from planner.api.serializers import (
     CatalogEntrySerializer,
     CatalogEntryUpdateSerializer,
 )
-from planner.api.views.base import PlannerView, choice_param
+from planner.api.views.base import PlannerView, choice_param, int_param
 
 _DESCRIPTIONS = {
     "accelerators": "accelerators (GPU, ASIC, FPGA) with their datasheet figures and sources",
@@ -75,13 +75,24 @@ def _list_view(catalog: str) -> type[PlannerView]:
     return CatalogListView
 
 
+_ORGANISATION = OpenApiParameter(
+    "organisation", int, description="whose own entry the slug names when two of your organisations have it"
+)
+
+
 def _detail_view(catalog: str) -> type[PlannerView]:
     class CatalogDetailView(PlannerView):
         serializer_class = CatalogEntrySerializer
 
-        @extend_schema(summary=f"One of the {catalog}", operation_id=f"{catalog}_retrieve", tags=[catalog])
+        @extend_schema(
+            summary=f"One of the {catalog}",
+            operation_id=f"{catalog}_retrieve",
+            tags=[catalog],
+            parameters=[_ORGANISATION],
+        )
         def get(self, request: Request, slug: str) -> Response:
-            entry = catalog_entry(catalog=catalog, user=request.user, slug=slug)
+            organisation = int_param(request, "organisation")
+            entry = catalog_entry(catalog=catalog, user=request.user, slug=slug, organisation_id=organisation)
             if entry is None:
                 raise NotFound(f"No {catalog[:-1]} {slug!r} in the catalog or your organisations' entries.")
             return Response(entry)
@@ -92,9 +103,11 @@ def _detail_view(catalog: str) -> type[PlannerView]:
             request=CatalogEntryUpdateSerializer,
             responses={200: CatalogEntrySerializer},
             tags=[catalog],
+            parameters=[_ORGANISATION],
         )
         def put(self, request: Request, slug: str) -> Response:
-            row = custom_entry_row(catalog=catalog, user=request.user, slug=slug)
+            organisation = int_param(request, "organisation")
+            row = custom_entry_row(catalog=catalog, user=request.user, slug=slug, organisation_id=organisation)
             if row is None:
                 raise NotFound(f"No custom {catalog[:-1]} {slug!r} in your organisations (shipped entries stay).")
             serializer = CatalogEntryUpdateSerializer(data=request.data)
@@ -110,9 +123,11 @@ def _detail_view(catalog: str) -> type[PlannerView]:
             operation_id=f"{catalog}_destroy",
             responses={204: OpenApiResponse(description="deleted")},
             tags=[catalog],
+            parameters=[_ORGANISATION],
         )
         def delete(self, request: Request, slug: str) -> Response:
-            row = custom_entry_row(catalog=catalog, user=request.user, slug=slug)
+            organisation = int_param(request, "organisation")
+            row = custom_entry_row(catalog=catalog, user=request.user, slug=slug, organisation_id=organisation)
             if row is None:
                 raise NotFound(f"No custom {catalog[:-1]} {slug!r} in your organisations (shipped entries stay).")
             ensure_can_edit(request.user, row.organisation_id, action=f"delete {catalog}")

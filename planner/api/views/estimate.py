@@ -11,19 +11,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accelerators.catalog import CatalogError, get_accelerator, get_model
-from accelerators.models import AcceleratorEntry, ModelEntry
+from planner.api.catalogs import organisation_scope
 from planner.api.errors import FieldErrors, flatten
 from planner.api.serializers import EstimateRequestSerializer
 from planner.api.throttling import EstimateRateThrottle, TokenRateThrottle
 from planner.api.views.base import PlannerView
+from planner.engine.documents import DocumentError, check_document
+from planner.scenarios.custom_catalog import AmbiguousEntry, definition, own_entry
 
 
-def _resolve(ref: Any, *, field: str, user, entries, reader):
-    """A slug of the user's organisations' own entry first, then the shipped catalog; or a full object."""
+def _resolve(ref: Any, *, field: str, kind: str, organisation_ids: list[int], reader):
+    """An own entry of the user's organisations (planner.scenarios.custom_catalog's rule), else the
+    shipped catalog; or a full object."""
     if isinstance(ref, str):
-        own = entries.filter(slug=ref.strip(), builtin=False, organisation__memberships__user=user).first()
+        try:
+            own = own_entry(kind=kind, slug=ref, organisation_ids=organisation_ids, field=field)
+        except AmbiguousEntry as error:
+            raise FieldErrors({error.field: [str(error)]}) from None
         if own is not None:
-            ref = {**own.data, "slug": own.slug, "name": own.data.get("name", own.name)}
+            ref = definition(own)
     elif not isinstance(ref, dict):
         raise FieldErrors({field: ["must be a catalog slug (string) or a full object"]})
     try:
@@ -50,14 +56,14 @@ class EstimateView(PlannerView):
         if not serializer.is_valid():
             raise FieldErrors(flatten(serializer.errors))
         args = dict(serializer.validated_data)
+        organisation_ids = organisation_scope(request.user, args.pop("organisation", None))
         errors: dict[str, list[str]] = {}
         specs = {}
-        for field, entries, reader in (
-            ("model", ModelEntry.objects, get_model),
-            ("accelerator", AcceleratorEntry.objects, get_accelerator),
-        ):
+        for field, kind, reader in (("model", "models", get_model), ("accelerator", "accelerators", get_accelerator)):
             try:
-                specs[field] = _resolve(args.pop(field), field=field, user=request.user, entries=entries, reader=reader)
+                specs[field] = _resolve(
+                    args.pop(field), field=field, kind=kind, organisation_ids=organisation_ids, reader=reader
+                )
             except FieldErrors as error:
                 errors.update(error.errors)
         if errors:
@@ -68,4 +74,11 @@ class EstimateView(PlannerView):
             raise FieldErrors({getattr(error, "field", None) or "body": [str(error)]}) from None
         except CatalogError as error:
             raise FieldErrors({"body": [str(error)]}) from None
-        return Response(result.to_dict())
+        document = result.to_dict()
+        try:
+            check_document(document)
+        except DocumentError as error:  # e.g. a custom accelerator so slow that a token takes forever
+            raise FieldErrors(
+                {"body": [f"the estimate is not a finite number for these inputs ({error}); check the figures given"]}
+            ) from None
+        return Response(document)

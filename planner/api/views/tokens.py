@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from planner.api.errors import FieldErrors, flatten
 from planner.api.serializers import TokenSerializer
 from planner.api.views.base import PlannerView
+from planner.login_throttle import login_wait_s, too_many_attempts_message
 
 
 def token_rotate(*, user) -> Token:
@@ -84,6 +85,9 @@ class TokenView(PlannerView):
         serializer = TokenObtainSerializer(data=request.data)
         if not serializer.is_valid():
             raise FieldErrors(flatten(serializer.errors))
+        wait_s = login_wait_s(request=request._request, username=serializer.validated_data["username"])
+        if wait_s is not None:
+            raise exceptions.Throttled(wait=wait_s, detail=too_many_attempts_message(wait_s))
         user = authenticate(request._request, **serializer.validated_data)
         if user is None or not user.is_active:
             raise FieldErrors({"password": ["wrong username or password"]}, detail="Wrong username or password.")

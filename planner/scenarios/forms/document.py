@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 
+from planner.engine.documents import DocumentError, load_json
 from planner.engine.schema import ScenarioError, ScenarioSpec
 from planner.scenarios.models import Organisation
 from planner.scenarios.validation import scenario_validate
@@ -31,11 +31,9 @@ class ScenarioDocumentForm(forms.Form):
     def clean_document(self) -> dict[str, Any]:
         raw = self.cleaned_data["document"]
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-            ) from None
+            data = load_json(raw)
+        except DocumentError as error:
+            raise forms.ValidationError(str(error)) from None
         try:
             organisation = self.cleaned_data.get("organisation")
             self.spec = scenario_validate(data, organisation_id=organisation.pk if organisation else None)

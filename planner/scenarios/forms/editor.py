@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
+from planner.engine.documents import DocumentError, load_json
 from planner.engine.schema import (
     ASHRAE_CLASSES,
     KV_PRECISIONS,
@@ -61,11 +62,9 @@ def _json_or_none(raw: str, *, what: str) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise forms.ValidationError(
-            f"{what}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
-        ) from None
+        return load_json(raw)
+    except DocumentError as error:
+        raise forms.ValidationError(f"{what}: {error}") from None
 
 
 CLEARED = "Enter a value: a cleared field has no default here."
@@ -768,6 +767,8 @@ def editor_forms(
     main = ScenarioMainForm(
         data, initial=main_initial, organisations=organisations, uploads=uploads, region_slug=region
     )
+    # Pickers list the entries of every organisation the user can save into; a scenario saved in
+    # one organisation that names another's entry is refused at save (custom_catalog's rule).
     own = catalogs.own_entries(organisations)
     workloads = WorkloadFormSet(
         data,

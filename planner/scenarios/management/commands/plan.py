@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planner.engine.documents import DocumentError, read_json_file
 from planner.engine.runner import run_scenario
 from planner.engine.schema import ScenarioError, parse_scenario
 
@@ -22,22 +23,21 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["scenario"])
+        # Exit status 2 for every input problem (file, JSON, scenario): a message, no traceback.
         try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise CommandError(f"scenario file not found: {path}") from None
-        except json.JSONDecodeError as error:
+            data = read_json_file(path)
+        except DocumentError as error:
             raise CommandError(
-                f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+                f"scenario {error}" if error.message.startswith("file not found") else f"{path}: {error}", returncode=2
             ) from None
         try:
             spec = parse_scenario(data)
             result = run_scenario(spec)
         except ScenarioError as error:
             lines = [f"  {field}: {' '.join(messages)}" for field, messages in error.errors.items()]
-            raise CommandError(f"{path}: invalid scenario\n" + "\n".join(lines)) from None
+            raise CommandError(f"{path}: invalid scenario\n" + "\n".join(lines), returncode=2) from None
         except ValueError as error:  # catalog and engine errors name what is wrong
-            raise CommandError(f"{path}: {error}") from None
+            raise CommandError(f"{path}: {error}", returncode=2) from None
         document = result.to_dict(hourly=options["hourly"])
         if options["json"]:
             self.stdout.write(json.dumps(document, allow_nan=False))

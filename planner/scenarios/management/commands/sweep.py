@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planner.engine.documents import DocumentError, read_json_file
 from planner.engine.result import to_jsonable
 from planner.engine.schema import ScenarioError
 from planner.engine.sweep import SweepError, sweep
@@ -44,11 +45,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["scenario"])
         try:
-            document = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise CommandError(f"scenario file not found: {path}") from None
-        except json.JSONDecodeError as error:
-            raise CommandError(f"{path}: not valid JSON: {error.msg} at line {error.lineno}") from None
+            document = read_json_file(path)
+        except DocumentError as error:
+            raise CommandError(
+                f"scenario {error}" if error.message.startswith("file not found") else f"{path}: {error}", returncode=2
+            ) from None
         vary = parse_vary(options["vary"])
         try:
             rows = sweep(document, vary)
