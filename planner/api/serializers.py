@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from planner.jobs.describe import job_is_stuck, job_waiting_for
 from accelerators.efficiency.constants import serving_value
+from planner.jobs.describe import job_is_stuck, job_waiting_for
 from planner.scenarios.models import Organisation, Run, RunStatus, Scenario
 
 # The largest decode batch any face accepts: the engine's scheduler cap (max_batch_cap, an

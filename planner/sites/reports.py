@@ -10,8 +10,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from planner.reports.units import fmt
 from planner.reports.builders import text_safe_sheet
+from planner.reports.units import fmt
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
