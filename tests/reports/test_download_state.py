@@ -43,7 +43,7 @@ def test_it_says_why_a_run_without_a_result_has_no_report(client, owner, run):
     Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
     client.force_login(owner)
     response = client.get(reverse("report-file", args=[run.pk, "pdf"]), **JSON)
-    assert response.status_code == 409 and "reports need a succeeded run" in response.json()["error"]
+    assert response.status_code == 409 and "reports need a completed run" in response.json()["error"]
 
 
 def test_an_outsider_gets_404(client, outsider, run):
