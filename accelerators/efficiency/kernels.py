@@ -8,7 +8,7 @@ one table serves every batch size (vectorised in roofline.py).
 
 MoE: a step over b tokens with top-k of E experts reads E·(1-(1-k/E)^b) distinct experts per
 layer (expected value with uniform routing); experts are spread over the devices (expert
-parallelism), so each device reads 1/devices of them.
+parallelism), so each device reads 1/devices of them — divided once, in the kernel table.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class KernelTable:
     flops0: np.ndarray  # FLOPs per instance, fixed part
     flops1: np.ndarray  # FLOPs per instance per token
     wbytes0: np.ndarray  # weight bytes per instance, fixed (dense weights)
-    wbytes_expert: np.ndarray  # weight bytes per distinct expert read (× E_read(b)/devices)
+    wbytes_expert: np.ndarray  # weight bytes per device per distinct expert read (× E_read(b))
     obytes1: np.ndarray  # activation + KV bytes per token
     link1: np.ndarray  # interconnect bytes sent per token
     peak_flops_per_s: np.ndarray  # at the kernel's dtype (sparse peak where 2:4 applies)

@@ -77,7 +77,7 @@ def evaluate(
     e_read = expected_experts(experts=table.experts, experts_per_token=table.experts_per_token, tokens=b)
     c = table.count[:, None]
     flops = table.flops0[:, None] + table.flops1[:, None] * b
-    wbytes = table.wbytes0[:, None] + table.wbytes_expert[:, None] * e_read / devices
+    wbytes = table.wbytes0[:, None] + table.wbytes_expert[:, None] * e_read  # wbytes_expert is already per device
     if weight_scale is not None:
         wbytes = wbytes * weight_scale[None, :]
     obytes = table.obytes1[:, None] * b
