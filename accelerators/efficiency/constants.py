@@ -86,3 +86,9 @@ def _transferred(acc: AcceleratorSpec) -> DeviceConstants:
     values["memory_pj_per_byte"] = ref.memory_pj_per_byte * mem_ratio
     values["pj_per_flop_bf16"] = ref_frac * max_pj_per_flop(acc, values["static_power_w"]) / PJ_UNIT
     return DeviceConstants(**values, calibrated=False, method=f"transferred from {rule['from']}: {rule['reason']}")
+
+
+def transfer_uncertainty() -> dict[str, float]:
+    """p10/p90 multipliers on energy per token for devices whose constants are transferred, not fitted."""
+    band = calibration_data()["transfer"]["uncertainty"]
+    return {"p10": float(band["p10"]["value"]), "p90": float(band["p90"]["value"])}
