@@ -32,7 +32,7 @@ from .memory import Footprint, footprint
 from .precision import Precision, Sparsity, resolve_precision, resolve_sparsity
 from .results import Estimate, PowerCurve, kernel_breakdown
 from .roofline import StepResult, evaluate
-from .stacks import ServingStack, resolve_power_limit, serving_stack, tensor_parallel_reach
+from .stacks import ServingStack, power_limit_warnings, resolve_power_limit, serving_stack, tensor_parallel_reach
 
 CURVE_LEVELS = 40  # batch levels of a power curve (geometric from 1 to max_batch)
 
@@ -86,6 +86,7 @@ class _Setup:
         "stack",
         "table",
         "uncertainty",
+        "extra_warnings",
     )
 
     def __init__(self, req: Request, constants: DeviceConstants | None = None):
@@ -109,6 +110,7 @@ class _Setup:
         self.devices = self.par.devices
         self.stack: ServingStack = serving_stack(req.serving_stack, self.acc)
         self.limit_w = resolve_power_limit(self.acc, req.power_limit_w)
+        self.extra_warnings = power_limit_warnings(self.acc, req.power_limit_w, self.stack)
         self.dev: DeviceConstants = self.stack.apply(constants or device_constants(self.acc))
         if self.limit_w <= min(self.acc.idle_power_w, self.dev.static_power_w):
             raise EstimateError("power_limit_w", f"{self.limit_w:g} W leaves no power above idle on {self.acc.slug}")
@@ -158,7 +160,7 @@ class _Setup:
         return self._evaluate(self.table, batch)
 
     def warnings(self) -> list[str]:
-        return [*self.prec.warnings, *self.sp.warnings]
+        return [*self.prec.warnings, *self.sp.warnings, *self.extra_warnings]
 
 
 def _column(step: StepResult, i: int) -> StepResult:

@@ -31,6 +31,7 @@ class ServingStack:
     slug: str
     name: str
     factors: tuple[tuple[str, float], ...]
+    vendors: tuple[str, ...] = ()
 
     def apply(self, dev: DeviceConstants) -> DeviceConstants:
         if not self.factors:
@@ -60,7 +61,7 @@ def serving_stack(slug: str | None, acc: AcceleratorSpec | None = None) -> Servi
     if entry is None:
         raise EstimateError("serving_stack", f"unknown {slug!r}; known: {stack_names()}")
     factors = tuple((k, float(v["value"])) for k, v in (entry.get("factors") or {}).items())
-    return ServingStack(slug=slug, name=entry["name"], factors=factors)
+    return ServingStack(slug=slug, name=entry["name"], factors=factors, vendors=tuple(entry.get("vendors") or ()))
 
 
 def tensor_parallel_reach(acc: AcceleratorSpec) -> int:
@@ -78,12 +79,21 @@ def resolve_power_limit(acc: AcceleratorSpec, power_limit_w: object) -> float:
         return acc.power_limit_w
     if isinstance(power_limit_w, bool) or not isinstance(power_limit_w, int | float) or not power_limit_w > 0:
         raise EstimateError("power_limit_w", f"must be a positive number of watts, got {power_limit_w!r}")
-    if power_limit_w > acc.power_limit_w:
-        raise EstimateError(
-            "power_limit_w", f"{power_limit_w:g} W is above the {acc.power_limit_w:g} W board limit of {acc.slug}"
-        )
     if power_limit_w <= acc.idle_power_w:
         raise EstimateError(
             "power_limit_w", f"{power_limit_w:g} W is at or below the {acc.idle_power_w:g} W idle power of {acc.slug}"
         )
-    return float(power_limit_w)
+    return float(min(power_limit_w, acc.power_limit_w))
+
+
+def power_limit_warnings(acc: AcceleratorSpec, asked_w: object, stack: ServingStack) -> list[str]:
+    out = []
+    if isinstance(asked_w, int | float) and asked_w > acc.power_limit_w:
+        out.append(
+            f"power limit {asked_w:g} W is above the {acc.power_limit_w:g} W board limit of {acc.slug}: not binding"
+        )
+    if stack.vendors and acc.name.split()[0] not in stack.vendors:
+        out.append(
+            f"{stack.name} runs on {', '.join(stack.vendors)} devices only; its factors applied to {acc.slug} as is"
+        )
+    return out
