@@ -75,6 +75,7 @@ class _Setup:
         "curve_prefill",
         "dev",
         "devices",
+        "extra_warnings",
         "fp",
         "inp",
         "limit_w",
@@ -86,7 +87,6 @@ class _Setup:
         "stack",
         "table",
         "uncertainty",
-        "extra_warnings",
     )
 
     def __init__(self, req: Request, constants: DeviceConstants | None = None):
