@@ -89,7 +89,9 @@ class _Setup:
         "uncertainty",
     )
 
-    def __init__(self, req: Request, constants: DeviceConstants | None = None):
+    def __init__(
+        self, req: Request, constants: DeviceConstants | None = None, stack_factors: Mapping[str, float] | None = None
+    ):
         try:
             self.model: ModelSpec = get_model(req.model)
             self.acc: AcceleratorSpec = get_accelerator(req.accelerator)
@@ -109,6 +111,8 @@ class _Setup:
         )
         self.devices = self.par.devices
         self.stack: ServingStack = serving_stack(req.serving_stack, self.acc)
+        if stack_factors is not None:  # what-if / calibration of the stack's factors
+            self.stack = dataclasses.replace(self.stack, factors=tuple(stack_factors.items()))
         self.limit_w = resolve_power_limit(self.acc, req.power_limit_w)
         self.extra_warnings = power_limit_warnings(self.acc, req.power_limit_w, self.stack)
         self.dev: DeviceConstants = self.stack.apply(constants or device_constants(self.acc))
@@ -261,8 +265,7 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
     dec = setup.decode(np.array([float(b)]))
     pre_alone, pre_marg, pre_table = setup.curve_prefill
     n, out = setup.devices, setup.out
-    cycle_s = out * dec.time_s[0] + b * pre_marg.time_s[0]
-    cycle_j = n * (out * dec.energy_j[0] + b * pre_marg.energy_j[0])
+    cycle_s, cycle_j = (float(x[0]) for x in steady_cycle(setup, dec, np.array([float(b)]), np.array([float(out)])))
     tokens = b * out
     acc_power = cycle_j / cycle_s
     host_power = float(_host_power_w(setup, np.array([acc_power]))[0])
@@ -311,6 +314,15 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         uncertainty=setup.uncertainty,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def steady_cycle(setup: _Setup, dec: StepResult, batch: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Time [s] and replica energy [J] of one cycle of continuous batching: B requests each decode
+    `out` tokens and are replaced by new ones whose prefill rides along (its marginal cost)."""
+    pre_marg = setup.curve_prefill[1]
+    cycle_s = out * dec.time_s + batch * pre_marg.time_s[0]
+    cycle_j = setup.devices * (out * dec.energy_j + batch * pre_marg.energy_j[0])
+    return cycle_s, cycle_j
 
 
 def _split(step: StepResult, *, scale: float) -> dict[str, float]:

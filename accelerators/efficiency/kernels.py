@@ -48,6 +48,8 @@ class KernelTable:
     experts: float  # E (0 for dense)
     experts_per_token: float
     pipeline: int = 1  # stages a micro-batch crosses per step (the table is one stage's)
+    expert_parallel: int = 1  # devices the experts are spread over (the busiest one sets the pace)
+    is_expert: np.ndarray | None = None  # bool [K]: rows whose work follows the routed tokens
 
 
 def chunked_attention_context(*, context_tokens: float, chunk_tokens: float, prefill: bool) -> float:
@@ -92,6 +94,7 @@ class _Ctx:
     sp_pj: float
     deq: float
     stage_frac: float  # share of the layers on one pipeline stage (1/pipeline)
+    narrow: bool  # 8-bit-or-narrower compute (W8A8 and below): activations quantised before each linear layer
 
 
 class _Rows:
@@ -111,7 +114,8 @@ class _Rows:
             k_peak, eff, k_pj = (c.sp_peak or c.peak), c.sp_eff, c.pj * c.sp_pj
         deq = c.deq if linear or name == "lm_head" else 0.0
         row = (name, count, 0.0, flops1, wbytes, wexp, obytes1, link1, k_peak, k_pj)
-        self.rows.append((*row, mem_frac * eff, c.dev.compute_frac * eff, deq, collective))
+        cf = c.dev.compute_frac * (c.dev.narrow_compute_ratio if c.narrow else 1.0)
+        self.rows.append((*row, mem_frac * eff, cf * eff, deq, collective))
 
 
 def _local_context(model: ModelSpec, ctx: float, prefill: bool) -> float:
@@ -236,7 +240,27 @@ def _collectives(r: _Rows) -> None:
         r.add("pp_handoff", 1.0, 0.0, 0.0, 0.0, 0.0, link, 1.0, collective=True)
 
 
-KERNEL_FAMILIES = (_attention, _feed_forward, _experts, _norms_and_head, _collectives)
+def _activation_quant(r: _Rows) -> None:
+    """8-bit activations (W8A8, FP8): each linear layer's input is quantised by its own kernel — read the
+    16-bit activations, write the 8-bit ones and their scales: 3 bytes per element, one launch per input.
+    Per layer: the QKV, output-projection, FFN gate/up and down inputs (MoE: router/expert and down)."""
+    c, m = r.c, r.c.model
+    if not c.narrow or not c.dev.separate_activation_quant:
+        return
+    t = c.par.tensor
+    o_in = m.attention_heads / t * m.head_dim
+    layers = m.layers * c.stage_frac
+    moe = (m.layers - m.dense_layers) * c.stage_frac if m.is_moe else 0.0
+    dense = layers - moe
+    el = c.dev.elementwise_memory_frac
+    r.add("activation_quant_attention", 2 * layers, 0.0, 0.0, 0.0, 3.0 * (m.hidden_size + o_in) / 2, 0.0, el)
+    r.add("activation_quant_ffn", 2 * dense, 0.0, 0.0, 0.0, 3.0 * (m.hidden_size + m.ffn_size / t) / 2, 0.0, el)
+    if moe:
+        k_f = m.experts_per_token * m.expert_ffn_size / t
+        r.add("activation_quant_experts", 2 * moe, 0.0, 0.0, 0.0, 3.0 * (m.hidden_size + k_f) / 2, 0.0, el)
+
+
+KERNEL_FAMILIES = (_attention, _feed_forward, _experts, _activation_quant, _norms_and_head, _collectives)
 
 
 def build_kernels(
@@ -279,6 +303,7 @@ def build_kernels(
         sp_pj=sp_pj,
         deq=(1.0 / prec.weight_bytes) if prec.dequant else 0.0,
         stage_frac=1.0 / parallelism.pipeline,
+        narrow=prec.activation_bytes < 2.0,
     )
     rows = _Rows(ctx)
     for family in KERNEL_FAMILIES:
@@ -303,6 +328,8 @@ def build_kernels(
         experts=float(model.experts),
         experts_per_token=float(model.experts_per_token),
         pipeline=parallelism.pipeline,
+        expert_parallel=parallelism.expert,
+        is_expert=np.asarray([n == "experts" for n in cols[0]], dtype=bool),
     )
 
 

@@ -62,6 +62,26 @@ def expected_experts(*, experts: float, experts_per_token: float, tokens: np.nda
     return experts * (1.0 - (1.0 - experts_per_token / experts) ** tokens)
 
 
+def expert_imbalance(
+    *, experts: float, experts_per_token: float, tokens: np.ndarray, devices: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Busiest device over mean, with experts spread over `devices` (expert parallelism), uniform routing.
+
+    Distinct experts a device must read: Binomial(E/e, q), q = 1 − (1 − k/E)^b; routed token-expert
+    pairs it must compute: ≈ Binomial(b·k, 1/e). The step waits for the busiest of e devices; expected
+    maximum of e such counts ≈ μ + σ·√(2 ln e) (Gaussian extreme value), capped at what exists.
+    Returns (weight-read factor, compute factor), each ≥ 1."""
+    e = float(devices)
+    z = np.sqrt(2.0 * np.log(e))
+    per_dev = experts / e
+    q = 1.0 - (1.0 - experts_per_token / experts) ** tokens
+    mu_w = per_dev * q
+    busy_w = np.minimum(mu_w + z * np.sqrt(per_dev * q * (1.0 - q)), per_dev) / np.maximum(mu_w, 1e-12)
+    mu_t = tokens * experts_per_token / e
+    busy_t = np.minimum(mu_t + z * np.sqrt(mu_t * (1.0 - 1.0 / e)), tokens * experts_per_token) / mu_t
+    return busy_w, busy_t
+
+
 def evaluate(
     table: KernelTable,
     *,
@@ -85,6 +105,12 @@ def evaluate(
     e_read = expected_experts(experts=table.experts, experts_per_token=table.experts_per_token, tokens=b)
     c = table.count[:, None]
     flops = table.flops0[:, None] + table.flops1[:, None] * b
+    if table.expert_parallel > 1 and table.is_expert is not None:
+        busy_w, busy_t = expert_imbalance(
+            experts=table.experts, experts_per_token=table.experts_per_token, tokens=b, devices=table.expert_parallel
+        )
+        e_read = e_read * busy_w
+        flops = np.where(table.is_expert[:, None], flops * busy_t, flops)
     wbytes = table.wbytes0[:, None] + table.wbytes_expert[:, None] * e_read  # wbytes_expert is already per device
     if weight_scale is not None:
         wbytes = wbytes * weight_scale[None, :]

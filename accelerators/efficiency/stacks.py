@@ -41,6 +41,8 @@ class ServingStack:
         for key, factor in self.factors:
             v = getattr(dev, key) * factor
             values[key] = min(v, cap) if key in _FRACTIONS else v
+        if "narrow_compute_ratio" in values:
+            values["narrow_compute_ratio"] = min(values["narrow_compute_ratio"], 1.0)
         return dataclasses.replace(dev, **values)
 
 

