@@ -194,7 +194,10 @@
       if (!rows.length) return P.empty("chart-levers", "No lever variant could be computed.");
       const labels = rows.map((r) => r.label);
       P.draw("chart-levers", [
-        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~g}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1 },
+        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~g}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1,
+          error_y: { type: "data", symmetric: false, visible: rows.some((r) => r.band),
+            array: rows.map((r) => (r.band ? r.band.p90.peak_facility_power_mw - r.peak_facility_power_mw : 0)),
+            arrayminus: rows.map((r) => (r.band ? r.peak_facility_power_mw - r.band.p10.peak_facility_power_mw : 0)) } },
         { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~g}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
       ], {
         barmode: "group", yaxis: { title: { text: "Peak facility power [MW]" }, rangemode: "tozero" },
@@ -206,7 +209,7 @@
       const list = document.createElement("ul");
       (data.rows || []).filter((r) => r.lever !== "baseline").forEach((r) => {
         const li = document.createElement("li");
-        li.textContent = `${r.label}: ${r.error ? r.error : r.changes.join("; ")}`;
+        li.textContent = `${r.label}: ${r.error ? r.error : r.changes.join("; ")}${r.headline ? ` — ${r.headline}` : ""}`;
         list.appendChild(li);
       });
       notes.appendChild(list);
