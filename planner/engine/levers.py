@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from accelerators.formats import nominal_bits
 from planner.engine.schema import ScenarioSpec, parse_scenario
 
 if TYPE_CHECKING:
@@ -42,8 +43,6 @@ LEVER_LABELS = {
     "power_limit": "GPU power limit",
     "specialised": "Specialised hardware",
 }
-_BITS = {"fp32": 32, "bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4, "mxfp4": 4, "int3": 3, "int2": 2}
-_BITS["ternary"] = 2  # 1.58 bits stored in 2-bit containers
 
 
 @dataclass(frozen=True)
@@ -110,9 +109,9 @@ def _quantization(document: dict) -> tuple[dict, list[str]]:
     changes = []
     for pool in document["hardware"]:
         before = (pool.get("weight_precision", "bf16"), pool.get("kv_precision", "bf16"))
-        if _BITS[before[0]] > 4:
+        if nominal_bits(before[0]) > 4:
             pool["weight_precision"] = "int4"
-        if _BITS[before[1]] > 8:
+        if nominal_bits(before[1]) > 8:
             pool["kv_precision"] = "fp8"
         after = (pool.get("weight_precision", "bf16"), pool.get("kv_precision", "bf16"))
         if after != before:

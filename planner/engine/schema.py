@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SCHEMA_VERSION: Final = 1
 
-PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "ternary")
-KV_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4", "int3", "int2")
+from accelerators.formats import KV_PRECISIONS, WEIGHT_PRECISIONS  # noqa: E402  (the one table of formats)
+
+PRECISIONS = WEIGHT_PRECISIONS
 COOLING_TYPES = (
     "air_chiller_economizer",
     "water_chiller_tower",
