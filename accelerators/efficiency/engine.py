@@ -389,16 +389,10 @@ def power_curve(
     n, out = setup.devices, setup.out
     cycle_s = out * dec.time_s + b * pre_marg.time_s[0]
     arith = n * (out * dec.arithmetic_energy_j.sum(0) + b * pre_marg.arithmetic_energy_j.sum()) / cycle_s
-    data = (
-        n
-        * (
-            out * (dec.data_movement_energy_j.sum(0) + dec.overhead_energy_j)
-            + b * (pre_marg.data_movement_energy_j.sum() + pre_marg.overhead_energy_j[0])
-        )
-        / cycle_s
-    )
+    data = n * (out * dec.data_movement_energy_j.sum(0) + b * pre_marg.data_movement_energy_j.sum()) / cycle_s
+    overhead = n * (out * dec.overhead_energy_j + b * pre_marg.overhead_energy_j[0]) / cycle_s
     static = n * (out * dec.static_energy_j + b * pre_marg.static_energy_j[0]) / cycle_s
-    total = arith + data + static
+    total = arith + data + overhead + static
     return PowerCurve(
         devices_per_replica=n,
         batch_sizes=levels,
@@ -406,6 +400,7 @@ def power_curve(
         accelerator_power_w=total,
         arithmetic_power_w=arith,
         data_movement_power_w=data,
+        serving_overhead_power_w=overhead,
         static_power_w=static,
         host_power_w=_host_power_w(setup, total),
         idle_accelerator_power_w=n * setup.acc.idle_power_w,

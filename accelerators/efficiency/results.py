@@ -70,6 +70,8 @@ class PowerCurve:
     max_batch: int
     ttft_s: float
     warnings: tuple[str, ...]
+    # scheduling/sampling/bookkeeping work outside the roofline kernels (not data movement) [W]
+    serving_overhead_power_w: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()} | {

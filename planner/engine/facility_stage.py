@@ -392,6 +392,16 @@ def _build_result(
         "unit": "MWh per year",
         "accelerator_arithmetic": k * _mwh(np.sum([p.arithmetic_power_w for p in fleet.pools], axis=0)),
         "accelerator_data_movement": k * _mwh(np.sum([p.data_movement_power_w for p in fleet.pools], axis=0)),
+        "accelerator_serving_overhead": k
+        * _mwh(
+            np.sum(
+                [
+                    p.accelerator_power_w - p.arithmetic_power_w - p.data_movement_power_w - p.static_power_w
+                    for p in fleet.pools
+                ],
+                axis=0,
+            )
+        ),
         "accelerator_static": k * _mwh(np.sum([p.static_power_w for p in fleet.pools], axis=0)),
         "host": k * _mwh(np.sum([p.host_power_w for p in fleet.pools], axis=0)),
         "network": k * _mwh(np.sum([p.network_power_w for p in fleet.pools], axis=0)),

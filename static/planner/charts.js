@@ -54,13 +54,14 @@
     const b = result.breakdown || {};
     const pick = (re) => find(b, re).filter((k) => !/factor|unit/i.test(k)).reduce((s, k) => s + (num(b[k]) || 0), 0);
     const arith = pick(/arith/i), data = pick(/data.?movement/i), stat = pick(/accelerator.*static|^static/i);
+    const over = pick(/serving.?overhead/i);
     const host = pick(/^host/i), net = pick(/^network/i), losses = pick(/loss/i), cooling = pick(/cool/i), aux = pick(/light|aux/i);
-    const accel = arith + data + stat;
+    const accel = arith + data + stat + over;
     const it = accel + host + net;
     if (!(it > 0)) return P.empty("chart-sankey", "This result carries no energy breakdown.");
-    const nodes = ["Grid meter", "Power-chain losses (UPS, PDU, transformer)", "Cooling", "Lighting and auxiliaries", "IT equipment", "Host (CPU, DRAM, NIC, fans)", "Network", "Accelerators", "Arithmetic", "Data movement", "Static power"];
-    const colors = [COLORS.grid, COLORS.losses, COLORS.cooling, COLORS.other, COLORS.it, COLORS.host, COLORS.network, COLORS.accel, COLORS.arith, COLORS.data, COLORS.static];
-    const links = [[0, 1, losses], [0, 2, cooling], [0, 3, aux], [0, 4, it], [4, 5, host], [4, 6, net], [4, 7, accel], [7, 8, arith], [7, 9, data], [7, 10, stat]]
+    const nodes = ["Grid meter", "Power-chain losses (UPS, PDU, transformer)", "Cooling", "Lighting and auxiliaries", "IT equipment", "Host (CPU, DRAM, NIC, fans)", "Network", "Accelerators", "Arithmetic", "Data movement", "Static power", "Serving overhead (scheduling, sampling)"];
+    const colors = [COLORS.grid, COLORS.losses, COLORS.cooling, COLORS.other, COLORS.it, COLORS.host, COLORS.network, COLORS.accel, COLORS.arith, COLORS.data, COLORS.static, COLORS.other];
+    const links = [[0, 1, losses], [0, 2, cooling], [0, 3, aux], [0, 4, it], [4, 5, host], [4, 6, net], [4, 7, accel], [7, 8, arith], [7, 9, data], [7, 10, stat], [7, 11, over]]
       .filter((l) => l[2] > 0);
     const total = losses + cooling + aux + it;
     const mw = (mwh) => mwh / 8760;  // annual energy → mean power over the year's 8,760 hours

@@ -36,3 +36,18 @@ def test_an_impossible_split_names_the_pool_field(example_inputs):
     document["hardware"][0]["serving_stack"] = "pytorch-eager"
     with pytest.raises(FacilityStageError, match=r"hardware\[0\]\.serving_stack"):
         facility_stage(parse_scenario(document))
+
+
+def test_serving_overhead_is_its_own_category_in_the_breakdown(example_inputs):
+    result = facility_stage(parse_scenario(example_inputs))
+    b = result.summary if "accelerator_serving_overhead" in result.summary else result.breakdown
+    parts = (
+        "accelerator_arithmetic",
+        "accelerator_data_movement",
+        "accelerator_serving_overhead",
+        "accelerator_static",
+    )
+    assert all(b[k] > 0 for k in parts)
+    pools_mwh = sum(p["annual_it_energy_mwh"] for p in result.pools)
+    host_net = sum(b[k] for k in b if k.startswith(("host", "network")) and isinstance(b[k], float))
+    assert sum(b[k] for k in parts) + host_net == pytest.approx(pools_mwh, rel=1e-6)
