@@ -59,6 +59,13 @@ def serving_stack(slug: str | None, acc: AcceleratorSpec | None = None) -> Servi
     """The named stack, or the device's default (None)."""
     if slug is None:
         slug = default_stack(acc) if acc is not None else stacks_data()["default"]
+    if not isinstance(slug, str):
+        raise EstimateError("serving_stack", f"must be a stack name, got {slug!r}")
+    return _stack(slug)
+
+
+@cache
+def _stack(slug: str) -> ServingStack:
     entry = stacks_data()["stacks"].get(slug)
     if entry is None:
         raise EstimateError("serving_stack", f"unknown {slug!r}; known: {stack_names()}")
@@ -66,11 +73,17 @@ def serving_stack(slug: str | None, acc: AcceleratorSpec | None = None) -> Servi
     return ServingStack(slug=slug, name=entry["name"], factors=factors, vendors=tuple(entry.get("vendors") or ()))
 
 
-def tensor_parallel_reach(acc: AcceleratorSpec) -> int:
+@cache
+def _reach(kind: str) -> int:
     reach = stacks_data()["deployment"]["tensor_parallel_reach"]
-    return int(reach.get(acc.kind, reach["gpu"])["value"])
+    return int(reach.get(kind, reach["gpu"])["value"])
 
 
+def tensor_parallel_reach(acc: AcceleratorSpec) -> int:
+    return _reach(acc.kind)
+
+
+@cache
 def power_limit_value(key: str) -> float:
     return float(stacks_data()["power_limit"][key]["value"])
 
