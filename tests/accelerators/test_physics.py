@@ -17,7 +17,8 @@ def test_it_never_draws_more_than_the_power_limit(slug):
     curve = power_curve(model="qwen3-8b", accelerator=slug, devices=2)
     assert np.all(curve.accelerator_power_w <= 2 * acc.power_limit_w * (1 + 1e-9))
     assert np.allclose(
-        curve.arithmetic_power_w + curve.data_movement_power_w + curve.static_power_w, curve.accelerator_power_w
+        curve.arithmetic_power_w + curve.data_movement_power_w + curve.serving_overhead_power_w + curve.static_power_w,
+        curve.accelerator_power_w,
     )
     assert curve.idle_accelerator_power_w < curve.accelerator_power_w.min()
 
