@@ -22,9 +22,12 @@ run: setup
 	$(BIN)/python manage.py demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The whole suite: lint, format check, then pytest (real services when DATABASE_URL and
-# CELERY_BROKER_URL are set; the tests that need them are skipped with a reason otherwise).
+# The whole suite: system packages (.ci/system-packages installs or names what is missing), lint,
+# format check, type check (mypy on the core), then pytest (real services when DATABASE_URL and
+# CELERY_BROKER_URL are set; the tests that need them, and those that read ../shared/reference,
+# are skipped with a reason otherwise).
 test: $(BIN)/.installed
+	.ci/system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -23,6 +23,7 @@ Views:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,9 +36,25 @@ class BillError(ValueError):
     """Bad bill input; the message names the field."""
 
 
-def capacity_price_step_usd_per_mw_day(*, slope_usd_per_mw_day_per_gw: float, added_peak_mw: float) -> float:
-    """Capacity price change from added coincident peak along a linear supply curve [$/MW-day]."""
-    return slope_usd_per_mw_day_per_gw * added_peak_mw / 1e3
+def capacity_price_step_usd_per_mw_day(
+    *, slope_usd_per_mw_day_per_gw: float, added_peak_mw: float, cap_room_usd_per_mw_day: float | None = None
+) -> float:
+    """Capacity price change from added coincident peak along a linear supply curve [$/MW-day].
+
+    With a price cap (e.g. PJM's 2026/27–2027/28 collar) the step stops at the room left below
+    it, `cap_room_usd_per_mw_day` = cap − current price: the step is then not additive in MW
+    (two loads together step less than the sum of their separate steps).
+    """
+    step = slope_usd_per_mw_day_per_gw * added_peak_mw / 1e3
+    if cap_room_usd_per_mw_day is None:
+        return step
+    return min(step, max(0.0, cap_room_usd_per_mw_day))
+
+
+def cap_room_usd_per_mw_day(region: Any) -> float | None:
+    """Room below the region's capacity price cap [$/MW-day] (cap − price), None when it has no cap."""
+    cap = region.optional("capacity_price_cap_usd_per_mw_day")
+    return None if cap is None else cap - region.value("capacity_price_usd_per_mw_day")
 
 
 def capacity_usd_per_customer_month(*, price_step_usd_per_mw_day: float, obligation_kw_per_customer: float) -> float:
@@ -81,6 +98,7 @@ class BillInputs:
     residential_customers: float
     household_use_kwh_per_month: float
     household_bill_usd_per_month: float
+    capacity_price_cap_room_usd_per_mw_day: float | None = None  # cap − price; None = no cap
 
 
 def bill_view(inputs: BillInputs, *, view: str) -> dict[str, float]:
@@ -89,7 +107,9 @@ def bill_view(inputs: BillInputs, *, view: str) -> dict[str, float]:
         raise BillError(f"view: {view!r} is not one of {', '.join(VIEWS)}")
     peak_mw = inputs.firm_peak_mw if view == "flexible" else inputs.coincident_peak_mw
     step = capacity_price_step_usd_per_mw_day(
-        slope_usd_per_mw_day_per_gw=inputs.capacity_price_slope_usd_per_mw_day_per_gw, added_peak_mw=peak_mw
+        slope_usd_per_mw_day_per_gw=inputs.capacity_price_slope_usd_per_mw_day_per_gw,
+        added_peak_mw=peak_mw,
+        cap_room_usd_per_mw_day=inputs.capacity_price_cap_room_usd_per_mw_day,
     )
     capacity = capacity_usd_per_customer_month(
         price_step_usd_per_mw_day=step, obligation_kw_per_customer=inputs.residential_capacity_obligation_kw

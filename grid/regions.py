@@ -31,6 +31,7 @@ FIELDS: dict[str, str] = {
     "demand_charge_usd_per_kw_month": "USD/kW-month",
     "capacity_price_usd_per_mw_day": "USD/MW-day",
     "capacity_price_slope_usd_per_mw_day_per_gw": "USD/MW-day per GW",
+    "capacity_price_cap_usd_per_mw_day": "USD/MW-day",  # optional: no region ships one (override to apply)
     "transmission_rate_usd_per_kw_year": "USD/kW-year",
     "transmission_upgrade_cost_usd_per_kw": "USD/kW",
     "fixed_charge_rate_frac": "1/year",

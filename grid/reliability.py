@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from grid.constants import HOURS_PER_DAY
+
+COINCIDENT_PEAK_DAYS = 5  # PJM-style 5CP: the system's 5 highest daily peaks
+
 
 class ReliabilityError(ValueError):
     """Bad reliability input; the message names the field."""
@@ -47,3 +53,20 @@ def reserve_margin_change(
         change_pct_points=100 * (after - reserve_margin_frac),
         shortfall_mw=max(0.0, new_peak * (1 + target_frac) - capacity_mw),
     )
+
+
+def coincident_peak_hours(*, system_load_mw: np.ndarray, days: int = COINCIDENT_PEAK_DAYS) -> np.ndarray:
+    """Hour indices of the system's `days` highest daily peaks (PJM 5CP style), per row of a (…, 8,760) array."""
+    load = np.asarray(system_load_mw, dtype=float)
+    if load.shape[-1] % HOURS_PER_DAY:
+        raise ReliabilityError(f"system_load_mw: {load.shape[-1]} hours is not a whole number of days")
+    daily = load.reshape(*load.shape[:-1], -1, HOURS_PER_DAY)
+    peak_hour = daily.argmax(axis=-1)
+    top_days = np.argsort(daily.max(axis=-1), axis=-1)[..., -days:]
+    return top_days * HOURS_PER_DAY + np.take_along_axis(peak_hour, top_days, axis=-1)
+
+
+def coincident_peak_mw(*, power_mw: np.ndarray, system_load_mw: np.ndarray) -> np.ndarray:
+    """Mean load [MW] in the system's 5CP hours: `power_mw` (…, 8,760) against `system_load_mw` (8,760)."""
+    hours = coincident_peak_hours(system_load_mw=system_load_mw)
+    return np.asarray(power_mw, dtype=float)[..., hours].mean(axis=-1)

@@ -15,5 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("planner.api.urls")),
     path("reports/", include("planner.reports.urls")),
+    path("portfolios/", include("planner.portfolios.urls")),
+    path("sites/", include("planner.sites.urls")),
     path("", include("planner.scenarios.urls")),
 ]

@@ -47,8 +47,13 @@ def service_problem() -> str | None:
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
+    """../shared/reference beside the checkout: calibration and reference data, never copied into the repo."""
     if not REFERENCE.is_dir():
-        needs(f"reference data folder {REFERENCE}")
+        if IN_CI:
+            pytest.fail(f"CI requires the reference data folder {REFERENCE}, which is missing")
+        pytest.skip(
+            f"reference data folder {REFERENCE} is not present (a checkout without ../shared); CI fails instead"
+        )
     return REFERENCE
 
 

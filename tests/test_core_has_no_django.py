@@ -14,6 +14,8 @@ CORE_MODULES = [
     "grid.carbon",
     "grid.bills",
     "grid.headroom",
+    "grid.tco",
+    "grid.siting",
     "planner.engine.schema",
     "planner.engine.runner",
     "planner.engine.facility_stage",
@@ -21,6 +23,8 @@ CORE_MODULES = [
     "planner.engine.checks",
     "planner.engine.levers",
     "planner.engine.sweep",
+    "planner.engine.tco_stage",
+    "planner.engine.site_comparison",
 ]
 
 

@@ -9,8 +9,9 @@ with ``max_throughput`` the replica's output tokens/s at its largest batch that 
 time-per-output-token target (from the engine's PowerCurve), and ``spares`` = 0/1/2 for N/N+1/N+2.
 A pool with a fixed ``count`` splits its devices among workloads in proportion to the devices
 each workload's peak would need; devices left over (not a whole replica) stay idle.
-Servers = ceil(devices / devices_per_server); racks hold as many servers as the rack power
-limit allows at full load (servers' accelerators + host + network share).
+Servers = ceil(devices / devices_per_server); racks hold as many servers as both the rack power
+limit allows at full load (servers' accelerators + host + network share) and the rack's usable
+rack units hold (server height per accelerator type, grid.fleet.racks); the smaller binds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from grid.fleet.curves import ReplicaCurve
+from grid.fleet.racks import ServerFormFactor, parallel_layout_problem, rack_fit, server_form_factor
 
 NETWORK_PATH = Path(__file__).resolve().parents[1] / "data" / "hosts_network.yaml"
 
@@ -50,6 +52,7 @@ class FleetPolicy:
     rack_power_limit_w: float = 130e3
     network_power_w_per_server: float | None = None  # None → grid/data/hosts_network.yaml
     rack_auxiliary_power_w_per_rack: float | None = None
+    rack_units_usable: int | None = None  # None → rack_units_total − rack_units_reserved (hosts_network.yaml)
 
     @property
     def spare_replicas(self) -> int:
@@ -72,6 +75,13 @@ class FleetPolicy:
             return float(self.rack_auxiliary_power_w_per_rack)
         return float(load_network_defaults()["rack_auxiliary_power_w_per_rack"]["value"])
 
+    @property
+    def usable_rack_units(self) -> int:
+        if self.rack_units_usable is not None:
+            return int(self.rack_units_usable)
+        data = load_network_defaults()
+        return int(data["rack_units_total"]["value"]) - int(data["rack_units_reserved"]["value"])
+
 
 @dataclass(frozen=True)
 class PoolInput:
@@ -83,6 +93,16 @@ class PoolInput:
     devices_per_server: int = 8
     share_frac: float | None = None
     count: int | None = None
+    server_height_u: int | None = None  # None → grid/data/hosts_network.yaml by accelerator
+    tensor_parallel: int | None = None  # checked against the server's NVLink domain when given
+
+    def form_factor(self) -> ServerFormFactor:
+        return server_form_factor(
+            accelerator=self.accelerator,
+            devices_per_server=self.devices_per_server,
+            table=load_network_defaults()["server_form_factors"],
+            height_u=self.server_height_u,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +118,10 @@ class PoolSizing:
     server_power_w: float  # full load: accelerators + host + network share [W]
     capacity_tokens_per_s: dict[str, float]  # per workload, all replicas at full batch
     share_frac: float | None
+    server_height_u: int = 0  # rack units per server [U]
+    servers_per_rack_by_power: int = 0
+    servers_per_rack_by_space: int = 0
+    rack_binding: str = ""  # "power", "space" or "power and space"
 
 
 @dataclass(frozen=True)
@@ -139,6 +163,8 @@ def size_fleet(
         raise FleetError("fleet.headroom_frac: must be ≥ 0", field="fleet.headroom_frac")
     if policy.rack_power_limit_w <= 0:
         raise FleetError("fleet.rack_power_limit_kw: must be > 0", field="fleet.rack_power_limit_kw")
+    if policy.usable_rack_units < 1:
+        raise FleetError("fleet.rack_units_usable: must be ≥ 1", field="fleet.rack_units_usable")
     spares = policy.spare_replicas
     warnings: list[str] = []
     sized: list[PoolSizing] = []
@@ -177,13 +203,30 @@ def size_fleet(
             devices = sum(replicas[w] * pool.curves[w].devices_per_replica for w in replicas)
         server_power = _server_power_w(pool, policy)
         servers = math.ceil(devices / pool.devices_per_server)
-        fit = int((policy.rack_power_limit_w - policy.rack_aux_w) // server_power)
-        if fit < 1:
+        form = pool.form_factor()
+        fit = rack_fit(
+            server_power_w=server_power,
+            rack_power_limit_w=policy.rack_power_limit_w,
+            rack_aux_w=policy.rack_aux_w,
+            rack_units_usable=policy.usable_rack_units,
+            form=form,
+        )
+        if fit.by_power < 1:
             warnings.append(
                 f"{pool.name}: one server draws {server_power / 1e3:.1f} kW at full load, above the rack limit of "
                 f"{policy.rack_power_limit_w / 1e3:.0f} kW; counted one server per rack"
             )
-            fit = 1
+        if fit.by_space < 1:
+            warnings.append(
+                f"{pool.name}: one {form.height_u}U server does not fit the {policy.usable_rack_units} usable rack "
+                "units; counted one server per rack"
+            )
+        if pool.tensor_parallel is not None:
+            problem = parallel_layout_problem(
+                tensor_parallel=pool.tensor_parallel, devices_per_server=pool.devices_per_server, form=form
+            )
+            if problem:
+                warnings.append(f"{where}.tensor_parallel: {pool.name}: {problem}")
         sized.append(
             PoolSizing(
                 name=pool.name,
@@ -192,9 +235,13 @@ def size_fleet(
                 devices=devices,
                 idle_devices=idle_devices,
                 servers=servers,
-                servers_per_rack=fit,
-                racks=math.ceil(servers / fit),
+                servers_per_rack=fit.servers_per_rack,
+                racks=math.ceil(servers / fit.servers_per_rack),
                 server_power_w=server_power,
+                server_height_u=form.height_u,
+                servers_per_rack_by_power=fit.by_power,
+                servers_per_rack_by_space=fit.by_space,
+                rack_binding=fit.binding,
                 capacity_tokens_per_s={w: replicas[w] * pool.curves[w].max_throughput_tokens_per_s for w in replicas},
                 share_frac=pool.share_frac,
             )

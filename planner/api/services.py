@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from rest_framework.exceptions import PermissionDenied
 
 from planner.api.catalogs import CATALOGS
@@ -63,7 +64,10 @@ def scenario_delete(*, scenario: Scenario, user: AbstractBaseUser) -> None:
         if Run.objects.filter(scenario=scenario).exists():
             raise Conflict("This scenario has runs; their results are kept, so it cannot be deleted.")
         scenario.revisions.all().delete()
-        scenario.delete()
+        try:
+            scenario.delete()
+        except ProtectedError:  # a portfolio member: a portfolio never silently drops one
+            raise Conflict("This scenario is a member of a portfolio; remove it from the portfolio first.") from None
 
 
 def catalog_entry_create(*, catalog: str, user: AbstractBaseUser, body: dict[str, Any]) -> Any:

@@ -3,8 +3,9 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from planner.api.views import catalog, estimate, reports, runs, scenarios, tokens
+from planner.api.views import catalog, comparisons, estimate, reports, runs, scenarios, tokens
 from planner.api.views.base import not_found
+from planner.portfolios.api_urls import urlpatterns as portfolio_urls
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
@@ -27,6 +28,18 @@ urlpatterns = [
     path("reports/<int:report_id>/", reports.ReportDetailView.as_view(), name="api-report-detail"),
     path("reports/<int:report_id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     path("estimate", estimate.EstimateView.as_view(), name="api-estimate"),
+    *portfolio_urls,
+    path("comparisons/", comparisons.ComparisonListView.as_view(), name="api-comparison-list"),
+    path("comparisons/<int:comparison_id>/", comparisons.ComparisonDetailView.as_view(), name="api-comparison-detail"),
+    path("comparisons/<int:comparison_id>/runs/", comparisons.ComparisonRunsView.as_view(), name="api-comparison-runs"),
+    path(
+        "comparison-runs/<int:run_id>/", comparisons.ComparisonRunDetailView.as_view(), name="api-comparison-run-detail"
+    ),
+    path(
+        "comparison-runs/<int:run_id>/result/",
+        comparisons.ComparisonRunResultView.as_view(),
+        name="api-comparison-run-result",
+    ),
 ]
 for _name in catalog.CATALOGS:
     urlpatterns += [

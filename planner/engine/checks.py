@@ -9,16 +9,39 @@ Uploaded files are checked when they are uploaded, not here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from accelerators.efficiency import power_curve
 from grid.climate import get_climate
 from grid.demand import get_daily_shape
+from grid.fleet.racks import server_form_factor
+from grid.fleet.sizing import load_network_defaults
 from grid.regions import apply_overrides, get_region
-from planner.engine.facility_stage import engine_arguments, scenario_field_for
-from planner.engine.schema import ScenarioSpec
+from planner.engine.facility_stage import engine_arguments, scenario_field_for, scenario_message
+from planner.engine.schema import HardwarePool, ScenarioSpec
+from planner.engine.tco_stage import TcoStageError, check_prices
 
 
 def _strip_field(message: str, field: str) -> str:
     return message.removeprefix(f"{field}: ")
+
+
+def _check_parallel_layout(index: int, pool: HardwarePool, add: Callable[[str, str], None]) -> None:
+    """A tensor-parallel group must sit inside one server's NVLink domain (TP 16 on 8-GPU servers does not)."""
+    slug = pool.accelerator if isinstance(pool.accelerator, str) else str(pool.accelerator.get("slug", ""))
+    form = server_form_factor(
+        accelerator=slug,
+        devices_per_server=pool.devices_per_server,
+        table=load_network_defaults()["server_form_factors"],
+        height_u=pool.server_height_u,
+    )
+    if pool.tensor_parallel > form.nvlink_domain_devices:
+        add(
+            f"hardware[{index}].tensor_parallel",
+            f"{pool.tensor_parallel} devices per model replica do not fit one server of {pool.devices_per_server} "
+            f"devices (a replica's tensor-parallel group shares one server's NVLink domain of "
+            f"{form.nvlink_domain_devices}); use {form.nvlink_domain_devices} or fewer, or raise devices per server",
+        )
 
 
 def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
@@ -37,12 +60,13 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
             except ValueError as error:
                 add(f"workloads[{w}].daily_shape", _strip_field(str(error), f"workloads[{w}].daily_shape"))
     for p, pool in enumerate(spec.hardware):
+        _check_parallel_layout(p, pool, add)
         for w, load in enumerate(spec.workloads):
             try:
                 power_curve(**engine_arguments(pool, load))
             except ValueError as error:
                 field = scenario_field_for(error, pool_index=p, workload_index=w)
-                add(field, f"{error} (workload {load.name!r} on pool {pool.name!r})")
+                add(field, f"{scenario_message(error)} (workload {load.name!r} on pool {pool.name!r})")
     if spec.site.climate and not spec.site.weather_upload:
         try:
             get_climate(spec.site.climate)
@@ -59,4 +83,8 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
             message = str(error)
             field = message.split(":", 1)[0] if message.startswith("grid.overrides.") else "grid.overrides"
             add(field, _strip_field(message, field))
+    try:
+        check_prices(spec)
+    except TcoStageError as error:
+        add(error.field, _strip_field(str(error), error.field))
     return errors

@@ -9,6 +9,7 @@ inverse: the share of the scenario's demand the site can serve under the cap.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +103,7 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                     cache[key] = replica_curve(power_curve_fn(**kwargs))
                 except ValueError as error:  # EstimateError, CatalogError, CurveError are ValueErrors
                     raise FacilityStageError(
-                        f"{error} (workload {load.name!r} on pool {pool.name!r})",
+                        f"{scenario_message(error)} (workload {load.name!r} on pool {pool.name!r})",
                         field=scenario_field_for(error, pool_index=p, workload_index=w),
                     ) from error
             curves[p, w] = cache[key]
@@ -144,6 +145,26 @@ def scenario_field_for(error: ValueError, *, pool_index: int, workload_index: in
     if argument in _POOL_FIELDS:
         return f"hardware[{pool_index}].{_POOL_FIELDS[argument]}"
     return f"hardware[{pool_index}]"
+
+
+_DEVICES_HINT = re.compile(r"try --devices (\d+)")
+
+
+def scenario_message(error: ValueError) -> str:
+    """An engine error in the scenario's words: no engine argument prefix, no CLI flags.
+
+    ``tpot_target_s: unreachable: …`` → ``unreachable: …`` (the field is named beside it);
+    ``try --devices 10`` → ``try 10 devices per model replica (tensor parallel)``.
+    """
+    text = str(error)
+    argument = getattr(error, "field", None)
+    if argument and text.startswith(f"{argument}: "):
+        text = text[len(argument) + 2 :]
+    text = _DEVICES_HINT.sub(r"try \1 devices per model replica (tensor parallel)", text)
+    for engine_name, scenario_name in {**_WORKLOAD_FIELDS, **_POOL_FIELDS}.items():
+        if engine_name != scenario_name and engine_name not in ("devices",):
+            text = re.sub(rf"\b{engine_name}\b", scenario_name, text)
+    return text
 
 
 TTFT_DESIGN_PERCENTILE = 0.95  # assumption: latency targets are usually stated for the 95th percentile
@@ -194,6 +215,7 @@ def _run(
         idle_policy=fleet_spec.idle_policy,
         dispatch=fleet_spec.dispatch,
         rack_power_limit_w=fleet_spec.rack_power_limit_kw * 1e3,
+        rack_units_usable=fleet_spec.rack_units_usable,
     )
     scaled = {name: series * scale for name, series in demand.items()}
     sizing = size_fleet(pools=pools, peak_tokens_per_s={w: float(s.max()) for w, s in scaled.items()}, policy=policy)
@@ -276,6 +298,8 @@ def _facility_stage(
             devices_per_server=pool.devices_per_server,
             share_frac=pool.share_frac,
             count=pool.count,
+            server_height_u=pool.server_height_u,
+            tensor_parallel=pool.tensor_parallel,
         )
         for p, pool in enumerate(spec.hardware)
     ]
@@ -375,6 +399,10 @@ def _build_result(
                 "racks": sized.racks,
                 "servers_per_rack": sized.servers_per_rack,
                 "rack_power_kw": round(k * sized.servers_per_rack * sized.server_power_w / 1e3, 2),
+                "server_height_u": sized.server_height_u,
+                "servers_per_rack_by_power": sized.servers_per_rack_by_power,
+                "servers_per_rack_by_space": sized.servers_per_rack_by_space,
+                "rack_binding": sized.rack_binding,
                 "replicas": dict(sized.replicas),
                 "capacity_output_tokens_per_s": dict(sized.capacity_tokens_per_s),
                 "annual_it_energy_mwh": pool_mwh,
@@ -415,6 +443,12 @@ def _build_result(
         "cooling_heat_rejection": _mwh(cooling.heat_rejection_power_w),
     }
     served = float((demand_total - unserved_total).sum())
+    # Output tokens served per workload [tokens/year]; prompt tokens processed follow each request's ratio.
+    served_by_workload = {
+        w.name: float(sum(p.served_tokens_per_s.get(w.name, np.zeros(1)).sum() for p in fleet.pools) * 3600.0)
+        for w in spec.workloads
+    }
+    input_tokens = sum(served_by_workload[w.name] * w.input_tokens / w.output_tokens for w in spec.workloads)
     summary: dict[str, Any] = {
         "year": demands[0].year,
         "peak_facility_power_mw": float(facility_w.max() / W_PER_MW),
@@ -437,7 +471,16 @@ def _build_result(
         "servers": sizing.servers,
         "racks": sizing.racks,
         "annual_output_tokens": served * 3600.0,
+        "annual_output_tokens_by_workload": served_by_workload,
+        "annual_input_tokens": input_tokens,
         "unserved_output_tokens_frac": float(unserved_total.sum() / demand_total.sum()) if demand_total.sum() else 0.0,
+        "unserved_output_tokens_frac_by_workload": {
+            d.name: float(fleet.unserved_tokens_per_s[d.name].sum() / d.output_tokens_per_s.sum())
+            if d.output_tokens_per_s.sum()
+            else 0.0
+            for d in demands
+            if d.name in fleet.unserved_tokens_per_s
+        },
         "facility_energy_per_output_token_j": facility_mwh * 3.6e9 / (served * 3600.0) if served > 0 else None,
         "cooling": spec.site.cooling,
         "ashrae_class": spec.site.ashrae_class,

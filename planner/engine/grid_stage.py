@@ -35,7 +35,6 @@ UPLOAD_KEYS = {
     "clean_supply": "MW",
 }
 FLEX_RATE_FRAC = 0.005  # flexible view: curtailment at 0.5% of the year's energy (Norris et al. 2025)
-COINCIDENT_PEAK_DAYS = 5  # PJM-style 5CP: mean facility load in the system's 5 highest daily peaks
 T_PER_KG = 1e-3
 VIEW_FOR_TARIFF = {"large_load_minimum_demand": "large_load_tariff"}
 REQUIRED = (
@@ -127,26 +126,23 @@ def _coincident_peak_mw(power_mw: np.ndarray, system_load: np.ndarray | None) ->
         return float(
             power_mw.max()
         ), "facility annual peak (no hourly system load: assumes it coincides with the system peak)"
-    days = system_load.reshape(-1, 24)
-    peak_hour_of_day = days.argmax(axis=1)
-    top_days = np.argsort(days.max(axis=1))[-COINCIDENT_PEAK_DAYS:]
-    hours = top_days * 24 + peak_hour_of_day[top_days]
     return float(
-        power_mw[hours].mean()
+        reliability.coincident_peak_mw(power_mw=power_mw, system_load_mw=system_load)
     ), "mean facility load in the system's 5 highest daily peak hours (PJM 5CP style)"
 
 
 def _flexibility(region, power_mw, system_load, deferrable_frac, warnings):
     """Headroom at each Duke rate and what curtailing this facility in those hours means."""
     out = {
-        "method": headroom.__doc__.strip().splitlines()[0],
+        "method": headroom.METHOD,
         "source": "Norris et al. 2025, Duke Nicholas Institute",
         "deferrable_frac_of_requests": _r(deferrable_frac),
         "rates": [],
     }
     if system_load is not None:
         months = cost.month_of_hour()
-        results = headroom.headroom_year(load_mw=system_load, month=months)
+        one_year = np.zeros(system_load.size, dtype=int)  # one uploaded year: all-period = that year's peaks
+        results = headroom.headroom_all_years(load_mw=system_load, month=months, year=one_year)
         threshold = headroom.seasonal_threshold_mw(load_mw=system_load, month=months)
         cut = np.clip(system_load + power_mw - threshold, 0.0, power_mw)
         energy = power_mw.sum()
@@ -159,9 +155,13 @@ def _flexibility(region, power_mw, system_load, deferrable_frac, warnings):
             "method": "facility load added to the uploaded system load; "
             "curtailed = max(0, load + facility − threshold)",
         }
-        for res in results:
-            out["rates"].append(res.to_dict() | {"source": "computed from uploaded system_load"})
-        return out, {r.rate_frac: r.headroom_mw for r in results if r.headroom_mw is not None}
+        solved: dict[float, float] = {}
+        for rate, res in zip(headroom.DUKE_RATES_FRAC, results, strict=True):
+            res.pop("by_year", None)
+            out["rates"].append(res | {"source": "computed from uploaded system_load (study method)"})
+            if res["headroom_mw"] is not None:
+                solved[rate] = float(res["headroom_mw"])
+        return out, solved
     known = {}
     for rate, name in HEADROOM_FIELDS.items():
         value = region.optional(name)
@@ -287,6 +287,7 @@ def grid_stage(
         residential_customers=v("residential_customers"),
         household_use_kwh_per_month=v("household_use_kwh_per_month"),
         household_bill_usd_per_month=v("household_bill_usd_per_month"),
+        capacity_price_cap_room_usd_per_mw_day=bills.cap_room_usd_per_mw_day(region),
     )
     views: dict[str, dict[str, float] | None] = {}
     for view in bills.VIEWS:

@@ -1,7 +1,8 @@
 """The single entry point that computes a scenario: schema in, ScenarioResult out.
 
 Stages (each a pure function of the previous one's result, see ARCHITECTURE.md):
-serving + fleet + facility (`facility_stage`) → grid, carbon, cost and bills (`grid_stage`).
+serving + fleet + facility (`facility_stage`) → grid, carbon, cost and bills (`grid_stage`) →
+total cost of ownership and $/Mtok (`tco_stage`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from planner.engine.constraints import constraint_violations
 from planner.engine.result import ScenarioResult
 from planner.engine.schema import ScenarioSpec
 
@@ -55,6 +57,7 @@ def run_scenario(
     carbon/price/system-load series that replace the region's (keys as in GridSpec.uploads)."""
     from planner.engine.facility_stage import facility_stage
     from planner.engine.grid_stage import grid_stage
+    from planner.engine.tco_stage import tco_stage
 
     report = progress or (lambda stage, frac: None)
     started = time.perf_counter()
@@ -76,6 +79,7 @@ def run_scenario(
     report("finishing", 0.95)
 
     summary = {**facility.summary, **grid.summary}
+    summary["tco"] = tco_stage(spec, summary)
     hourly = {**facility.hourly, **grid.hourly}
     inputs = spec.model_dump(mode="json")
     meta = {
@@ -94,4 +98,5 @@ def run_scenario(
         breakdown=facility.breakdown,
         warnings=tuple(facility.warnings) + tuple(grid.warnings),
         meta=meta,
+        constraints=tuple(violation.to_dict() for violation in constraint_violations(summary)),
     )

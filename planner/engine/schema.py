@@ -14,6 +14,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from planner.engine.schema_economics import Economics
+
 SCHEMA_VERSION: Final = 1
 
 from accelerators.formats import KV_PRECISIONS, WEIGHT_PRECISIONS  # noqa: E402  (the one table of formats)
@@ -163,6 +165,9 @@ class HardwarePool(_Strict):
     )
     serving_stack: str | None = Field(None, max_length=40, description="vllm, tensorrt-llm or static-dataflow")
     power_limit_w: float | None = Field(None, gt=0, le=5000, description="GPU power limit per device [W]")
+    server_height_u: int | None = Field(
+        None, ge=1, le=60, description="rack units per server [U]; blank: by accelerator (grid/data/hosts_network.yaml)"
+    )
 
     @field_validator("sparsity")
     @classmethod
@@ -186,6 +191,9 @@ class Fleet(_Strict):
     idle_policy: Literal["idle", "power_down"] = "idle"
     dispatch: Literal["cheapest_energy", "proportional"] = "cheapest_energy"
     rack_power_limit_kw: float = Field(130.0, gt=0, le=2000)
+    rack_units_usable: int | None = Field(
+        None, ge=1, le=60, description="rack units for servers per rack [U]; blank: 42U rack less 2U of switches"
+    )
 
 
 class Site(_Strict):
@@ -234,6 +242,9 @@ class ScenarioSpec(_Strict):
     fleet: Fleet = Field(default_factory=Fleet)
     site: Site = Field(default_factory=Site)
     grid: GridSpec = Field(default_factory=GridSpec)
+    economics: Economics = Field(
+        default_factory=Economics, description="TCO figures (planner/engine/schema_economics.py)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ScenarioSpec:

@@ -17,6 +17,7 @@ from planner.engine.result import to_jsonable
 from planner.reports import charts
 from planner.reports.content import ReportContent, hourly_stats, lookup
 from planner.reports.units import fmt, header_of, label_of
+from planner.scenarios.catalogs import TARIFF_LABELS
 
 MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 CONTENT_TYPES = {
@@ -61,8 +62,42 @@ def bill_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
     rows = []
     for item in (*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"):
         unit = "%" if item.endswith("_pct") else "USD/month"
-        rows.append({"item": label_of(item), "unit": unit, "values": [fmt(views[v].get(item)) for v in names]})
+        # A view the run could not compute (the flexible view without flexible load) is None: "—".
+        values = ["—" if views[v] is None else fmt(views[v].get(item)) for v in names]
+        rows.append({"item": label_of(item), "unit": unit, "values": values})
     return names, rows
+
+
+# The operator-cost block of a result: key → (label, unit); money rounded to whole dollars.
+COST_ROWS = {
+    "energy_usd": ("Energy", "USD/year"),
+    "demand_charge_usd": ("Demand charges", "USD/year"),
+    "capacity_usd": ("Capacity", "USD/year"),
+    "transmission_usd": ("Transmission", "USD/year"),
+    "total_usd": ("Total operator cost", "USD/year"),
+    "usd_per_mwh": ("Average cost of facility energy", "USD/MWh"),
+    "billed_capacity_mw": ("Billed capacity", "MW"),
+    "billed_transmission_mw": ("Billed transmission demand", "MW"),
+    "mean_billing_demand_mw": ("Mean monthly billing demand", "MW"),
+    "tariff": ("Tariff", ""),
+}
+
+
+def cost_rows(cost: dict[str, Any]) -> list[dict[str, str]]:
+    """The operator-cost table: human labels, rounded figures, units (keys not listed are left out)."""
+    rows = []
+    for key, (label, unit) in COST_ROWS.items():
+        if key not in cost:
+            continue
+        value = cost[key]
+        if key == "tariff":
+            text = TARIFF_LABELS.get(str(value), str(value))
+        elif unit == "USD/year" and isinstance(value, int | float):
+            text = f"{round(value):,}"
+        else:
+            text = fmt(value) if value is not None else "—"
+        rows.append({"label": label, "value": text, "unit": unit})
+    return rows
 
 
 def view_order(views: dict[str, Any]) -> list[str]:
@@ -117,11 +152,86 @@ def build_pdf(content: ReportContent) -> bytes:
         "fleet": content.inputs.get("fleet", {}),
         "warnings": result.get("warnings") or [],
         "carbon": result.get("carbon") or {},
-        "cost": result.get("operator_cost_breakdown_usd") or {},
+        "cost": cost_rows(result.get("operator_cost_breakdown_usd") or {}),
         "flexibility_rates": lookup(result, "flexibility.rates") or [],
+        "tco": tco_view(result.get("tco")),
     }
     html = render_to_string("reports/report.html", context)
     return HTML(string=html).write_pdf()
+
+
+def tco_view(tco: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The TCO block formatted for the PDF: headline figures, lines and the category breakdown."""
+    if not tco:
+        return None
+    total = tco.get("tco_usd_per_year") or 0.0
+    return {
+        "total": fmt(total),
+        "per_mtok": fmt(tco.get("usd_per_million_output_tokens")),
+        "per_mtok_input": fmt(tco.get("usd_per_million_input_tokens")),
+        "per_kw_month": fmt(tco.get("usd_per_kw_month")),
+        "tokens_per_mw": fmt(tco.get("output_tokens_per_s_per_mw")),
+        "lines": [
+            {
+                "item": line["item"],
+                "category": line["category"],
+                "capex": fmt(line["capex_usd"]) if line.get("capex_usd") else "",
+                "life": fmt(line["life_years"]) if line.get("life_years") else "",
+                "annual": fmt(line["annual_usd"]),
+                "basis": line.get("basis", ""),
+                "sources": "; ".join(line.get("sources", [])),
+                "assumption": line.get("assumption", False),
+            }
+            for line in tco.get("lines", [])
+        ],
+        "breakdown": [
+            (name, fmt(value), f"{100 * value / total:.1f} %" if total else "")
+            for name, value in (tco.get("breakdown_usd_per_year") or {}).items()
+        ],
+    }
+
+
+def _tco_sheet(book: Any, tco: dict[str, Any] | None) -> None:
+    if not tco:
+        return
+    sheet = book.create_sheet("TCO")
+    sheet.append(["KPI", "value", "unit"])
+    for key, unit in (
+        ("tco_usd_per_year", "USD/year"),
+        ("capex_usd", "USD"),
+        ("usd_per_million_output_tokens", "USD per million output tokens"),
+        ("usd_per_million_input_tokens", "USD per million prompt tokens"),
+        ("usd_per_kw_month", "USD per kW-month (critical IT)"),
+        ("output_tokens_per_s_per_mw", "output tokens/s per MW (peak facility)"),
+        ("annual_output_tokens", "tokens/year"),
+        ("annual_input_tokens", "tokens/year"),
+    ):
+        sheet.append([key, tco.get(key), unit])
+    sheet.append([])
+    sheet.append(["breakdown", "USD/year"])
+    for name, value in (tco.get("breakdown_usd_per_year") or {}).items():
+        sheet.append([name, value])
+    sheet.append([])
+    sheet.append(
+        ["item", "category", "capex [USD]", "life [years]", "annual [USD/year]", "basis", "assumption", "sources"]
+    )
+    for line in tco.get("lines", []):
+        sheet.append(
+            [
+                line["item"],
+                line["category"],
+                line["capex_usd"],
+                line["life_years"],
+                line["annual_usd"],
+                line["basis"],
+                "yes" if line["assumption"] else "",
+                "; ".join(line["sources"]),
+            ]
+        )
+    sheet.append([])
+    sheet.append(["figure", "value", "unit", "source", "assumption (reason)"])
+    for name, figure in (tco.get("figures") or {}).items():
+        sheet.append([name, figure["value"], figure["unit"], figure["source"], figure.get("reason") or ""])
 
 
 def _flatten(document: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -142,6 +252,12 @@ def build_xlsx(content: ReportContent) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
+    if content.constraints:  # first, so that nobody reads the figures without it
+        sheet = book.create_sheet("Constraints not met")
+        sheet.append(["Completed — constraints not met: the figures describe a plan that misses these"])
+        sheet.append(["constraint", "what", "limit", "value", "unit"])
+        for c in content.constraints:
+            sheet.append([c.get("label"), c.get("message"), c.get("limit"), c.get("value"), c.get("unit")])
     sheet = book.create_sheet("Inputs")
     sheet.append(["field", "value"])
     for path, value in _flatten(content.inputs):
@@ -158,6 +274,8 @@ def build_xlsx(content: ReportContent) -> bytes:
     sheet.append(["data version", content.data_version])
     sheet.append(["input hash", content.input_hash])
 
+    _tco_sheet(book, content.result.get("tco"))
+
     sheet = book.create_sheet("Hourly")
     _names, headers, table = hourly_table(content)
     sheet.append(headers)
@@ -170,7 +288,7 @@ def build_xlsx(content: ReportContent) -> bytes:
     sheet.append(["item", "unit", *[f"{v} view" for v in views]])
     bill_views = (content.result.get("household_bill_usd_per_month") or {}).get("views") or {}
     for item, row in zip((*BILL_ITEMS, "total_usd_per_month", "share_of_average_bill_pct"), rows, strict=True):
-        sheet.append([row["item"], row["unit"], *[bill_views[v].get(item) for v in views]])
+        sheet.append([row["item"], row["unit"], *[(bill_views[v] or {}).get(item) for v in views]])
     sheet.append([])
     for name, text in content.methods:
         if name.startswith("Bill"):
@@ -190,6 +308,8 @@ def build_csv(content: ReportContent) -> bytes:
     _names, headers, table = hourly_table(content)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    for c in content.constraints:  # above the header, as comment lines (pandas: comment="#")
+        buffer.write(f"# Completed — constraints not met: {c.get('label')}: {c.get('message')}\n")
     writer.writerow(headers)
     for row in table.tolist():
         writer.writerow([int(v) for v in row[:4]] + [repr(v) for v in row[4:]])
@@ -205,6 +325,7 @@ def build_json(content: ReportContent) -> bytes:
         "code_version": content.code_version,
         "data_version": content.data_version,
         "input_hash": content.input_hash,
+        "constraints": content.constraints,
         "inputs": content.inputs,
         "result": content.result,
         "hourly": content.hourly,

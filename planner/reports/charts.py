@@ -72,7 +72,7 @@ def monthly_day_profile(hourly: dict[str, np.ndarray], name: str = "facility_pow
     image = axes.imshow(grid / counts, aspect="auto", cmap="viridis")
     axes.set_yticks(range(12), _MONTH_NAMES, fontsize=6)
     axes.set_xlabel("hour of day")
-    figure.colorbar(image, ax=axes, label=f"mean {name}")
+    figure.colorbar(image, ax=axes, label=f"Mean {label_of(name)[:1].lower()}{label_of(name)[1:]} [{unit_of(name)}]")
     return _png(figure)
 
 
@@ -94,7 +94,7 @@ def energy_breakdown(breakdown: dict[str, Any]) -> bytes | None:
         return None
     labels, values = zip(*items, strict=True)
     figure, axes = plt.subplots(figsize=(3.5, 2.6))
-    axes.barh([label.replace("_", " ") for label in labels], values)
+    axes.barh([label.replace("_", " ").capitalize() for label in labels], values)
     axes.invert_yaxis()
     axes.tick_params(axis="y", labelsize=6)
     axes.set_xlabel(f"energy [{breakdown.get('unit', 'MWh per year')}]")
@@ -113,7 +113,7 @@ def grid_signals(hourly: dict[str, np.ndarray]) -> bytes | None:
         means = np.bincount(month, weights=hourly[name], minlength=12) / np.bincount(month, minlength=12)
         if index:
             axis = axes.twinx()
-        axis.plot(range(12), means, marker="o", color=f"C{index}", label=name)
+        axis.plot(range(12), means, marker="o", color=f"C{index}", label=label_of(name))
         axis.set_ylabel(f"{label_of(name)} [{unit_of(name)}]", fontsize=7, color=f"C{index}")
     axes.set_xticks(range(12), [m[0] for m in _MONTH_NAMES])
     return _png(figure)
@@ -132,9 +132,9 @@ def bill_views(bill: dict[str, Any]) -> bytes | None:
     positive = np.zeros(len(names))
     negative = np.zeros(len(names))
     for item in items:
-        values = np.array([float(views[v].get(item, 0.0) or 0.0) for v in names])
+        values = np.array([float((views[v] or {}).get(item, 0.0) or 0.0) for v in names])
         bottom = np.where(values >= 0, positive, negative)
-        axes.bar(names, values, bottom=bottom, label=item.removesuffix("_usd_per_month"))
+        axes.bar([v.replace("_", " ") for v in names], values, bottom=bottom, label=label_of(item))
         positive += np.clip(values, 0, None)
         negative += np.clip(values, None, 0)
     axes.axhline(0, color="black", linewidth=0.6)

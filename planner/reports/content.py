@@ -33,6 +33,10 @@ KPI_PATHS: tuple[tuple[str, str, str], ...] = (
     ("carbon.marginal_tco2e", "Emissions, marginal (consequential)", "tCO2e/year"),
     ("carbon.embodied_tco2e_per_year", "Embodied emissions (amortised)", "tCO2e/year"),
     ("operator_cost_usd", "Operator electricity cost", "USD/year"),
+    ("tco.tco_usd_per_year", "Total cost of ownership", "USD/year"),
+    ("tco.usd_per_million_output_tokens", "Cost per million output tokens (TCO)", "USD/Mtok"),
+    ("tco.usd_per_million_input_tokens", "Cost per million prompt tokens (TCO)", "USD/Mtok"),
+    ("tco.usd_per_kw_month", "TCO per kW of critical IT", "USD/kW-month"),
     ("household_bill_usd_per_month.total_usd_per_month", "Household bill change", "USD/month"),
     ("household_bill_usd_per_month.share_of_average_bill_pct", "Household bill change, share of bill", "%"),
     ("peak_share_of_system_pct", "Share of the system peak", "%"),
@@ -72,6 +76,11 @@ class ReportContent:
     sources: list[dict[str, str]] = field(default_factory=list)
     methods: list[tuple[str, str]] = field(default_factory=list)
     sensitivity: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def constraints(self) -> list[dict[str, Any]]:
+        """Constraints the run missed (planner.engine.constraints); empty when it met them all."""
+        return [c for c in self.result.get("constraints") or [] if isinstance(c, dict)]
 
     @property
     def start_year(self) -> int:

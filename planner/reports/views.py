@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from planner.reports.models import ReportKind, ReportStatus
+from planner.jobs.describe import job_waiting_for
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.reports.models import Report, ReportKind, ReportStatus
 from planner.reports.services import ReportNotPossible, report_request
 from planner.scenarios import selectors
 
@@ -17,6 +19,25 @@ def file_response(report) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
     response["Content-Length"] = str(report.size_bytes or len(report.content))
     return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    """The run page's download button polls with Accept: application/json (static/planner/reports.js)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def report_state(report) -> dict:
+    """What the download button shows while a report is built: status, stage, fraction, reason."""
+    return {
+        "kind": report.kind,
+        "status": "ready" if report.is_ready else report.status,  # the API's word for a built report
+        "ready": report.is_ready,
+        "failed": report.status == "failed",
+        "stage": getattr(report, "stage", "") or "",
+        "progress_frac": getattr(report, "progress_frac", None),
+        "error": report.error or "",
+        "size_bytes": report.size_bytes if report.is_ready else None,
+    }
 
 
 @login_required
@@ -30,9 +51,19 @@ def report_file(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
     try:
         report = report_request(run=run, kind=kind)
     except ReportNotPossible as error:
+        if _wants_json(request):
+            return JsonResponse({"kind": kind, "ready": False, "failed": True, "error": str(error)}, status=409)
         return render(request, "reports/pending.html", {"run": run, "kind": kind, "error": str(error)}, status=409)
-    if report.status == ReportStatus.READY:
+    except JobQueueUnavailable as error:  # the report is stored as failed with the reason; retrying queues it again
+        report = Report.objects.defer("content").get(pk=error.job_id)
+        if _wants_json(request):
+            return JsonResponse(report_state(report), status=503)
+        return render(request, "reports/pending.html", {"run": run, "kind": kind, "report": report}, status=503)
+    if _wants_json(request):  # the state only; the browser then fetches the file itself
+        return JsonResponse(report_state(report))
+    if report.is_ready:
         return file_response(report)
     # A failed build shows its reason and a link that queues it again (the request above re-queues).
     status = 200 if report.status == ReportStatus.FAILED else 202
-    return render(request, "reports/pending.html", {"run": run, "kind": kind, "report": report}, status=status)
+    context = {"run": run, "kind": kind, "report": report, "waiting_for": job_waiting_for(report)}
+    return render(request, "reports/pending.html", context, status=status)

@@ -22,6 +22,12 @@ COOLING_LABELS = {
     "immersion": "Immersion",
 }
 assert set(COOLING_LABELS) == set(COOLING_TYPES)
+TARIFF_LABELS = {
+    "flat": "flat energy rate",
+    "time_of_use": "time of use",
+    "hourly": "hourly wholesale price",
+    "large_load_minimum_demand": "large-load tariff with minimum demand",
+}
 
 
 def _fmt(value: float | None, scale: float = 1.0, digits: int = 3) -> str:

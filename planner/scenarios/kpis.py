@@ -120,6 +120,15 @@ KPIS: tuple[Kpi, ...] = (
         2,
     ),
     Kpi(
+        "usd_per_mtok",
+        "Cost per million output tokens",
+        "USD/Mtok, all-in TCO",
+        _at("tco.usd_per_million_output_tokens"),
+        3,
+    ),
+    Kpi("tco", "Total cost of ownership", "million USD/yr", _divide(_at("tco.tco_usd_per_year"), 1e6), 1),
+    Kpi("usd_per_kw_month", "TCO per kW of IT", "USD per kW-month", _at("tco.usd_per_kw_month"), 0),
+    Kpi(
         "household_bill",
         "Household bill impact",
         "USD per household per month",
@@ -152,8 +161,42 @@ def format_number(value: float | None, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
+# Engine warnings that change what a KPI means: (text the warning starts with or contains, KPI keys, note).
+_KPI_WARNINGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("weather generated from monthly statistics", ("peak_mw", "pue"), "typical weather, not a record heat wave"),
+    ("embodied carbon of", ("tco2e",), "an embodied-carbon figure is assumed"),
+    ("no residual mix for this region", ("tco2e",), "unmatched energy at the location average (no residual mix)"),
+    ("household bill, flexible view", ("household_bill",), "flexible view not computed (no headroom figure)"),
+)
+
+
+def _constraint_note(constraint: Mapping[str, Any]) -> str:
+    value, limit = constraint.get("value"), constraint.get("limit")
+    if constraint.get("kind") == "power_cap" and isinstance(limit, int | float):
+        return f"exceeds the site's {limit:g} MW power cap"
+    if constraint.get("kind") == "unserved_demand" and isinstance(value, int | float):
+        return f"counts served demand only: {100 * value:.1f}% unserved"
+    return str(constraint.get("label", "constraint not met"))
+
+
+def kpi_notes(result: Mapping[str, Any]) -> dict[str, list[str]]:
+    """KPI key → notes on what changes its meaning: missed constraints first, then engine warnings."""
+    notes: dict[str, list[str]] = {}
+    for constraint in result.get("constraints") or []:
+        if isinstance(constraint, Mapping):
+            for key in constraint.get("kpis") or []:
+                notes.setdefault(str(key), []).append(_constraint_note(constraint))
+    warnings = [w for w in result.get("warnings") or [] if isinstance(w, str)]
+    for text, keys, note in _KPI_WARNINGS:
+        if any(text in warning for warning in warnings):
+            for key in keys:
+                notes.setdefault(key, []).append(note)
+    return notes
+
+
 def kpi_cards(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     cards = []
+    notes = kpi_notes(result)
     for kpi in KPIS:
         value = kpi.get(result)
         cards.append(
@@ -163,6 +206,7 @@ def kpi_cards(result: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "unit": kpi.unit,
                 "value": value,
                 "text": format_number(value, kpi.digits),
+                "notes": notes.get(kpi.key, []),
             }
         )
     return cards

@@ -18,11 +18,21 @@
     legend: { orientation: "h", y: -0.22 }, hoverlabel: { namelength: -1 },
   }, extra || {});
   P.config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  // Numbers on axes in plain decimals with thousands separators, never 1e+5 or 100k (bar labels and
+  // hover texts use d3's "~r" format for the same reason).
+  const AXIS_NUMBERS = { exponentformat: "none", separatethousands: true };
+  P.axes = (layout) => {
+    const out = Object.assign({}, layout);
+    ["xaxis", "yaxis", ...Object.keys(out).filter((k) => /^[xy]axis\d+$/.test(k))].forEach((k) => {
+      out[k] = Object.assign({}, AXIS_NUMBERS, out[k] || {});
+    });
+    return out;
+  };
   P.draw = (id, traces, layout) => {
     const el = document.getElementById(id);
     if (!el) return Promise.resolve();
     el.innerHTML = "";
-    return Plotly.newPlot(el, traces, P.layout(layout), P.config).then(() => el.setAttribute("data-rendered", "1"));
+    return Plotly.newPlot(el, traces, P.layout(P.axes(layout)), P.config).then(() => el.setAttribute("data-rendered", "1"));
   };
   P.empty = (id, why) => {
     const el = document.getElementById(id);
@@ -66,12 +76,12 @@
     const total = losses + cooling + aux + it;
     const mw = (mwh) => mwh / 8760;  // annual energy → mean power over the year's 8,760 hours
     P.draw("chart-sankey", [{
-      type: "sankey", orientation: "h", arrangement: "snap", valueformat: ",.3~g", valuesuffix: " MW",
+      type: "sankey", orientation: "h", arrangement: "snap", valueformat: ",.3~r", valuesuffix: " MW",
       node: { label: nodes, color: colors, pad: 16, thickness: 18, line: { width: 0 },
-        hovertemplate: "%{label}: %{value:,.3~g} MW mean<extra></extra>" },
+        hovertemplate: "%{label}: %{value:,.3~r} MW mean<extra></extra>" },
       link: { source: links.map((l) => l[0]), target: links.map((l) => l[1]), value: links.map((l) => mw(l[2])), color: links.map((l) => colors[l[1]] + "66"),
         customdata: links.map((l) => [(100 * l[2]) / total, l[2]]),
-        hovertemplate: "%{target.label}: %{value:,.3~g} MW mean, %{customdata[1]:,.4~g} MWh/yr (%{customdata[0]:.1f} % of the meter)<extra></extra>" },
+        hovertemplate: "%{target.label}: %{value:,.3~r} MW mean, %{customdata[1]:,.4~r} MWh/yr (%{customdata[0]:.1f} % of the meter)<extra></extra>" },
     }], { margin: { t: 10, r: 10, b: 10, l: 10 } });
   }
 
@@ -106,7 +116,7 @@
     const x = P.dates(year, n);
     P.draw("chart-power", parts.map((p) => ({
       type: "scatter", mode: "lines", stackgroup: "power", name: p.name, x, y: P.dailyMean(p.y),
-      line: { width: 0.5, color: p.color }, fillcolor: p.color + "cc", hovertemplate: `${p.name}: %{y:.3~g} MW<extra>%{x}</extra>`,
+      line: { width: 0.5, color: p.color }, fillcolor: p.color + "cc", hovertemplate: `${p.name}: %{y:.3~r} MW<extra>%{x}</extra>`,
     })), { xaxis: { title: { text: "Date (daily mean of hourly power)" } }, yaxis: { title: { text: "Power [MW]" }, rangemode: "tozero" } });
   }
 
@@ -151,7 +161,7 @@
     if (!traces.length) return P.empty("chart-carbon", "No hourly carbon series in this result.");
     P.draw("chart-carbon", traces.map((tr) => ({
       type: "scatter", mode: "lines+markers", x: HOURS, y: tr.y, name: tr.name, marker: { size: 4 },
-      line: { color: tr.color, dash: tr.dash || "solid" }, hovertemplate: `%{y:.3~g} tCO2e/h at %{x}<extra>${tr.name}</extra>`,
+      line: { color: tr.color, dash: tr.dash || "solid" }, hovertemplate: `%{y:.3~r} tCO2e/h at %{x}<extra>${tr.name}</extra>`,
     })), { xaxis: { title: { text: "Hour of day (local)" }, nticks: 12 }, yaxis: { title: { text: "Emissions [tCO2e per hour]" }, rangemode: "tozero" }, legend: { orientation: "h", y: -0.3 }, margin: { t: 16, r: 16, b: 90, l: 64 } });
   }
 
@@ -172,7 +182,7 @@
       type: "waterfall", orientation: "v", x: [...items.map((it) => it[0]), "Total"], y: [...items.map((it) => it[1]), total],
       measure: [...items.map(() => "relative"), "total"], connector: { line: { color: "#adb5bd" } },
       increasing: { marker: { color: COLORS.losses } }, decreasing: { marker: { color: COLORS.arith } }, totals: { marker: { color: COLORS.grid } },
-      texttemplate: "$%{y:.3~g}", textposition: "outside", cliponaxis: false, hovertemplate: "%{x}: $%{y:.3~g} per household per month<extra></extra>",
+      texttemplate: "$%{y:.3~r}", textposition: "outside", cliponaxis: false, hovertemplate: "%{x}: $%{y:.3~r} per household per month<extra></extra>",
     }], { showlegend: false, yaxis: { title: { text: "USD per household per month" } }, xaxis: { automargin: true } });
   }
 
@@ -185,8 +195,25 @@
     if (!series.length) return P.empty("chart-pool", "This result has no per-pool energy per token.");
     P.draw("chart-pool", series.map(([name, key, color]) => ({
       type: "bar", name, x: list.map((p) => p.name), y: list.map((p) => num(p[key])), marker: { color },
-      texttemplate: "%{y:.3~g} J", textposition: "outside", cliponaxis: false, hovertemplate: `%{x}: %{y:.4~g} J per output token<extra>${name}</extra>`,
+      texttemplate: "%{y:.3~r} J", textposition: "outside", cliponaxis: false, hovertemplate: `%{x}: %{y:.4~r} J per output token<extra>${name}</extra>`,
     })), { barmode: "group", yaxis: { title: { text: "Energy per output token [J/token]" }, rangemode: "tozero" }, xaxis: { title: { text: "Hardware pool" }, automargin: true } });
+  }
+
+  // ---- total cost of ownership by item ------------------------------------------------------------
+  const TCO_COLORS = { capital: COLORS.accel, energy: COLORS.losses, grid_charges: COLORS.grid, water: COLORS.cooling, maintenance: COLORS.other, staff: COLORS.host };
+  function tco() {
+    const t = result.tco;
+    if (!t || !Array.isArray(t.lines)) return;
+    const cats = Object.keys(TCO_COLORS);
+    P.draw("chart-tco", cats.map((cat) => {
+      const lines = t.lines.filter((l) => l.category === cat);
+      return {
+        type: "bar", orientation: "h", name: cat.replace(/_/g, " "), y: lines.map((l) => l.item.replace(/_/g, " ") + (l.assumption ? " *" : "")),
+        x: lines.map((l) => l.annual_usd / 1e6), marker: { color: TCO_COLORS[cat] },
+        texttemplate: "%{x:.3~g}", textposition: "outside", cliponaxis: false,
+        hovertemplate: `%{y}: %{x:.4~g} million USD/yr<extra>${cat}</extra>`,
+      };
+    }).filter((tr) => tr.y.length), { barmode: "stack", xaxis: { title: { text: "Million USD per year" }, rangemode: "tozero" }, yaxis: { automargin: true, autorange: "reversed" }, margin: { t: 16, r: 48, b: 90, l: 120 } });
   }
 
   function levers() {
@@ -195,14 +222,17 @@
       if (!rows.length) return P.empty("chart-levers", "No lever variant could be computed.");
       const labels = rows.map((r) => r.label);
       P.draw("chart-levers", [
-        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~g}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1,
+        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~r}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1,
           error_y: { type: "data", symmetric: false, visible: rows.some((r) => r.band),
             array: rows.map((r) => (r.band ? r.band.p90.peak_facility_power_mw - r.peak_facility_power_mw : 0)),
             arrayminus: rows.map((r) => (r.band ? r.peak_facility_power_mw - r.band.p10.peak_facility_power_mw : 0)) } },
-        { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~g}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
+        { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~r}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
+        { type: "scatter", mode: "markers+text", name: "Cost [USD/Mtok]", x: labels, y: rows.map((r) => num(r.usd_per_mtok)), marker: { color: COLORS.grid, size: 12, symbol: "diamond" }, text: rows.map((r) => (num(r.usd_per_mtok) === null ? "" : `$${r.usd_per_mtok.toFixed(3)}`)), textposition: "top center", yaxis: "y3", hovertemplate: "%{x}: $%{y:.4~g} per million output tokens<extra></extra>" },
       ], {
         barmode: "group", yaxis: { title: { text: "Peak facility power [MW]" }, rangemode: "tozero" },
         yaxis2: { title: { text: "Emissions [tCO2e/yr]" }, overlaying: "y", side: "right", rangemode: "tozero", showgrid: false },
+        yaxis3: { title: { text: "USD per million output tokens" }, overlaying: "y", side: "right", anchor: "free", position: 1, rangemode: "tozero", showgrid: false },
+        xaxis: { domain: [0, 0.86] },
         margin: { t: 16, r: 72, b: 56, l: 64 },
       });
       const notes = document.getElementById("levers-notes");
@@ -217,7 +247,7 @@
     }).catch(() => P.empty("chart-levers", "The lever variants could not be loaded."));
   }
 
-  sankey(); bill(); pools();
+  sankey(); bill(); pools(); tco();
   fetch(root.dataset.hourlyUrl).then((r) => r.json()).then((H) => {
     heatmap(H); stack(H); pue(H); carbon(H);
   });

@@ -11,7 +11,11 @@
   const layout = (extra) => Object.assign({
     font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 13, color: "#1b2430" },
     margin: { t: 16, r: 16, b: 56, l: 64 }, legend: { orientation: "h", y: -0.25 }, hoverlabel: { namelength: -1 },
-  }, extra);
+  }, extra, {
+    // Plain decimals with thousands separators on the value axes, never 1e+5 (as charts.js).
+    xaxis: Object.assign({ exponentformat: "none", separatethousands: true }, (extra || {}).xaxis),
+    yaxis: Object.assign({ exponentformat: "none", separatethousands: true }, (extra || {}).yaxis),
+  });
   const config = { responsive: true, displaylogo: false };
   const draw = (id, traces, extra) => {
     const el = document.getElementById(id);

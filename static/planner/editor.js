@@ -151,6 +151,22 @@
     });
   });
 
+  // The error summary's links: open what hides the field, bring the field (with its message) to the
+  // middle of the window, clear of the sticky save bar, then focus it.
+  function reveal(target) {
+    for (let box = target.closest("details"); box; box = box.parentElement.closest("details")) box.open = true;
+    const field = target.closest(".field") || target;
+    field.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }
   const summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) {
+    summary.querySelectorAll("a[href^='#']").forEach((link) => link.addEventListener("click", (event) => {
+      const target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      reveal(target);
+    }));
+    summary.focus();
+  }
 })();

@@ -7,6 +7,8 @@ PostgreSQL and Redis; with no variables they run in-process (eager) against SQLi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 
@@ -74,7 +76,7 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     rate.fill("-5")  # an error first: it must come back on that field, naming it
     page.get_by_role("button", name="Save scenario").click()
     page.wait_for_selector("#error-summary")
-    assert "workloads[0].peak_requests_per_s" in page.inner_text("#error-summary")
+    assert "Workload 1 › Peak request rate [requests/s]" in page.inner_text("#error-summary")
     page.locator("#error-summary a").first.click()  # the summary links to the field
     assert page.evaluate("document.activeElement.id") == "id_workloads-0-rate"
     assert page.locator("#id_workloads-0-rate_error").is_visible()
@@ -100,7 +102,12 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     first_run_url = page.url
     _assert_drawn(page, RESULT_CHARTS)
     _assert_drawn(page, ("levers",), timeout_ms=RUN_TIMEOUT_MS)
-    assert page.locator(".kpi").count() == 9
+    assert page.locator(".kpi").count() == 12  # 9 + TCO, USD/Mtok, USD/kW-month
+    # Bar labels and axis numbers in plain decimals (d3 "~r", exponentformat "none"), never 1.2e+5.
+    numbers = page.locator("#charts .textpoint text, #charts .ytick text, #charts .y2tick text").evaluate_all(
+        "all => all.map((el) => el.textContent)"
+    )
+    assert numbers and not [t for t in numbers if re.search(r"\de[+-]?\d", t)], numbers
     page.screenshot(path=screenshot_dir / "result.png", full_page=True)
 
     # Change one lever (4-bit weights) and run again.

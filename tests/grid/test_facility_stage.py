@@ -10,10 +10,8 @@ import pytest
 from grid.weather import read_weather
 from planner.engine.facility_stage import FacilityStageError, facility_stage
 from planner.engine.schema import parse_scenario
-from tests.conftest import needs
 from tests.grid.test_fleet import HandCurve
 
-WEATHER_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "hourly" / "weather"
 REQUIRED_SUMMARY = {
     "peak_facility_power_mw", "annual_facility_energy_mwh", "annual_it_energy_mwh", "annual_cooling_energy_mwh",
     "annual_pue", "peak_pue", "annual_water_m3", "devices", "servers", "racks",
@@ -87,10 +85,8 @@ def test_it_sizes_three_pools_for_three_workloads_and_reports_each_pool():
     assert np.allclose(it_pools, result.hourly["it_power_mw"])
 
 
-def test_it_uses_uploaded_weather_and_says_so():
-    path = WEATHER_DIR / "USA_TX_Dallas-Fort.Worth.Intl.AP.722590_TMY3.epw"
-    if not path.exists():
-        needs("../shared/reference (typical-year weather files)")
+def test_it_uses_uploaded_weather_and_says_so(reference_dir):
+    path = reference_dir / "hourly" / "weather" / "USA_TX_Dallas-Fort.Worth.Intl.AP.722590_TMY3.epw"
     weather = read_weather(path)
     result = facility_stage(_scenario(), weather=weather, power_curve_fn=_hand_curves)
     assert result.summary["weather_generated"] is False and "Dallas" in result.summary["weather_source"]

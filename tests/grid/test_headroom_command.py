@@ -28,8 +28,19 @@ def test_it_prints_headroom_per_year_and_averaged(tmp_path):
     result = json.loads(out.getvalue())
     rows = result["years"]["2021"]["rates"]
     assert [r["rate_pct"] for r in rows] == [0.25, 0.5, 1.0, 5.0]
-    assert all(set(r) >= {"headroom_mw", "curtailed_hours", "mean_event_hours"} for r in rows)
-    assert result["average_over_years"][1]["headroom_mw"] == rows[1]["headroom_mw"]  # one year: the average is it
+    assert all(set(r) >= {"realised_rate_pct", "curtailed_hours", "events"} for r in rows)
+    headroom = result["headroom"]
+    assert result["thresholds"] == "all_years"
+    assert all(set(r) >= {"headroom_mw", "headroom_pct_of_peak", "curtailed_hours_per_year"} for r in headroom)
+    assert headroom[1]["curtailed_hours_per_year"] == rows[1]["curtailed_hours"]  # one year: the mean is it
+    variant = StringIO()
+    call_command(
+        "headroom", str(path), "--load-column", "zone_mw", "--thresholds", "per_year", "--json", stdout=variant
+    )
+    per_year = json.loads(variant.getvalue())
+    assert per_year["thresholds"] == "per_year" and per_year["method"].startswith("VARIANT")
+    # One complete year: both definitions of the threshold coincide.
+    assert per_year["headroom"][1]["headroom_mw"] == pytest.approx(headroom[1]["headroom_mw"], abs=0.1)
     assert result["input_report"]["unsorted_rows"] == 1
     assert result["units"]["headroom_mw"] == "MW"
 

@@ -1,13 +1,9 @@
 """Reading messy system-load files: every repair reported, bad input named by row and column."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from grid.load_series import LoadSeriesError, read_load_csv
-
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "hourly" / "load"
 
 
 def test_it_sorts_averages_duplicates_and_fills_gaps_with_a_report():
@@ -41,18 +37,20 @@ def test_it_names_the_row_and_column_of_bad_values():
         read_load_csv("Datetime,A,B\n2020-01-01 00:00,1,2\n2020-01-01 01:00,1,2\n")
 
 
-def test_it_reads_the_quarter_hourly_eirgrid_file_with_its_dst_hours():
-    series = read_load_csv(REFERENCE / "EirGrid_System-Data-Qtr-Hourly-2017.csv", load_column="IE Demand")
+def test_it_reads_the_quarter_hourly_eirgrid_file_with_its_dst_hours(reference_dir):
+    series = read_load_csv(
+        reference_dir / "hourly" / "load" / "EirGrid_System-Data-Qtr-Hourly-2017.csv", load_column="IE Demand"
+    )
     assert series.report.source_interval_minutes == 15
     assert series.time.size == 8760
     assert series.report.gap_hours_filled == 1 and series.report.duplicate_timestamps == 1  # spring and autumn DST
     assert 2000 < np.mean(series.load_mw) < 4000  # Ireland's mean demand ≈3 GW
 
 
-def test_it_cuts_one_complete_year_of_8760_hours_for_the_grid_stage():
+def test_it_cuts_one_complete_year_of_8760_hours_for_the_grid_stage(reference_dir):
     from grid.load_series import hourly_year
 
-    series = read_load_csv(REFERENCE / "DOM_hourly.csv")
+    series = read_load_csv(reference_dir / "hourly" / "load" / "DOM_hourly.csv")
     load, year = hourly_year(series)
     assert year == 2017 and load.shape == (8760,)
     leap, _ = hourly_year(series, year=2016)  # 29 Feb dropped

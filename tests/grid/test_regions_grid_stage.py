@@ -95,12 +95,10 @@ def test_it_runs_every_region():
         assert result.summary["carbon"]["location_based_tco2e"] > 0, region.slug
 
 
-def test_it_finds_when_a_100_mw_facility_would_be_curtailed_in_dominion_2017():
-    from pathlib import Path
-
+def test_it_finds_when_a_100_mw_facility_would_be_curtailed_in_dominion_2017(reference_dir):
     from grid.load_series import hourly_year, read_load_csv
 
-    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "hourly" / "load" / "DOM_hourly.csv"
+    path = reference_dir / "hourly" / "load" / "DOM_hourly.csv"
     system, _ = hourly_year(read_load_csv(path), year=2017)
     result = grid_stage(
         _spec(uploads={"system_load": "dom"}), facility_power_w=POWER_W, uploads={"system_load": system}, **POOLS
@@ -131,3 +129,14 @@ def test_it_counts_only_the_load_above_ercots_published_headroom_in_the_flexible
     # the network upgrade's revenue requirement scales with the MW counted at the peak
     key = "transmission_upgrade_revenue_requirement_usd_per_year"
     assert views["flexible"][key] == pytest.approx(views["socialised"][key] * 2_000 / 12_000)
+
+
+def test_the_dominion_flexible_bill_uses_the_study_methods_headroom():
+    # grid/data/regions.yaml, dom-derived: headroom on DOM_hourly.csv by the study's method (historical
+    # seasonal peaks over 2006–2017) = 4,091.2 MW at 0.5 % (per-year thresholds gave 2,097.3 MW).
+    # A flat 5,000 MW facility: 908.8 MW above the headroom is counted at the peak in the flexible view.
+    result = grid_stage(_spec(region="pjm-dominion"), facility_power_w=np.full(8760, 5_000e6), **POOLS)
+    rates = {r["rate_pct"]: r["headroom_mw"] for r in result.summary["flexibility"]["rates"]}
+    assert rates == {0.25: 3354.2, 0.5: 4091.2, 1.0: 5020.4, 5.0: 8312.8}
+    flexible = result.summary["household_bill_usd_per_month"]["views"]["flexible"]
+    assert flexible["peak_mw_counted"] == pytest.approx(5_000 - 4_091.2)

@@ -1,7 +1,5 @@
 """Weather loaders and psychrometrics (grid.weather)."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,14 +13,15 @@ from grid.weather import (
     wet_bulb_c,
     wet_bulb_stull_c,
 )
-from tests.conftest import IN_CI
 
-WEATHER_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "hourly" / "weather"
-DULLES = WEATHER_DIR / "USA_VA_Sterling-Washington.Dulles.Intl.AP.724030_TMY3.epw"
-DUBLIN = WEATHER_DIR / "DublinAirport_hourly_2017_MetEireann.csv"
-needs_reference = pytest.mark.skipif(
-    not WEATHER_DIR.is_dir() and not IN_CI, reason="../shared/reference not present (CI fails instead)"
-)
+DULLES = "USA_VA_Sterling-Washington.Dulles.Intl.AP.724030_TMY3.epw"
+DUBLIN = "DublinAirport_hourly_2017_MetEireann.csv"
+
+
+@pytest.fixture
+def weather_dir(reference_dir):
+    """../shared/reference/hourly/weather (skipped with the reason when absent; CI fails instead)."""
+    return reference_dir / "hourly" / "weather"
 
 
 def _csv(rows: int, *, bad: dict[int, str] | None = None, header: str = "dry_bulb_c,rh") -> str:
@@ -32,24 +31,22 @@ def _csv(rows: int, *, bad: dict[int, str] | None = None, header: str = "dry_bul
     return "\n".join(lines) + "\n"
 
 
-@needs_reference
-def test_it_reads_the_reference_typical_years_with_the_upload_loader():
+def test_it_reads_the_reference_typical_years_with_the_upload_loader(weather_dir):
     # ../shared/reference/README.md: "Dulles TMY3 mean 12.7 °C".
-    dulles = read_weather(DULLES)
+    dulles = read_weather(weather_dir / DULLES)
     assert dulles.dry_bulb_c.shape == (8760,)
     assert dulles.dry_bulb_c.mean() == pytest.approx(12.7, abs=0.05)
     assert "TMY3" in dulles.source and not dulles.generated
     # Dulles sits at 82 m: station pressure a little below sea level.
     assert 99_000 < dulles.pressure_pa < 101_325
-    for path in sorted(WEATHER_DIR.glob("*.epw")):
+    for path in sorted(weather_dir.glob("*.epw")):
         weather = read_weather(path)
         assert np.all(weather.wet_bulb_c <= weather.dry_bulb_c + 1e-9)
         assert np.all(weather.wet_bulb_c >= weather.dew_point_c - 1e-6)
 
 
-@needs_reference
-def test_it_reads_the_met_eireann_csv_by_its_column_names():
-    dublin = read_weather(DUBLIN)  # columns 'temp' [°C] and 'rhum' [%]
+def test_it_reads_the_met_eireann_csv_by_its_column_names(weather_dir):
+    dublin = read_weather(weather_dir / DUBLIN)  # columns 'temp' [°C] and 'rhum' [%]
     assert dublin.dry_bulb_c.shape == (8760,)
     # Dublin Airport annual mean temperature ≈ 9.8 °C (Met Éireann 1991-2020 normals); 2017 was mild.
     assert 9.0 < dublin.dry_bulb_c.mean() < 11.0

@@ -1,16 +1,11 @@
 """Climate catalog and the typical-year generator (grid.climate)."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from grid.climate import ClimateError, generate_typical_year, get_climate, list_climates, weather_for_climate
 from grid.tools.climate_stats import monthly_statistics
 from grid.weather import read_weather
-from tests.conftest import IN_CI
-
-WEATHER_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "hourly" / "weather"
 
 
 def test_it_lists_the_required_sites_with_sources():
@@ -44,14 +39,14 @@ def test_it_puts_the_daily_maximum_in_the_afternoon():
     assert int(np.argmax(by_hour)) in (13, 14) and int(np.argmin(by_hour)) in (4, 5)
 
 
-@pytest.mark.skipif(not WEATHER_DIR.is_dir() and not IN_CI, reason="../shared/reference not present (CI fails instead)")
 @pytest.mark.parametrize("site", [s for s in list_climates() if s.reference_file], ids=lambda s: s.slug)
-def test_it_ships_statistics_that_match_the_reference_hourly_file(site):
-    stats = monthly_statistics(read_weather(WEATHER_DIR / site.reference_file))
+def test_it_ships_statistics_that_match_the_reference_hourly_file(site, reference_dir):
+    weather_dir = reference_dir / "hourly" / "weather"
+    stats = monthly_statistics(read_weather(weather_dir / site.reference_file))
     assert np.allclose(stats["dry_bulb_mean_c"], site.dry_bulb_mean_c, atol=0.051)
     assert np.allclose(stats["dew_point_mean_c"], site.dew_point_mean_c, atol=0.051)
     generated = generate_typical_year(site)
-    real = read_weather(WEATHER_DIR / site.reference_file)
+    real = read_weather(weather_dir / site.reference_file)
     assert generated.dry_bulb_c.mean() == pytest.approx(real.dry_bulb_c.mean(), abs=0.4)
 
 
@@ -66,12 +61,12 @@ def test_it_generates_the_same_year_every_time():
     assert not np.array_equal(first.dry_bulb_c, weather_for_climate("se-stockholm").dry_bulb_c)
 
 
-@pytest.mark.skipif(not WEATHER_DIR.is_dir() and not IN_CI, reason="../shared/reference not present (CI fails instead)")
 @pytest.mark.parametrize("site", [s for s in list_climates() if s.reference_file], ids=lambda s: s.slug)
-def test_it_generates_hot_hours_close_to_the_real_typical_year(site):
+def test_it_generates_hot_hours_close_to_the_real_typical_year(site, reference_dir):
+    weather_dir = reference_dir / "hourly" / "weather"
     # The 0.4 % hottest hours (35 h a year) size chillers and the grid connection; day-to-day
     # variability brings the generated year within 2.5 K of the real record's.
     generated = generate_typical_year(site).dry_bulb_c
-    real = read_weather(WEATHER_DIR / site.reference_file).dry_bulb_c
+    real = read_weather(weather_dir / site.reference_file).dry_bulb_c
     assert np.quantile(generated, 0.996) == pytest.approx(np.quantile(real, 0.996), abs=2.5)
     assert generated.std() == pytest.approx(real.std(), rel=0.15)

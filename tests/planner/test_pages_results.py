@@ -46,9 +46,12 @@ def test_it_shows_every_kpi_card_with_its_unit(client, owner, run):
     for kpi in KPIS:
         assert kpi.label in page and kpi.unit in page, kpi.key
         assert kpi.get(run.result) is not None, f"{kpi.key} missing from the result"
-    for chart in ("sankey", "heatmap", "power", "pue", "carbon", "bill", "pool", "levers"):
+    for chart in ("sankey", "heatmap", "power", "pue", "carbon", "bill", "pool", "tco", "levers"):
         assert f'id="chart-{chart}"' in page
-    assert page.count("<figcaption") == 8
+    assert page.count("<figcaption") == 9
+    # The TCO table lists every line of the stored result with its sources.
+    for line in run.result["tco"]["lines"]:
+        assert f"<td>{line['item']}" in page and line["sources"][0] in page
     assert reverse("report-file", args=[run.pk, "pdf"]) in page
 
 
@@ -118,7 +121,7 @@ def test_it_refuses_to_compare_one_run_or_a_failed_one(client, owner, scenario, 
         scenario=scenario, scenario_version=1, inputs=scenario.inputs, input_hash="h", submitted_by=owner
     )
     response = client.get(reverse("run-compare") + f"?run={run.pk}&run={queued.pk}")
-    assert response.status_code == 400 and "Only succeeded runs" in response.content.decode()
+    assert response.status_code == 400 and "Only completed runs" in response.content.decode()
 
 
 def test_it_computes_the_levers_in_the_job_and_stores_them_once(client, owner, run, monkeypatch):
@@ -130,6 +133,10 @@ def test_it_computes_the_levers_in_the_job_and_stores_them_once(client, owner, r
     assert rows["baseline"]["peak_facility_power_mw"] == pytest.approx(run.result["peak_facility_power_mw"])
     for lever in ("moe", "pruning", "quantization", "power_limit", "specialised"):
         assert rows[lever]["error"] == "" and rows[lever]["peak_facility_power_mw"] > 0, rows[lever]
+        assert rows[lever]["usd_per_mtok"] > 0, rows[lever]  # each lever's effect on the cost per token
+    assert rows["baseline"]["usd_per_mtok"] == pytest.approx(run.result["tco"]["usd_per_million_output_tokens"])
+    # A lever that changes the fleet changes the cost per token (the example is dense: MoE swaps the models).
+    assert rows["moe"]["usd_per_mtok"] != pytest.approx(rows["baseline"]["usd_per_mtok"])
     assert (
         "power-capped at 450 W" in rows["power_limit"]["headline"]
         and "tokens per MW" in rows["power_limit"]["headline"]

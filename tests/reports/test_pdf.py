@@ -8,6 +8,8 @@ from pypdf import PdfReader
 from planner.reports.content import data_version, kpis_of
 from planner.reports.units import fmt
 
+pytestmark = pytest.mark.django_db  # pytest-django creates the test database even when run alone
+
 
 @pytest.fixture(scope="module")
 def pdf_text(built) -> list[str]:
@@ -86,3 +88,29 @@ def test_it_formats_numbers_with_four_significant_digits():
     assert fmt(104) == "104"
     assert fmt(0.0) == "0"
     assert fmt(float("nan")) == "n/a"
+
+
+def test_no_page_holds_only_a_heading(pdf_text):
+    # A page whose text is a heading and the footer (and nothing else) is a layout fault: the heading
+    # must travel with its content (break-after: avoid; .keep blocks in the template).
+    for number, page in enumerate(pdf_text, start=1):
+        body = page.split("Inference Grid Planner · run")[0].strip()
+        assert len(body.split()) > 6, f"page {number} holds only {body!r}"
+
+
+def test_the_operator_cost_table_has_labels_rounded_figures_and_units(finished_run, pdf_text):
+    from planner.reports.builders import cost_rows
+
+    text = " ".join(pdf_text)
+    cost = finished_run.result["operator_cost_breakdown_usd"]
+    assert "energy_usd" not in text and "billed_capacity_mw" not in text
+    rows = {row["label"]: row for row in cost_rows(cost)}
+    assert rows["Total operator cost"]["value"] == f"{round(cost['total_usd']):,}"
+    assert f"Total operator cost {rows['Total operator cost']['value']} USD/year" in text
+    assert f"Energy {round(cost['energy_usd']):,} USD/year" in text
+
+
+def test_it_names_what_limits_the_servers_per_rack(finished_run, pdf_text):
+    text = " ".join(pdf_text)
+    pool = finished_run.result["pools"][0]
+    assert f"{pool['servers_per_rack']} ({pool['rack_binding']}, {pool['server_height_u']}U servers)" in text

@@ -8,6 +8,8 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+pytestmark = pytest.mark.django_db  # pytest-django creates the test database even when run alone
+
 
 @pytest.fixture(scope="module")
 def finished_run(built):
@@ -19,8 +21,8 @@ def workbook(built):
     return load_workbook(io.BytesIO(built.xlsx), read_only=True)
 
 
-def test_it_has_the_five_sheets(workbook):
-    assert workbook.sheetnames == ["Inputs", "Summary", "Hourly", "Bill impact", "Sources"]
+def test_it_has_the_six_sheets(workbook):
+    assert workbook.sheetnames == ["Inputs", "Summary", "TCO", "Hourly", "Bill impact", "Sources"]
 
 
 def test_it_holds_8760_hourly_rows_summing_to_the_annual_energy(finished_run, workbook):
@@ -93,3 +95,21 @@ def test_it_writes_the_whole_result_as_json(finished_run):
     assert document["result"] == finished_run.result
     assert document["inputs"] == finished_run.inputs
     assert len(document["hourly"]["facility_power_mw"]) == 8760
+
+
+def test_chart_axis_titles_are_words_with_units(monkeypatch):
+    import numpy as np
+
+    from planner.reports import charts
+
+    captured = []
+    original = charts._png
+
+    def spy(figure):
+        captured.extend(axes.get_ylabel() for axes in figure.axes)
+        return original(figure)
+
+    monkeypatch.setattr(charts, "_png", spy)
+    charts.monthly_day_profile({"facility_power_mw": np.ones(8760)})
+    assert "Mean facility power [MW]" in captured
+    assert not any("_" in label for label in captured)

@@ -9,7 +9,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grid.headroom import DUKE_RATES_FRAC, HeadroomError, headroom_by_year
+from grid.headroom import DUKE_RATES_FRAC, THRESHOLDS, HeadroomError, headroom_by_year
 from grid.load_series import LoadSeriesError, read_load_csv
 
 
@@ -21,6 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("load_csv", help="hourly or sub-hourly system load file [MW]")
         parser.add_argument("--time-column", default=None)
         parser.add_argument("--load-column", default=None)
+        parser.add_argument(
+            "--thresholds",
+            choices=THRESHOLDS,
+            default="all_years",
+            help="all_years: the study's historical seasonal peaks over all complete years (default); "
+            "per_year: VARIANT, each year's own peaks and L averaged over years",
+        )
         parser.add_argument("--json", action="store_true", help="print JSON (the only output format)")
 
     def handle(self, *args, **options):
@@ -29,7 +36,11 @@ class Command(BaseCommand):
                 options["load_csv"], time_column=options["time_column"], load_column=options["load_column"]
             )
             result = headroom_by_year(
-                time=series.time, load_mw=series.load_mw, observed=series.observed, rates_frac=DUKE_RATES_FRAC
+                time=series.time,
+                load_mw=series.load_mw,
+                observed=series.observed,
+                rates_frac=DUKE_RATES_FRAC,
+                thresholds=options["thresholds"],
             )
         except FileNotFoundError:
             raise CommandError(f"load_csv: no such file {options['load_csv']!r}") from None
@@ -40,7 +51,9 @@ class Command(BaseCommand):
             "units": {
                 "headroom_mw": "MW",
                 "curtailed_mwh": "MWh",
-                "curtailed_hours": "h/year",
+                "headroom_pct_of_peak": "% of the highest hourly load over the complete years",
+                "curtailed_hours_per_year": "h/year (mean over complete years)",
+                "curtailed_mwh_per_year": "MWh/year (mean over complete years)",
                 "mean_event_hours": "h",
             },
             **result,

@@ -1,8 +1,11 @@
 """The structured scenario editor: a main form plus formsets for workloads and hardware pools.
 
-The forms only collect values; the one schema (planner.engine.schema) validates them. Blank
-fields are left out of the document so the schema's defaults apply. Errors the schema reports
-(`workloads[1].peak_requests_per_s: …`) are attached to the field that holds that value.
+The forms only collect values; the one schema (planner.engine.schema) validates them. A number
+field either needs a value (clearing it is an error, never a silent fallback to the worked
+example's or the schema's value) or says in its help text what a blank means ("Blank: no cap").
+New workloads and pools start from the schema's defaults. Errors the schema reports
+(`workloads[1].peak_requests_per_s: …`) are attached to the field that holds that value, and the
+summary names the field by its label.
 """
 
 from __future__ import annotations
@@ -16,7 +19,18 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
-from planner.engine.schema import ASHRAE_CLASSES, KV_PRECISIONS, PRECISIONS, ScenarioError
+from planner.engine.schema import (
+    ASHRAE_CLASSES,
+    KV_PRECISIONS,
+    PRECISIONS,
+    Fleet,
+    GridSpec,
+    HardwarePool,
+    Horizon,
+    ScenarioError,
+    Site,
+    Workload,
+)
 from planner.scenarios import catalogs
 from planner.scenarios.validation import scenario_validate
 
@@ -52,6 +66,27 @@ def _json_or_none(raw: str, *, what: str) -> Any:
         raise forms.ValidationError(
             f"{what}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
         ) from None
+
+
+CLEARED = "Enter a value: a cleared field has no default here."
+
+
+def _require(form: forms.Form, names: tuple[str, ...] | list[str]) -> None:
+    """Every named field that is shown needs a value (checked in clean(), not per field, so a
+    blank extra row and hidden alternatives stay optional)."""
+    for name in names:
+        if form.cleaned_data.get(name) is None and name not in form.errors:
+            form.add_error(name, CLEARED)
+
+
+def _schema_defaults(model: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The schema's default of each named field that has one (a new row starts from these)."""
+    out = {}
+    for name in names:
+        info = model.model_fields.get(name)
+        if info is not None and info.default is not None and not info.is_required():
+            out[name] = info.default
+    return out
 
 
 def _put(target: dict[str, Any], key: str, value: Any) -> None:
@@ -98,6 +133,8 @@ class WorkloadForm(forms.Form):
     )
 
     def __init__(self, *args: Any, own_models: tuple = (), **kwargs: Any) -> None:
+        if not kwargs.get("initial"):  # a new workload: the schema's defaults
+            kwargs["initial"] = {"rate_basis": "peak", **_schema_defaults(Workload, (*WORKLOAD_PLAIN, "daily_shape"))}
         super().__init__(*args, **kwargs)
         models = [*own_models, *catalogs.model_choices()]
         known = {value for value, _ in models}
@@ -135,6 +172,18 @@ class WorkloadForm(forms.Form):
 
     def clean_model_custom(self) -> Any:
         return _json_or_none(self.cleaned_data.get("model_custom", ""), what="custom model")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.is_blank():
+            required = ["rate", "ttft_target_s", "tpot_target_ms", "annual_growth_frac", "deferrable_frac"]
+            for kind in ("input", "output"):
+                if data.get(f"{kind}_tokens_distribution") is None:
+                    required.append(f"{kind}_tokens")
+            if data.get("daily_shape") == "custom":
+                required += [f"{day}_{hour}" for day in ("wd", "we") for hour in HOURS]
+            _require(self, required)
+        return data
 
     def clean_input_tokens_distribution(self) -> Any:
         return _json_or_none(self.cleaned_data.get("input_tokens_distribution", ""), what="prompt-length distribution")
@@ -182,7 +231,9 @@ class WorkloadForm(forms.Form):
 
     @staticmethod
     def initial_from(item: Mapping[str, Any]) -> dict[str, Any]:
-        initial: dict[str, Any] = {k: item.get(k) for k in WORKLOAD_PLAIN if item.get(k) is not None}
+        # A stored document leaves out fields at their schema default: show that default.
+        initial: dict[str, Any] = _schema_defaults(Workload, WORKLOAD_PLAIN)
+        initial.update({k: item.get(k) for k in WORKLOAD_PLAIN if item.get(k) is not None})
         model = item.get("model")
         if isinstance(model, dict):
             initial["model"] = CUSTOM
@@ -248,8 +299,19 @@ class HardwareForm(forms.Form):
     sparsity_frac = _float("Unstructured zero share [fraction, 0–1]", min="0", max="1")
     tensor_parallel = _int_field("Devices per model replica (tensor parallel) [count]", min="1")
     devices_per_server = _int_field("Devices per server [count]", min="1")
+    server_height_u = _int_field(
+        "Server height [rack units, U]",
+        "Optional. Blank: by accelerator (8U for an 8-GPU HGX H100/H200, 10U for B200; grid/data/hosts_network.yaml)",
+        min="1",
+    )
 
     def __init__(self, *args: Any, own_accelerators: tuple = (), **kwargs: Any) -> None:
+        if not kwargs.get("initial"):  # a new pool: the schema's defaults (bf16, tensor parallel 1, 8 per server)
+            kwargs["initial"] = {
+                "sizing": "share",
+                "sparsity_kind": "none",
+                **_schema_defaults(HardwarePool, HARDWARE_PLAIN),
+            }
         super().__init__(*args, **kwargs)
         accelerators = [*own_accelerators, *catalogs.accelerator_choices()]
         known = {value for value, _ in accelerators}
@@ -265,6 +327,19 @@ class HardwareForm(forms.Form):
     def clean_accelerator_custom(self) -> Any:
         return _json_or_none(self.cleaned_data.get("accelerator_custom", ""), what="custom accelerator")
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.is_blank():
+            required = [
+                "count" if data.get("sizing") == "count" else "share_frac",
+                "tensor_parallel",
+                "devices_per_server",
+            ]
+            if data.get("sparsity_kind") == "unstructured":
+                required.append("sparsity_frac")
+            _require(self, required)
+        return data
+
     def is_blank(self) -> bool:
         data = self.cleaned_data
         return not data.get("name") and data.get("share_frac") is None and data.get("count") is None
@@ -279,7 +354,7 @@ class HardwareForm(forms.Form):
             _put(item, "count", data.get("count"))
         else:
             _put(item, "share_frac", data.get("share_frac"))
-        for name in ("weight_precision", "kv_precision", "tensor_parallel", "devices_per_server"):
+        for name in HARDWARE_PLAIN:
             _put(item, name, data.get(name))
         kind = data.get("sparsity_kind") or "none"
         if kind == "unstructured":
@@ -291,11 +366,8 @@ class HardwareForm(forms.Form):
 
     @staticmethod
     def initial_from(item: Mapping[str, Any]) -> dict[str, Any]:
-        initial = {
-            k: item.get(k)
-            for k in ("name", "weight_precision", "kv_precision", "tensor_parallel", "devices_per_server")
-            if item.get(k) is not None
-        }
+        initial = _schema_defaults(HardwarePool, HARDWARE_PLAIN)
+        initial.update({k: item.get(k) for k in ("name", *HARDWARE_PLAIN) if item.get(k) is not None})
         accelerator = item.get("accelerator")
         if isinstance(accelerator, dict):
             initial["accelerator"] = CUSTOM
@@ -315,6 +387,8 @@ class HardwareForm(forms.Form):
         return initial
 
 
+HARDWARE_PLAIN = ("weight_precision", "kv_precision", "tensor_parallel", "devices_per_server", "server_height_u")
+
 WorkloadFormSet = formset_factory(WorkloadForm, extra=0, can_delete=True, min_num=1, max_num=50)
 HardwareFormSet = formset_factory(HardwareForm, extra=0, can_delete=True, min_num=1, max_num=20)
 
@@ -329,8 +403,17 @@ MAIN_NUMBERS: dict[str, tuple[str, str, bool]] = {
     "horizon.years": ("Planning horizon [years]", "The result reports the final year, with growth applied.", True),
     "fleet.headroom_frac": ("Spare capacity above the peak hour [fraction]", "0.2 = 20 % headroom", False),
     "fleet.rack_power_limit_kw": ("Rack power limit [kW per rack]", "", False),
-    "site.power_cap_mw": ("Site power cap [MW at the meter]", "Blank: no cap", False),
-    "site.ups_efficiency_frac": ("UPS efficiency at full load [fraction]", "Blank: the catalog's UPS curve", False),
+    "fleet.rack_units_usable": (
+        "Rack units for servers [U per rack]",
+        "Optional. Blank: 40 U (a 42U rack less 2U of top-of-rack switches)",
+        True,
+    ),
+    "site.power_cap_mw": ("Site power cap [MW at the meter]", "Optional. Blank: no cap", False),
+    "site.ups_efficiency_frac": (
+        "UPS efficiency at full load [fraction]",
+        "Optional. Blank: the catalog's UPS curve",
+        False,
+    ),
     "grid.clean_energy.annual_match_frac": (
         "Contracted clean energy [fraction of annual MWh]",
         "0.5 = half the annual energy matched by contracts",
@@ -349,16 +432,10 @@ MAIN_CHOICES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
     "site.cooling": ("Cooling technology", list(catalogs.COOLING_LABELS.items())),
     "site.ashrae_class": ("ASHRAE inlet class", [(c, c) for c in ASHRAE_CLASSES]),
-    "grid.tariff": (
-        "Tariff",
-        [
-            ("flat", "flat energy rate"),
-            ("time_of_use", "time of use"),
-            ("hourly", "hourly wholesale price"),
-            ("large_load_minimum_demand", "large-load tariff with minimum demand"),
-        ],
-    ),
+    "grid.tariff": ("Tariff", list(catalogs.TARIFF_LABELS.items())),
 }
+# Number fields whose blank has a meaning, said in their help text; every other one needs a value.
+OPTIONAL_NUMBERS = {"fleet.rack_units_usable", "site.power_cap_mw", "site.ups_efficiency_frac"}
 UPLOAD_SLOTS = ("carbon", "price", "system_load")
 
 
@@ -368,7 +445,12 @@ def _name(path: str) -> str:
 
 class ScenarioMainForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, empty_label=None, label="Organisation")
-    name = forms.CharField(label="Scenario name", required=False, max_length=200)
+    name = forms.CharField(
+        label="Scenario name",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Ashburn campus, phase 2"}),
+    )
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     site__climate = _choice("Climate (typical year)", [])
     site__weather_upload = _choice("…or an uploaded weather file", [])
@@ -434,6 +516,13 @@ class ScenarioMainForm(forms.Form):
     def upload_fields(self) -> list[forms.BoundField]:
         return [self[f"grid__uploads__{slot}"] for slot in UPLOAD_SLOTS]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        _require(self, [_name(path) for path in MAIN_NUMBERS if path not in OPTIONAL_NUMBERS])
+        if not (data.get("name") or "").strip() and "name" not in self.errors:
+            self.add_error("name", "Give the scenario a name.")
+        return data
+
     def clean_grid__overrides_extra(self) -> dict[str, float]:
         extra: dict[str, float] = {}
         for number, line in enumerate(self.cleaned_data.get("grid__overrides_extra", "").splitlines(), start=1):
@@ -481,8 +570,22 @@ class ScenarioMainForm(forms.Form):
     @staticmethod
     def initial_from(document: Mapping[str, Any]) -> dict[str, Any]:
         initial: dict[str, Any] = {"name": document.get("name"), "description": document.get("description", "")}
+        defaults = {
+            "horizon": Horizon().model_dump(mode="json"),
+            "fleet": Fleet().model_dump(mode="json"),
+            "site": Site().model_dump(mode="json"),
+            "grid": GridSpec().model_dump(mode="json"),
+        }
+        for path in MAIN_NUMBERS:  # a field left out of the document shows the schema's default
+            if path not in OPTIONAL_NUMBERS:
+                section, *rest = path.split(".")
+                node = defaults[section]
+                for part in rest:
+                    node = node.get(part) if isinstance(node, Mapping) else None
+                if node is not None:
+                    initial[_name(path)] = node
         for path in [*MAIN_NUMBERS, *MAIN_CHOICES, "site.climate", "site.weather_upload", "grid.region"]:
-            node: Any = document
+            node = document
             for part in path.split("."):
                 node = node.get(part) if isinstance(node, Mapping) else None
             if node is not None:
@@ -510,6 +613,7 @@ class ErrorEntry:
     path: str
     message: str
     field_id: str  # the HTML id of the input that holds the value ("" when none)
+    label: str = ""  # the field as the form names it ("Workload 1 › Time per output token target [ms]")
 
 
 @dataclass
@@ -558,7 +662,7 @@ class Editor:
             field_id = form[name].auto_id if name in form.fields else ""
             path = f"{label}.{name}" if label else name
             for message in messages:
-                self.summary.append(ErrorEntry(path, message, field_id))
+                self.summary.append(ErrorEntry(path, message, field_id, _label_of(path, form, name)))
 
     def _attach(self, errors: dict[str, list[str]], workload_forms: list, hardware_forms: list) -> None:
         for path, messages in errors.items():
@@ -572,7 +676,7 @@ class Editor:
                     continue
                 if form is not None and name is not None and name in form.fields:
                     form.add_error(name, message)
-                    self.summary.append(ErrorEntry(path, message, form[name].auto_id))
+                    self.summary.append(ErrorEntry(path, message, form[name].auto_id, _label_of(path, form, name)))
                 elif form is not None:
                     form.add_error(None, f"{path}: {message}")
                     self.summary.append(ErrorEntry(path, message, ""))
@@ -593,6 +697,17 @@ class Editor:
             return self.main, None
         form = items[position]
         return form, (_workload_field(rest) if group == "workloads" else _hardware_field(rest))
+
+
+def _label_of(path: str, form: forms.Form, name: str) -> str:
+    """'workloads[0].tpot_target_ms' → 'Workload 1 › Time per output token target [ms]'."""
+    field = form.fields.get(name)
+    text = str(field.label) if field is not None and field.label else name
+    match = re.match(r"^(workloads|hardware)\[(\d+)\]", path)
+    if match:
+        group = "Workload" if match.group(1) == "workloads" else "Pool"
+        return f"{group} {int(match.group(2)) + 1} › {text}"
+    return text
 
 
 def _deleted(form: forms.Form) -> bool:

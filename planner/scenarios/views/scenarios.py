@@ -84,8 +84,10 @@ def scenario_create(request: HttpRequest) -> HttpResponse:
     editable = selectors.editable_organisations(request.user)
     if not editable.exists():
         raise PermissionDenied("You need the planner role in an organisation to create scenarios.")
+    # The worked example fills every figure; the name and description are the user's to write.
+    start = {**example_document(), "name": "", "description": ""}
     response, document, organisation = _editor_page(
-        request, document=example_document(), organisations=editable, organisation=editable.first(), scenario=None
+        request, document=start, organisations=editable, organisation=editable.first(), scenario=None
     )
     if response is not None:
         return response

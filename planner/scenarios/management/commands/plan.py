@@ -58,9 +58,19 @@ def _human_summary(document: dict[str, Any]) -> str:
         ("racks", "Racks", ""),
     ]
     lines = [f"Scenario: {document.get('meta', {}).get('scenario_name', '')}"]
+    constraints = document.get("constraints") or []
+    if constraints:
+        lines.append("  COMPLETED — CONSTRAINTS NOT MET:")
+        lines.extend(f"    {c['label']}: {c['message']}" for c in constraints)
     for key, label, unit in keys:
         if key in document:
             lines.append(f"  {label:28s} {document[key]} {unit}".rstrip())
+    tco = document.get("tco") or {}
+    if tco:
+        lines.append(f"  {'Total cost of ownership':28s} {tco['tco_usd_per_year']:,.0f} USD/yr")
+        lines.append(f"  {'Cost per million output tok':28s} {tco['usd_per_million_output_tokens']:.4f} USD/Mtok")
+        for category, value in tco["breakdown_usd_per_year"].items():
+            lines.append(f"    {category:26s} {value:,.0f} USD/yr")
     for warning in document.get("warnings", []):
         lines.append(f"  warning: {warning}")
     return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""Writes: create and edit portfolios, submit and execute portfolio runs. Views, API and tasks call these."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from grid import portfolio as core
+from grid.regions import get_region, hourly_series
+from planner.engine.result import hourly_from_npz
+from planner.engine.runner import run_scenario
+from planner.engine.schema import parse_scenario
+from planner.jobs.lifecycle import JobFailure, job_dispatch
+from planner.jobs.models import JobStatus
+from planner.portfolios.models import Portfolio, PortfolioMember, PortfolioRun
+from planner.portfolios.validation import PortfolioInputError, portfolio_validate
+from planner.scenarios.custom_catalog import inputs_with_custom_entries
+from planner.scenarios.models import Organisation, Run, RunHourly, RunStatus, Scenario, Upload
+
+logger = logging.getLogger(__name__)
+ProgressFn = Callable[[str, float], None]
+PORTFOLIO_RUN_JOB = "portfolio_run"  # the job kind (planner.jobs)
+LOAD_SERIES = "facility_power_mw"  # the run's hourly facility load (planner/engine/facility_stage.py)
+
+
+def portfolio_document(portfolio: Portfolio) -> dict[str, Any]:
+    """The portfolio's definition in the shape portfolio_validate takes (forms, API, run snapshots)."""
+    return {
+        "name": portfolio.name,
+        "description": portfolio.description,
+        "start_year": portfolio.start_year,
+        "end_year": portfolio.end_year,
+        "system_load_upload": portfolio.system_load_upload_id,
+        "system_load_region": portfolio.system_load_region,
+        "members": [
+            {
+                "scenario": m.scenario_id,
+                "region": m.region,
+                "in_service_year": m.in_service_year,
+                "ramp": list(m.ramp),
+                "ramp_unit": m.ramp_unit,
+            }
+            for m in portfolio.members.all()
+        ],
+    }
+
+
+def _save(portfolio: Portfolio, cleaned: dict[str, Any]) -> Portfolio:
+    for key in ("name", "description", "start_year", "end_year", "system_load_region"):
+        setattr(portfolio, key, cleaned[key])
+    portfolio.system_load_upload_id = cleaned["system_load_upload"]
+    portfolio.save()
+    portfolio.members.all().delete()
+    PortfolioMember.objects.bulk_create(
+        PortfolioMember(portfolio=portfolio, position=i, scenario_id=m["scenario"], **_member_fields(m))
+        for i, m in enumerate(cleaned["members"])
+    )
+    return portfolio
+
+
+def _member_fields(member: dict[str, Any]) -> dict[str, Any]:
+    return {k: member[k] for k in ("region", "in_service_year", "ramp", "ramp_unit")}
+
+
+@transaction.atomic
+def portfolio_create(*, owner: AbstractBaseUser, organisation: Organisation, data: Any) -> Portfolio:
+    cleaned = portfolio_validate(data, organisation_id=organisation.pk)
+    return _save(Portfolio(organisation=organisation, owner=owner), cleaned)
+
+
+@transaction.atomic
+def portfolio_update(*, portfolio: Portfolio, data: Any) -> Portfolio:
+    cleaned = portfolio_validate(data, organisation_id=portfolio.organisation_id)
+    return _save(portfolio, cleaned)
+
+
+def portfolio_run_submit(
+    *, portfolio: Portfolio, submitted_by: AbstractBaseUser, idempotency_key: str = ""
+) -> tuple[PortfolioRun, bool]:
+    """Queue a study of the portfolio's current definition; (run, created). Dispatched after commit.
+
+    Raises JobQueueUnavailable (from the commit) when the broker cannot take the job: the run is
+    then stored as failed with the reason, and its Idempotency-Key released.
+    """
+    with transaction.atomic():
+        Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()  # one check-and-create at a time
+        if idempotency_key:
+            existing = PortfolioRun.objects.filter(portfolio=portfolio, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        run = PortfolioRun.objects.create(
+            portfolio=portfolio,
+            submitted_by=submitted_by,
+            inputs=portfolio_document(portfolio),
+            idempotency_key=idempotency_key,
+        )
+        job_dispatch(kind=PORTFOLIO_RUN_JOB, job_id=run.pk)
+    return run, True
+
+
+# ---- the study ----------------------------------------------------------------------------------
+
+
+def member_load(scenario: Scenario) -> tuple[np.ndarray, str]:
+    """Hourly facility load [MW] of the scenario: its latest succeeded run's, else computed now."""
+    run = (
+        Run.objects.filter(scenario=scenario, status=RunStatus.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .only("pk", "scenario_version")
+        .first()
+    )
+    row = RunHourly.objects.filter(run=run).first() if run is not None else None
+    if row is not None:
+        arrays = hourly_from_npz(row.npz)
+        if LOAD_SERIES in arrays:
+            return arrays[LOAD_SERIES], f"run #{run.pk} (scenario version {run.scenario_version}), latest succeeded"
+    from planner.scenarios.selectors import upload_inputs_for_spec
+
+    inputs = inputs_with_custom_entries(scenario.inputs, organisation_id=scenario.organisation_id)
+    spec = parse_scenario(inputs)
+    weather, uploads = upload_inputs_for_spec(spec, organisation_id=scenario.organisation_id)
+    result = run_scenario(spec, weather=weather, uploads=uploads)
+    return result.hourly[
+        LOAD_SERIES
+    ], f"computed in this job from scenario version {scenario.version} (no succeeded run)"
+
+
+def system_load(region_slug: str, inputs: dict[str, Any]) -> tuple[np.ndarray, str, bool]:
+    """(history years × 8,760) system load [MW] of the region, where it comes from, and whether the
+    region's published headroom figures stand in for a headroom solved on it (a smooth profile)."""
+    if inputs.get("system_load_upload") and inputs.get("system_load_region") == region_slug:
+        upload = Upload.objects.get(pk=inputs["system_load_upload"])
+        values = hourly_from_npz(upload.npz)["system_load_mw"]
+        return values[None, :], f"uploaded hourly system load #{upload.pk} {upload.name!r}", False
+    region = get_region(region_slug)
+    shape, method = hourly_series(region, kind="system_load", level=1.0)
+    peak = region.value("system_peak_mw")
+    published = bool(core.published_headroom(region))
+    note = (
+        "; headroom: the region's published figures (a smooth profile's repeated daily peaks are no basis for it)"
+        if published
+        else ""
+    )
+    return (
+        (shape * peak / shape.max())[None, :],
+        f"{method}, rescaled so its maximum is system_peak_mw {peak:,.0f} MW: a smooth month × hour mean "
+        f"(no weather peaks) — upload an hourly system load for a real study{note}",
+        published,
+    )
+
+
+def _members(inputs: dict[str, Any], progress: ProgressFn) -> list[dict[str, Any]]:
+    scenarios = Scenario.objects.in_bulk([m["scenario"] for m in inputs["members"]])
+    out, names = [], set()
+    for i, member in enumerate(inputs["members"]):
+        progress(f"facility load {i + 1} of {len(inputs['members'])}", 0.1 + 0.6 * i / len(inputs["members"]))
+        scenario = scenarios.get(member["scenario"])
+        if scenario is None:
+            raise PortfolioInputError({f"members[{i}].scenario": ["the scenario no longer exists"]})
+        power, source = member_load(scenario)
+        name, n = scenario.name, 2
+        while name in names:
+            name, n = f"{scenario.name} ({n})", n + 1
+        names.add(name)
+        out.append({**member, "name": name, "power_mw": power, "load_source": source, "scenario_name": scenario.name})
+    return out
+
+
+def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
+    """Gather each member's load and each region's system load, run grid.portfolio per region."""
+    members = _members(inputs, progress)
+    years = list(range(inputs["start_year"], inputs["end_year"] + 1))
+    regions: dict[str, Any] = {}
+    slugs = sorted({m["region"] for m in members})
+    for k, slug in enumerate(slugs):
+        progress(f"studying {slug}", 0.7 + 0.3 * k / len(slugs))
+        load, source, use_published = system_load(slug, inputs)
+        chosen = [m for m in members if m["region"] == slug]
+        try:
+            result = core.portfolio_study(
+                members=[
+                    core.Member(m["name"], m["power_mw"], m["in_service_year"], tuple(m["ramp"]), m["ramp_unit"])
+                    for m in chosen
+                ],
+                years=years,
+                region=get_region(slug),
+                system_load_mw=load,
+                use_published_headroom=use_published,
+            )
+        except core.PortfolioError as error:
+            index = members.index(chosen[0]) if error.field.startswith("members[") else None
+            path = error.field if index is None else _global_path(error.field, chosen, members)
+            raise PortfolioInputError({path: [str(error).split(": ", 1)[-1]]}) from None
+        regions[slug] = result.to_dict() | {"region_name": get_region(slug).name, "system_load_source": source}
+    return {
+        "years": years,
+        "members": [
+            {k: m[k] for k in ("name", "scenario", "scenario_name", "region", "in_service_year", "ramp", "ramp_unit")}
+            | {"load_source": m["load_source"], "final_peak_mw": round(float(np.max(m["power_mw"])), 3)}
+            for m in members
+        ],
+        "regions": regions,
+        "method": core.__doc__.strip().split("\n\n")[0],
+    }
+
+
+def _global_path(field: str, chosen: list[dict], members: list[dict]) -> str:
+    """members[i] within one region's list → members[j] of the whole portfolio."""
+    local = int(field[len("members[") : field.index("]")])
+    return f"members[{members.index(chosen[local])}]" + field[field.index("]") + 1 :]
+
+
+def portfolio_run_execute(job_id: int, progress: ProgressFn) -> str:
+    """The job's work (JobKind "portfolio_run"): compute and store the result; bad input fails it with the reason."""
+    run = PortfolioRun.objects.get(pk=job_id)
+    started = time.perf_counter()
+    progress("facility loads", 0.05)
+    try:
+        document = portfolio_study(run.inputs, progress)
+    except PortfolioInputError as error:
+        raise JobFailure(f"invalid portfolio: {error}") from error
+    PortfolioRun.objects.filter(pk=job_id).update(result=document, compute_s=time.perf_counter() - started)
+    return JobStatus.SUCCEEDED

@@ -1,0 +1,169 @@
+"""Check a portfolio definition; every problem is reported with its field path (``members[1].ramp[2]``).
+
+The definition (what forms and the API send, and what a run snapshots):
+``{"name", "description", "start_year", "end_year", "system_load_upload": id | null,
+"system_load_region": slug, "members": [{"scenario": id, "region": slug, "in_service_year",
+"ramp": [numbers], "ramp_unit": "share" | "mw"}]}``. A member's region defaults to its scenario's
+``grid.region``. Nothing is dropped: a bad member is an error, never skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grid.portfolio import RAMP_UNITS
+from grid.portfolio import REQUIRED as REGION_FIGURES
+from grid.regions import RegionDataError, get_region
+from planner.scenarios.models import Scenario, Upload
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_HORIZON_YEARS = 40
+MAX_MEMBERS = 50
+
+
+class PortfolioInputError(ValueError):
+    """Field path → messages, like planner.engine.schema.ScenarioError."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{path}: {' '.join(messages)}" for path, messages in errors.items()))
+        self.errors = errors
+
+
+def _int(data: dict, key: str, errors: dict[str, list[str]], path: str) -> int | None:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        errors[path] = ["must be a whole number"]
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        errors[path] = [f"must be a whole number, got {value!r}"]
+        return None
+
+
+def _years(data: dict, errors: dict[str, list[str]]) -> tuple[int | None, int | None]:
+    start = _int(data, "start_year", errors, "start_year")
+    end = _int(data, "end_year", errors, "end_year")
+    for path, year in (("start_year", start), ("end_year", end)):
+        if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+            errors[path] = [f"must be within {MIN_YEAR}–{MAX_YEAR}"]
+    if start is not None and end is not None and "end_year" not in errors:
+        if end < start:
+            errors["end_year"] = [f"must not be before start_year {start}"]
+        elif end - start + 1 > MAX_HORIZON_YEARS:
+            errors["end_year"] = [f"the horizon is at most {MAX_HORIZON_YEARS} years"]
+    return start, end
+
+
+def _ramp(member: dict, where: str, errors: dict[str, list[str]]) -> tuple[list[float], str]:
+    unit = member.get("ramp_unit") or "share"
+    if unit not in RAMP_UNITS:
+        errors[f"{where}.ramp_unit"] = [f"must be one of {', '.join(RAMP_UNITS)}"]
+    ramp = member.get("ramp")
+    if ramp is None or ramp == []:
+        ramp = [1.0]
+    if not isinstance(ramp, list) or len(ramp) > MAX_HORIZON_YEARS:
+        errors[f"{where}.ramp"] = [f"must be a list of at most {MAX_HORIZON_YEARS} numbers"]
+        return [], unit
+    values: list[float] = []
+    for j, raw in enumerate(ramp):
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            errors[f"{where}.ramp[{j}]"] = [f"must be a number, got {raw!r}"]
+            continue
+        if value < 0:
+            errors[f"{where}.ramp[{j}]"] = ["must be ≥ 0"]
+        elif unit == "share" and value > 1:
+            errors[f"{where}.ramp[{j}]"] = [f"{value:g} is over 100 % of the final load (shares are 0–1)"]
+        values.append(value)
+    return values, unit
+
+
+def _region(slug: str, where: str, errors: dict[str, list[str]], has_upload: bool) -> None:
+    try:
+        region = get_region(slug)
+    except RegionDataError as error:
+        errors[where] = [str(error).removeprefix("grid.region: ")]
+        return
+    missing = region.missing(list(REGION_FIGURES))
+    if missing:
+        errors[where] = [f"region {slug!r} lacks {', '.join(missing)}, needed for the study"]
+    elif not has_upload and "system_load" not in region.profiles:
+        errors[where] = [
+            f"region {slug!r} has no hourly system-load profile: upload an hourly system load for it "
+            "(system_load_upload, with system_load_region set to this region)"
+        ]
+
+
+def portfolio_validate(data: Any, *, organisation_id: int) -> dict[str, Any]:
+    """The cleaned definition, or PortfolioInputError listing every problem."""
+    if not isinstance(data, dict):
+        raise PortfolioInputError({"body": ["must be a JSON object"]})
+    errors: dict[str, list[str]] = {}
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > 200:
+        errors["name"] = ["must be 1–200 characters"]
+    start, end = _years(data, errors)
+    upload_id = data.get("system_load_upload")
+    upload_region = str(data.get("system_load_region") or "").strip()
+    if upload_id not in (None, ""):
+        upload_ok = Upload.objects.filter(
+            pk=int(upload_id) if str(upload_id).isdigit() else -1, organisation_id=organisation_id, kind="system_load"
+        ).exists()
+        if not upload_ok:
+            errors["system_load_upload"] = [f"no system_load upload #{upload_id} in this organisation"]
+        if not upload_region:
+            errors["system_load_region"] = ["say which region the uploaded system load is for"]
+    members = data.get("members")
+    if not isinstance(members, list) or not members:
+        errors["members"] = ["a portfolio needs at least one member"]
+        members = []
+    elif len(members) > MAX_MEMBERS:
+        errors["members"] = [f"at most {MAX_MEMBERS} members"]
+    cleaned_members = []
+    for i, member in enumerate(members):
+        where = f"members[{i}]"
+        if not isinstance(member, dict):
+            errors[where] = ["must be an object"]
+            continue
+        scenario_id = member.get("scenario")
+        scenario = (
+            Scenario.objects.filter(pk=int(scenario_id), organisation_id=organisation_id).first()
+            if str(scenario_id).isdigit()
+            else None
+        )
+        if scenario is None:  # another organisation's scenario is reported exactly like a missing one
+            errors[f"{where}.scenario"] = [f"no scenario #{scenario_id} in this organisation"]
+        region = str(member.get("region") or (scenario.inputs.get("grid", {}).get("region") if scenario else "") or "")
+        if not region:
+            if scenario is not None:  # an unknown scenario is the error; its region cannot be known
+                errors[f"{where}.region"] = ["required"]
+        else:
+            _region(region.strip().lower(), f"{where}.region", errors, has_upload=region == upload_region)
+        year = _int(member, "in_service_year", errors, f"{where}.in_service_year")
+        if year is not None and start is not None and end is not None and not start <= year <= end:
+            errors[f"{where}.in_service_year"] = [f"{year} is outside the horizon {start}–{end}"]
+        ramp, unit = _ramp(member, where, errors)
+        cleaned_members.append(
+            {
+                "scenario": scenario.pk if scenario else None,
+                "region": region.strip().lower(),
+                "in_service_year": year,
+                "ramp": ramp,
+                "ramp_unit": unit,
+            }
+        )
+    if upload_region and cleaned_members and upload_region not in {m["region"] for m in cleaned_members}:
+        errors["system_load_region"] = [f"{upload_region!r} is not the region of any member"]
+    if errors:
+        raise PortfolioInputError(errors)
+    return {
+        "name": name,
+        "description": str(data.get("description") or ""),
+        "start_year": start,
+        "end_year": end,
+        "system_load_upload": int(upload_id) if upload_id not in (None, "") else None,
+        "system_load_region": upload_region,
+        "members": cleaned_members,
+    }

@@ -1,0 +1,76 @@
+"""`manage.py compare_sites COMPARISON.json [--json]`: one demand at several candidate sites, ranked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planner.engine.schema import ScenarioError
+from planner.engine.site_comparison import compare_sites, parse_comparison
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}" if isinstance(value, float) else str(value)
+
+
+class Command(BaseCommand):
+    help = "Compare candidate sites for one scenario's demand and print the ranking."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("comparison", help="path to a site comparison JSON file")
+        parser.add_argument("--json", action="store_true", help="print the whole comparison as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["comparison"])
+        try:
+            spec = parse_comparison(json.loads(path.read_text()))
+        except (FileNotFoundError, json.JSONDecodeError) as error:
+            raise CommandError(f"{path}: {error}") from None
+        except ScenarioError as error:
+            lines = [f"  {field}: {' '.join(messages)}" for field, messages in error.errors.items()]
+            raise CommandError(f"{path}: invalid comparison\n" + "\n".join(lines)) from None
+        result = compare_sites(spec)
+        if options["json"]:
+            self.stdout.write(json.dumps(result, allow_nan=False))
+            return
+        head = (
+            "rank",
+            "site",
+            "devices",
+            "peak MW",
+            "PUE",
+            "water m³",
+            "tCO2e loc",
+            "tCO2e mkt",
+            "$/Mtok",
+            "bill $/mo",
+            "headroom",
+            "RTT ms",
+            "score",
+        )
+        self.stdout.write(" | ".join(head))
+        for row in result["sites"]:
+            m = row.get("metrics", {})
+            cells = [
+                row.get("rank") or "—",
+                row["name"],
+                m.get("devices"),
+                _fmt(m.get("peak_mw"), 1),
+                _fmt(m.get("pue")),
+                _fmt(m.get("water_m3"), 0),
+                _fmt(m.get("tco2e_location"), 0),
+                _fmt(m.get("tco2e_market"), 0),
+                _fmt(m.get("usd_per_mtok")),
+                _fmt(m.get("household_bill_usd_per_month")),
+                _fmt(m.get("headroom_share_frac")),
+                _fmt(row.get("mean_rtt_ms"), 0),
+                _fmt(row.get("score")),
+            ]
+            self.stdout.write(" | ".join(str(c) for c in cells))
+            for reason in row.get("reasons", []):
+                self.stdout.write(f"    not ranked: {reason}")
+        for workload, place in result["placement"].items():
+            self.stdout.write(f"{workload}: {place['site']} ({place['reason']})")

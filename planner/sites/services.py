@@ -1,0 +1,80 @@
+"""Writes: create, update and delete comparisons; submit and execute their computation (a job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from planner.engine.schema import ScenarioError
+from planner.engine.site_comparison import compare_sites, parse_comparison
+from planner.jobs.lifecycle import JobFailure, ProgressFn, job_dispatch
+from planner.jobs.models import JobStatus
+from planner.scenarios.models import Organisation
+from planner.sites.models import ComparisonRun, SiteComparison
+
+SITE_COMPARISON_JOB = "site_comparison"
+
+
+def comparison_create(
+    *, organisation: Organisation, created_by: AbstractBaseUser, inputs: dict[str, Any]
+) -> SiteComparison:
+    """Validate (ScenarioError naming each bad field) and store a comparison."""
+    spec = parse_comparison(inputs)
+    return SiteComparison.objects.create(
+        organisation=organisation, name=spec.name, inputs=inputs, created_by=created_by
+    )
+
+
+def comparison_update(*, comparison: SiteComparison, inputs: dict[str, Any]) -> SiteComparison:
+    spec = parse_comparison(inputs)
+    comparison.name, comparison.inputs = spec.name, inputs
+    comparison.save(update_fields=["name", "inputs", "updated_at"])
+    return comparison
+
+
+def comparison_delete(*, comparison: SiteComparison) -> None:
+    comparison.delete()
+
+
+def comparison_run_submit(
+    *, comparison: SiteComparison, submitted_by: AbstractBaseUser, idempotency_key: str = ""
+) -> tuple[ComparisonRun, bool]:
+    """Queue a computation of the comparison's current inputs (dispatched after commit); (run, created).
+
+    Raises JobQueueUnavailable (from the commit) when the broker cannot take the job: the run is then
+    stored as failed with the reason, and its Idempotency-Key released.
+    """
+    with transaction.atomic():
+        SiteComparison.objects.select_for_update().filter(pk=comparison.pk).first()
+        if idempotency_key:
+            existing = ComparisonRun.objects.filter(comparison=comparison, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        run = ComparisonRun.objects.create(
+            comparison=comparison, inputs=comparison.inputs, submitted_by=submitted_by, idempotency_key=idempotency_key
+        )
+        job_dispatch(kind=SITE_COMPARISON_JOB, job_id=run.pk)
+    return run, True
+
+
+def comparison_compute(run_id: int, progress: ProgressFn) -> JobStatus:
+    """The job's work (planner.jobs JobKind "site_comparison"): every site, ranked, stored on the run.
+
+    A comparison in which no site can serve every interactive workload within its cap and water
+    limit finishes as CONSTRAINTS_NOT_MET, with the reasons per site in the result.
+    """
+    run = ComparisonRun.objects.get(pk=run_id)
+    try:
+        spec = parse_comparison(run.inputs)
+    except ScenarioError as error:
+        raise JobFailure(f"invalid comparison: {error}") from error
+    result = compare_sites(spec, progress=progress)
+    ComparisonRun.objects.filter(pk=run_id, status=JobStatus.RUNNING).update(result=result)
+    if result["ranking"]:
+        return JobStatus.SUCCEEDED
+    ComparisonRun.objects.filter(pk=run_id).update(
+        error="no candidate site can serve every interactive workload within its limits; see each site's reasons"
+    )
+    return JobStatus.CONSTRAINTS_NOT_MET

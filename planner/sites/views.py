@@ -1,0 +1,185 @@
+"""Site comparison pages: list and create, the comparison with its runs, a run's map and ranking,
+each site's own result, and the PDF/XLSX of a run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grid.climate import list_climates
+from grid.regions import list_regions
+from planner.engine.schema import ScenarioError
+from planner.engine.site_comparison import CRITERIA
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.scenarios import selectors as scenario_selectors
+from planner.scenarios.kpis import kpi_cards
+from planner.scenarios.views.common import require_editor
+from planner.sites import selectors, services
+from planner.sites.forms import MAX_SITES, document_from_post, initial_form
+
+
+@login_required
+@require_GET
+def comparison_list(request: HttpRequest) -> HttpResponse:
+    comparisons = selectors.comparisons_for_user(request.user).prefetch_related("runs")
+    can_create = scenario_selectors.editable_organisations(request.user).exists()
+    return render(request, "sites/list.html", {"comparisons": comparisons, "can_create": can_create})
+
+
+def _form_context(request: HttpRequest, form: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    organisations = scenario_selectors.editable_organisations(request.user)
+    return {
+        "organisations": organisations,
+        "scenarios": scenario_selectors.scenarios_for_user(request.user).filter(organisation__in=organisations),
+        "climates": list_climates(),
+        "regions": list_regions(),
+        "criteria": CRITERIA,
+        "site_rows": range(MAX_SITES),
+        "form": form,
+        "errors": errors,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comparison_create(request: HttpRequest) -> HttpResponse:
+    if not scenario_selectors.editable_organisations(request.user).exists():
+        raise PermissionDenied("You need the planner or admin role in an organisation to create site comparisons.")
+    if request.method == "GET":
+        return render(request, "sites/form.html", _form_context(request, initial_form(), {}))
+    organisation = (
+        scenario_selectors.editable_organisations(request.user).filter(pk=request.POST.get("organisation") or 0).first()
+    )
+    scenario = scenario_selectors.scenarios_for_user(request.user).filter(pk=request.POST.get("scenario") or 0).first()
+    document, errors = document_from_post(request.POST, scenario_inputs=scenario.inputs if scenario else None)
+    if organisation is None:
+        errors["organisation"] = ["pick one of your organisations where you are a planner or admin"]
+    if not errors:
+        try:
+            comparison = services.comparison_create(organisation=organisation, created_by=request.user, inputs=document)
+        except ScenarioError as error:
+            errors = error.errors
+        else:
+            return redirect("site-comparison-detail", comparison_id=comparison.pk)
+    form = {**dict(request.POST.items()), "weights": document["weights"], "users": request.POST.get("users", "[]")}
+    return render(request, "sites/form.html", _form_context(request, form, errors), status=400)
+
+
+@login_required
+@require_GET
+def comparison_detail(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = selectors.comparison_for_user(request.user, comparison_id)
+    return render(
+        request,
+        "sites/detail.html",
+        {
+            "comparison": comparison,
+            "runs": comparison.runs.all()[:50],
+            "can_edit": scenario_selectors.can_edit(request.user, comparison.organisation_id),
+            "inputs_json": json.dumps(comparison.inputs, indent=2, ensure_ascii=False),
+        },
+    )
+
+
+@login_required
+@require_POST
+def comparison_run(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = selectors.comparison_for_user(request.user, comparison_id)
+    require_editor(request.user, comparison.organisation_id, "run site comparisons")
+    try:
+        run, _ = services.comparison_run_submit(comparison=comparison, submitted_by=request.user)
+    except JobQueueUnavailable as error:  # stored as failed with the reason; its page says so
+        messages.error(request, f"The comparison could not be queued: {error.reason}")
+        return redirect("site-comparison-run", run_id=error.job_id)
+    return redirect("site-comparison-run", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def comparison_delete(request: HttpRequest, comparison_id: int) -> HttpResponse:
+    comparison = selectors.comparison_for_user(request.user, comparison_id)
+    require_editor(request.user, comparison.organisation_id, "delete site comparisons")
+    services.comparison_delete(comparison=comparison)
+    return redirect("site-comparison-list")
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.comparison_run_for_user(request.user, run_id)
+    result = run.result or {}
+    sites = [{k: v for k, v in site.items() if k != "result"} for site in result.get("sites", [])]
+    return render(
+        request,
+        "sites/run.html",
+        {
+            "run": run,
+            "comparison": run.comparison,
+            "result": result,
+            "sites": sites,
+            "criteria": CRITERIA,
+            "map_data": {"sites": sites, "metros": result.get("metros", {})},
+            "has_result": run.is_completed,
+        },
+    )
+
+
+@login_required
+@require_GET
+def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
+    run = selectors.comparison_run_for_user(request.user, run_id)
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "stage": run.stage,
+            "progress_frac": run.progress_frac,
+            "error": run.error,
+            "finished": run.is_finished,
+        }
+    )
+
+
+@login_required
+@require_GET
+def run_site(request: HttpRequest, run_id: int, index: int) -> HttpResponse:
+    run = selectors.comparison_run_for_user(request.user, run_id)
+    sites = (run.result or {}).get("sites", [])
+    if not 0 <= index < len(sites):
+        raise Http404("No such site in this comparison")
+    site = sites[index]
+    result = site.get("result") or {}
+    return render(
+        request,
+        "sites/site.html",
+        {
+            "run": run,
+            "comparison": run.comparison,
+            "site": site,
+            "index": index,
+            "result": result,
+            "cards": kpi_cards(result) if result else [],
+        },
+    )
+
+
+@login_required
+@require_GET
+def run_report(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
+    from planner.sites.reports import BUILDERS, CONTENT_TYPES
+
+    run = selectors.comparison_run_for_user(request.user, run_id)
+    if kind not in BUILDERS:
+        raise Http404("PDF or XLSX")
+    if not run.result:
+        return HttpResponse("This comparison run has no result yet.", status=409, content_type="text/plain")
+    response = HttpResponse(BUILDERS[kind](run), content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="site-comparison-run-{run.pk}.{kind}"'
+    return response
