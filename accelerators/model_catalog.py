@@ -21,7 +21,7 @@ from accelerators.catalog_base import DATA_DIR, CatalogError
 from accelerators.entry_bounds import check_model_figures, require_type
 
 ATTENTION_VARIANTS = ("gqa", "mla")
-WEIGHT_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "ternary")
+from accelerators.formats import WEIGHT_PRECISIONS  # noqa: E402  (the one table of formats)
 
 
 @dataclass(frozen=True)

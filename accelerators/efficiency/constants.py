@@ -26,11 +26,17 @@ class DeviceConstants:
     per_sequence_overhead_s: float  # per sequence per step (sampling, bookkeeping) [s]
     collective_latency_s: float  # latency of one all-reduce [s]
     overhead_power_w: float  # dynamic power above static during the overhead time [W]
+    # achieved fraction of the 8-bit peak relative to compute_frac at 16 bits (scaled FP8/INT8 GEMMs)
+    narrow_compute_ratio: float
     calibrated: bool
     method: str
+    # 1: 8-bit activations are quantised by kernels of their own (vLLM); 0: fused into the previous kernel
+    separate_activation_quant: float = 1.0
 
 
-_FIELDS = [f for f in DeviceConstants.__dataclass_fields__ if f not in ("calibrated", "method")]
+_FIELDS = [
+    f for f in DeviceConstants.__dataclass_fields__ if f not in ("calibrated", "method", "separate_activation_quant")
+]
 
 
 PJ_UNIT = 1e-12
@@ -74,15 +80,42 @@ def device_constants(accelerator: AcceleratorSpec) -> DeviceConstants:
 
 def _transferred(acc: AcceleratorSpec) -> DeviceConstants:
     rule = calibration_data()["transfer"]
+    return transferred_from(acc, _from_entry(calibration_data()["devices"][rule["from"]]))
+
+
+def _value(entry: object) -> float:
+    return float(entry["value"] if isinstance(entry, dict) else entry)  # type: ignore[index,arg-type]
+
+
+def transferred_from(acc: AcceleratorSpec, ref: DeviceConstants) -> DeviceConstants:
+    """Constants of an uncalibrated device from the reference device's, by physics (data/calibration.yaml
+    `transfer`): energy per FLOP scaled by process node (and fabric: FPGA), energy per byte by memory
+    technology, static and overhead power as the same fraction of the board limit (or a sibling's, for
+    the same silicon at a higher limit); kernel efficiencies and overhead times as the reference's."""
+    rule = calibration_data()["transfer"]
     ref_acc = get_accelerator(rule["from"])
-    ref = _from_entry(calibration_data()["devices"][rule["from"]])
     ratios = rule["memory_pj_per_byte_ratio"]
-    mem_ratio = ratios.get(acc.memory_type, 1.0) / ratios.get(ref_acc.memory_type, 1.0)
-    # Energy per FLOP: the same fraction of the "GEMM at the power limit" budget as the reference device.
-    ref_frac = ref.pj_per_flop_bf16 * PJ_UNIT / max_pj_per_flop(ref_acc, ref.static_power_w)
+    mem_ratio = _value(ratios.get(acc.memory_type, 1.0)) / _value(ratios.get(ref_acc.memory_type, 1.0))
     values = {k: getattr(ref, k) for k in _FIELDS}
-    values["static_power_w"] = ref.static_power_w / ref_acc.power_limit_w * acc.power_limit_w
-    values["overhead_power_w"] = ref.overhead_power_w / ref_acc.power_limit_w * acc.power_limit_w
+    device = rule["devices"].get(acc.slug, {})
+    power_w = acc.power_limit_w
+    if device.get("same_silicon_as"):  # the same die at a higher board limit: the same static power
+        power_w = get_accelerator(device["same_silicon_as"]).power_limit_w
+    values["static_power_w"] = ref.static_power_w / ref_acc.power_limit_w * power_w
+    values["overhead_power_w"] = ref.overhead_power_w / ref_acc.power_limit_w * power_w
     values["memory_pj_per_byte"] = ref.memory_pj_per_byte * mem_ratio
-    values["pj_per_flop_bf16"] = ref_frac * max_pj_per_flop(acc, values["static_power_w"]) / PJ_UNIT
+    nodes = rule["node_energy_factor"]
+    ref_node = rule["devices"][rule["from"]]["process_node"]
+    node = device.get("process_node", ref_node)
+    fabric = _value(rule["fabric_energy_factor"].get(acc.kind, 1.0))
+    pj = ref.pj_per_flop_bf16 * _value(nodes[node]) / _value(nodes[ref_node]) * fabric
+    # A device's rated peak is sustainable near its board limit: energy per FLOP cannot exceed what puts
+    # a 70%-of-peak GEMM exactly at the limit (else the datasheet peak would be unreachable).
+    values["pj_per_flop_bf16"] = min(pj, max_pj_per_flop(acc, values["static_power_w"]) / PJ_UNIT)
     return DeviceConstants(**values, calibrated=False, method=f"transferred from {rule['from']}: {rule['reason']}")
+
+
+def transfer_uncertainty() -> dict[str, float]:
+    """p10/p90 multipliers on energy per token for devices whose constants are transferred, not fitted."""
+    band = calibration_data()["transfer"]["uncertainty"]
+    return {"p10": float(band["p10"]["value"]), "p90": float(band["p90"]["value"])}

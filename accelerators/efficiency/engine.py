@@ -15,20 +15,24 @@ catalog's host figures].
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
 from accelerators.catalog import AcceleratorSpec, ModelSpec, get_accelerator, get_model
 
-from .constants import DeviceConstants, device_constants
+from .constants import DeviceConstants, device_constants, transfer_uncertainty
+from .deployment import Parallelism, resolve_parallelism
 from .errors import EstimateError
 from .kernels import KernelTable, build_kernels
 from .memory import Footprint, footprint
 from .precision import Precision, Sparsity, resolve_precision, resolve_sparsity
 from .results import Estimate, PowerCurve, kernel_breakdown
 from .roofline import StepResult, evaluate
+from .stacks import ServingStack, power_limit_warnings, resolve_power_limit, serving_stack, tensor_parallel_reach
 
 CURVE_LEVELS = 40  # batch levels of a power curve (geometric from 1 to max_batch)
 
@@ -43,62 +47,99 @@ def _optional_positive_int(name: str, value: object) -> int | None:
     return None if value is None else _positive_int(name, value)
 
 
+@dataclass(frozen=True)
+class Request:
+    """What a caller asks for, batch and latency targets aside: the one place a deployment is assembled."""
+
+    model: ModelSpec | str | Mapping
+    accelerator: AcceleratorSpec | str | Mapping
+    devices: int = 1
+    weight_precision: str | None = None
+    kv_precision: str | None = None
+    input_tokens: int = 150
+    output_tokens: int = 350
+    sparsity: str = "none"
+    tensor_parallel: int | None = None
+    expert_parallel: int | None = None
+    pipeline_parallel: int | None = None
+    data_parallel: int | None = None
+    serving_stack: str | None = None
+    power_limit_w: float | None = None
+
+
 class _Setup:
     """Everything that does not depend on the batch size."""
 
-    __slots__ = ("acc", "curve_prefill", "dev", "devices", "fp", "inp", "model", "out", "prec", "sp", "table")
+    __slots__ = (
+        "acc",
+        "curve_prefill",
+        "dev",
+        "devices",
+        "extra_warnings",
+        "fp",
+        "inp",
+        "limit_w",
+        "model",
+        "out",
+        "par",
+        "prec",
+        "sp",
+        "stack",
+        "table",
+        "uncertainty",
+    )
 
     def __init__(
-        self,
-        *,
-        model,
-        accelerator,
-        devices,
-        weight_precision,
-        kv_precision,
-        input_tokens,
-        output_tokens,
-        sparsity,
-        tpot_target_s,
-        constants: DeviceConstants | None = None,
+        self, req: Request, constants: DeviceConstants | None = None, stack_factors: Mapping[str, float] | None = None
     ):
         try:
-            self.model: ModelSpec = get_model(model)
-            self.acc: AcceleratorSpec = get_accelerator(accelerator)
+            self.model: ModelSpec = get_model(req.model)
+            self.acc: AcceleratorSpec = get_accelerator(req.accelerator)
         except ValueError as exc:
             raise EstimateError("model" if "model" in str(exc) else "accelerator", str(exc)) from exc
-        self.devices = _positive_int("devices", devices)
-        self.inp = _positive_int("input_tokens", input_tokens)
-        self.out = _positive_int("output_tokens", output_tokens)
-        if tpot_target_s is not None and (
-            isinstance(tpot_target_s, bool) or not isinstance(tpot_target_s, int | float) or not tpot_target_s > 0
-        ):
-            raise EstimateError("tpot_target_s", f"must be a positive number of seconds, got {tpot_target_s!r}")
-        self.dev: DeviceConstants = constants or device_constants(self.acc)
+        self.inp = _positive_int("input_tokens", req.input_tokens)
+        self.out = _positive_int("output_tokens", req.output_tokens)
+        self.par: Parallelism = resolve_parallelism(
+            model=self.model,
+            acc=self.acc,
+            devices=_positive_int("devices", req.devices),
+            tensor=req.tensor_parallel,
+            expert=req.expert_parallel,
+            pipeline=req.pipeline_parallel,
+            data=req.data_parallel,
+            tensor_reach=tensor_parallel_reach(self.acc),
+        )
+        self.devices = self.par.devices
+        self.stack: ServingStack = serving_stack(req.serving_stack, self.acc)
+        if stack_factors is not None:  # what-if / calibration of the stack's factors
+            self.stack = dataclasses.replace(self.stack, factors=tuple(stack_factors.items()))
+        self.limit_w = resolve_power_limit(self.acc, req.power_limit_w)
+        self.extra_warnings = power_limit_warnings(self.acc, req.power_limit_w, self.stack)
+        self.dev: DeviceConstants = self.stack.apply(constants or device_constants(self.acc))
+        if self.limit_w <= min(self.acc.idle_power_w, self.dev.static_power_w):
+            raise EstimateError("power_limit_w", f"{self.limit_w:g} W leaves no power above idle on {self.acc.slug}")
+        self.uncertainty = None if self.dev.calibrated else transfer_uncertainty()
         self.prec: Precision = resolve_precision(
             accelerator=self.acc,
-            weight_precision=weight_precision or self.model.weight_precision,
-            kv_precision=kv_precision,
+            weight_precision=req.weight_precision or self.model.weight_precision,
+            kv_precision=req.kv_precision,
         )
-        self.sp: Sparsity = resolve_sparsity(accelerator=self.acc, sparsity=sparsity)
+        self.sp: Sparsity = resolve_sparsity(accelerator=self.acc, sparsity=req.sparsity)
         self.fp: Footprint = footprint(
             model=self.model,
             acc=self.acc,
             prec=self.prec,
             sparsity=self.sp,
-            devices=self.devices,
+            parallelism=self.par,
             context_tokens=self.inp + self.out,
         )
         self.table: KernelTable = self._kernels(context_tokens=self.inp + self.out / 2.0, prefill=False)
         prefill_table = self._kernels(context_tokens=(self.inp + 1) / 2.0, prefill=True)
         # Column 0: standalone prefill (time to first token at no load); column 1: its marginal cost
         # inside the decode steps (chunked prefill: the weights are already streamed by the step).
-        both = evaluate(
+        both = self._evaluate(
             prefill_table,
-            tokens=np.array([float(self.inp), float(self.inp)]),
-            acc=self.acc,
-            dev=self.dev,
-            devices=self.devices,
+            np.array([float(self.inp), float(self.inp)]),
             sequences=np.zeros(2),
             weight_scale=np.array([1.0, 0.0]),
         )
@@ -111,16 +152,19 @@ class _Setup:
             dev=self.dev,
             prec=self.prec,
             sparsity=self.sp,
-            devices=self.devices,
+            parallelism=self.par,
             context_tokens=context_tokens,
             prefill=prefill,
         )
 
+    def _evaluate(self, table: KernelTable, tokens: np.ndarray, **kw) -> StepResult:
+        return evaluate(table, tokens=tokens, acc=self.acc, dev=self.dev, power_limit_w=self.limit_w, **kw)
+
     def decode(self, batch: np.ndarray) -> StepResult:
-        return evaluate(self.table, tokens=batch, acc=self.acc, dev=self.dev, devices=self.devices)
+        return self._evaluate(self.table, batch)
 
     def warnings(self) -> list[str]:
-        return [*self.prec.warnings, *self.sp.warnings]
+        return [*self.prec.warnings, *self.sp.warnings, *self.extra_warnings]
 
 
 def _column(step: StepResult, i: int) -> StepResult:
@@ -140,6 +184,13 @@ def _grid(limit: int, points: int) -> np.ndarray:
     grid = np.unique(np.round(np.exp(np.linspace(0.0, np.log(limit), min(limit, points))))).astype(int)
     grid.setflags(write=False)
     return grid
+
+
+def _check_target(tpot_target_s: object) -> None:
+    if tpot_target_s is not None and (
+        isinstance(tpot_target_s, bool) or not isinstance(tpot_target_s, int | float) or not tpot_target_s > 0
+    ):
+        raise EstimateError("tpot_target_s", f"must be a positive number of seconds, got {tpot_target_s!r}")
 
 
 def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int, *, field: str = "tpot_target_s") -> int:
@@ -175,41 +226,29 @@ def estimate(
     *,
     model: ModelSpec | str | Mapping,
     accelerator: AcceleratorSpec | str | Mapping,
-    devices: int = 1,
-    weight_precision: str | None = None,
-    kv_precision: str | None = None,
     batch: int | None = None,
-    input_tokens: int = 150,
-    output_tokens: int = 350,
-    sparsity: str = "none",
     tpot_target_s: float | None = None,
+    **request: object,
 ) -> Estimate:
     """Time, power and energy of one replica serving `model` on `devices` × `accelerator`.
 
-    batch: fixed decode batch [sequences]; None → largest that fits memory and meets tpot_target_s [s].
-    Energies in J, powers in W, times in s; accelerator boundary unless named node/host.
+    request: the other fields of Request (devices, precisions, token counts, sparsity, parallel degrees,
+    serving_stack, power_limit_w). batch: fixed decode batch [sequences]; None → largest that fits
+    memory and meets tpot_target_s [s]. Energies in J, powers in W, times in s; accelerator boundary
+    unless named node/host.
     """
-    setup = _Setup(
-        model=model,
-        accelerator=accelerator,
-        devices=devices,
-        weight_precision=weight_precision,
-        kv_precision=kv_precision,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        sparsity=sparsity,
-        tpot_target_s=tpot_target_s,
-    )
+    setup = _Setup(Request(model=model, accelerator=accelerator, **request))  # type: ignore[arg-type]
     return _estimate(setup, batch=batch, tpot_target_s=tpot_target_s)
 
 
 def estimate_with_constants(constants: DeviceConstants, *, batch: int | None = None, tpot_target_s=None, **kwargs):
     """estimate() with explicit device constants (used by the calibration fit and what-if studies)."""
-    setup = _Setup(**kwargs, tpot_target_s=tpot_target_s, constants=constants)
+    setup = _Setup(Request(**kwargs), constants=constants)
     return _estimate(setup, batch=batch, tpot_target_s=tpot_target_s)
 
 
 def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) -> Estimate:
+    _check_target(tpot_target_s)
     warnings = setup.warnings()
     fixed = _optional_positive_int("batch", batch)
     if fixed is not None:
@@ -226,8 +265,7 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
     dec = setup.decode(np.array([float(b)]))
     pre_alone, pre_marg, pre_table = setup.curve_prefill
     n, out = setup.devices, setup.out
-    cycle_s = out * dec.time_s[0] + b * pre_marg.time_s[0]
-    cycle_j = n * (out * dec.energy_j[0] + b * pre_marg.energy_j[0])
+    cycle_s, cycle_j = (float(x[0]) for x in steady_cycle(setup, dec, np.array([float(b)]), np.array([float(out)])))
     tokens = b * out
     acc_power = cycle_j / cycle_s
     host_power = float(_host_power_w(setup, np.array([acc_power]))[0])
@@ -269,15 +307,31 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         kv_bytes_per_sequence_per_device=setup.fp.kv_bytes_per_sequence,
         kernels=kernel_breakdown(setup.table, dec, "decode") + kernel_breakdown(pre_table, pre_alone, "prefill"),
         calibrated=setup.dev.calibrated,
+        serving_stack=setup.stack.slug,
+        power_limit_w=setup.limit_w,
+        parallelism=setup.par.to_dict(),
+        serving_overhead_j=split["serving_overhead"],
+        uncertainty=setup.uncertainty,
         warnings=tuple(dict.fromkeys(warnings)),
     )
 
 
+def steady_cycle(setup: _Setup, dec: StepResult, batch: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Time [s] and replica energy [J] of one cycle of continuous batching: B requests each decode
+    `out` tokens and are replaced by new ones whose prefill rides along (its marginal cost)."""
+    pre_marg = setup.curve_prefill[1]
+    cycle_s = out * dec.time_s + batch * pre_marg.time_s[0]
+    cycle_j = setup.devices * (out * dec.energy_j + batch * pre_marg.energy_j[0])
+    return cycle_s, cycle_j
+
+
 def _split(step: StepResult, *, scale: float) -> dict[str, float]:
-    """Arithmetic / data movement (HBM, links, overhead work) / static energy of column 0, scaled."""
+    """Arithmetic / data movement (HBM, links) / serving overhead (scheduling, sampling, bookkeeping work
+    outside the roofline kernels) / static energy of column 0, scaled."""
     return {
         "arithmetic": float(step.arithmetic_energy_j[:, 0].sum()) * scale,
-        "data_movement": float(step.data_movement_energy_j[:, 0].sum() + step.overhead_energy_j[0]) * scale,
+        "data_movement": float(step.data_movement_energy_j[:, 0].sum()) * scale,
+        "serving_overhead": float(step.overhead_energy_j[0]) * scale,
         "static": float(step.static_energy_j[0]) * scale,
     }
 
@@ -294,35 +348,23 @@ def power_curve(
     *,
     model: ModelSpec | str | Mapping,
     accelerator: AcceleratorSpec | str | Mapping,
-    devices: int = 1,
-    weight_precision: str | None = None,
-    kv_precision: str | None = None,
-    input_tokens: int = 150,
-    output_tokens: int = 350,
-    sparsity: str = "none",
     tpot_target_s: float | None = None,
     ttft_target_s: float | None = None,
     ttft_input_tokens: int | None = None,
+    **request: object,
 ) -> PowerCurve:
     """Replica power and throughput at batch levels 1..max_batch (memory- and latency-feasible).
 
+    request: the other fields of Request (devices, precisions, token counts, parallel degrees, stack, limit).
     ``ttft_target_s`` [s]: a new request's first token comes after its own prefill and one decode
     step of the running batch (continuous batching, no queueing), so the batch is also limited
     to decode steps no longer than the target less the prompt's prefill time.
     ``ttft_input_tokens``: the prompt length the TTFT target is met for (e.g. a 95th percentile),
     when it differs from the mean ``input_tokens`` that sets throughput and energy.
     """
-    setup = _Setup(
-        model=model,
-        accelerator=accelerator,
-        devices=devices,
-        weight_precision=weight_precision,
-        kv_precision=kv_precision,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        sparsity=sparsity,
-        tpot_target_s=tpot_target_s,
-    )
+    _check_target(tpot_target_s)
+    req = Request(model=model, accelerator=accelerator, **request)  # type: ignore[arg-type]
+    setup = _Setup(req)
     limit = setup.fp.max_batch
     if tpot_target_s is not None:
         limit = _largest_batch_meeting(setup, float(tpot_target_s), limit)
@@ -330,17 +372,7 @@ def power_curve(
     if ttft_target_s is not None:
         prompt_setup = setup
         if ttft_input_tokens is not None and ttft_input_tokens != setup.inp:
-            prompt_setup = _Setup(
-                model=model,
-                accelerator=accelerator,
-                devices=devices,
-                weight_precision=weight_precision,
-                kv_precision=kv_precision,
-                input_tokens=ttft_input_tokens,
-                output_tokens=output_tokens,
-                sparsity=sparsity,
-                tpot_target_s=tpot_target_s,
-            )
+            prompt_setup = _Setup(dataclasses.replace(req, input_tokens=ttft_input_tokens))
         prefill_s = float(prompt_setup.curve_prefill[0].time_s[0])
         if prefill_s >= ttft_target_s:
             raise EstimateError(
@@ -357,16 +389,10 @@ def power_curve(
     n, out = setup.devices, setup.out
     cycle_s = out * dec.time_s + b * pre_marg.time_s[0]
     arith = n * (out * dec.arithmetic_energy_j.sum(0) + b * pre_marg.arithmetic_energy_j.sum()) / cycle_s
-    data = (
-        n
-        * (
-            out * (dec.data_movement_energy_j.sum(0) + dec.overhead_energy_j)
-            + b * (pre_marg.data_movement_energy_j.sum() + pre_marg.overhead_energy_j[0])
-        )
-        / cycle_s
-    )
+    data = n * (out * dec.data_movement_energy_j.sum(0) + b * pre_marg.data_movement_energy_j.sum()) / cycle_s
+    overhead = n * (out * dec.overhead_energy_j + b * pre_marg.overhead_energy_j[0]) / cycle_s
     static = n * (out * dec.static_energy_j + b * pre_marg.static_energy_j[0]) / cycle_s
-    total = arith + data + static
+    total = arith + data + overhead + static
     return PowerCurve(
         devices_per_replica=n,
         batch_sizes=levels,
@@ -374,6 +400,7 @@ def power_curve(
         accelerator_power_w=total,
         arithmetic_power_w=arith,
         data_movement_power_w=data,
+        serving_overhead_power_w=overhead,
         static_power_w=static,
         host_power_w=_host_power_w(setup, total),
         idle_accelerator_power_w=n * setup.acc.idle_power_w,

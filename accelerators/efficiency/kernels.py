@@ -8,7 +8,7 @@ one table serves every batch size (vectorised in roofline.py).
 
 MoE: a step over b tokens with top-k of E experts reads E·(1-(1-k/E)^b) distinct experts per
 layer (expected value with uniform routing); experts are spread over the devices (expert
-parallelism), so each device reads 1/devices of them.
+parallelism), so each device reads 1/devices of them — divided once, in the kernel table.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 from accelerators.catalog import AcceleratorSpec, ModelSpec
 
 from .constants import DeviceConstants, sparsity_value
+from .deployment import Parallelism
 from .precision import DTYPE_BITS, Precision, Sparsity
 
 MEMORY_CLASSES = ("gemm", "moe", "attention", "elementwise", "link")
@@ -35,7 +36,7 @@ class KernelTable:
     flops0: np.ndarray  # FLOPs per instance, fixed part
     flops1: np.ndarray  # FLOPs per instance per token
     wbytes0: np.ndarray  # weight bytes per instance, fixed (dense weights)
-    wbytes_expert: np.ndarray  # weight bytes per distinct expert read (× E_read(b)/devices)
+    wbytes_expert: np.ndarray  # weight bytes per device per distinct expert read (× E_read(b))
     obytes1: np.ndarray  # activation + KV bytes per token
     link1: np.ndarray  # interconnect bytes sent per token
     peak_flops_per_s: np.ndarray  # at the kernel's dtype (sparse peak where 2:4 applies)
@@ -46,6 +47,9 @@ class KernelTable:
     is_collective: np.ndarray  # bool
     experts: float  # E (0 for dense)
     experts_per_token: float
+    pipeline: int = 1  # stages a micro-batch crosses per step (the table is one stage's)
+    expert_parallel: int = 1  # devices the experts are spread over (the busiest one sets the pace)
+    is_expert: np.ndarray | None = None  # bool [K]: rows whose work follows the routed tokens
 
 
 def chunked_attention_context(*, context_tokens: float, chunk_tokens: float, prefill: bool) -> float:
@@ -71,6 +75,194 @@ def _pj_per_flop(acc: AcceleratorSpec, dev: DeviceConstants, dtype: str) -> floa
     return dev.pj_per_flop_bf16 * bf16 / peaks[dtype]
 
 
+@dataclass(frozen=True)
+class _Ctx:
+    """What every kernel family needs: the model, the split, formats and per-kernel peaks."""
+
+    model: ModelSpec
+    dev: DeviceConstants
+    prec: Precision
+    par: Parallelism
+    ctx: float  # mean context a decode step attends to / mean causal span of a prefill
+    prefill: bool
+    peak: float
+    pj: float
+    sp_bytes: float
+    sp_flops: float
+    sp_eff: float
+    sp_peak: float | None
+    sp_pj: float
+    deq: float
+    stage_frac: float  # share of the layers on one pipeline stage (1/pipeline)
+    narrow: bool  # 8-bit-or-narrower compute (W8A8 and below): activations quantised before each linear layer
+
+
+class _Rows:
+    """Accumulates kernel rows (one per kernel type) as coefficients of the tokens in the step."""
+
+    def __init__(self, c: _Ctx) -> None:
+        self.c = c
+        self.rows: list[tuple] = []
+
+    def add(self, name, count, flops1, wbytes, wexp, obytes1, link1, mem_frac, *, linear=False, collective=False):
+        c = self.c
+        if count <= 0:
+            return
+        k_peak, eff, k_pj = c.peak, 1.0, c.pj
+        if linear:
+            flops1, wbytes, wexp = flops1 * c.sp_flops, wbytes * c.sp_bytes, wexp * c.sp_bytes
+            k_peak, eff, k_pj = (c.sp_peak or c.peak), c.sp_eff, c.pj * c.sp_pj
+        deq = c.deq if linear or name == "lm_head" else 0.0
+        row = (name, count, 0.0, flops1, wbytes, wexp, obytes1, link1, k_peak, k_pj)
+        cf = c.dev.compute_frac * (c.dev.narrow_compute_ratio if c.narrow else 1.0)
+        self.rows.append((*row, mem_frac * eff, cf * eff, deq, collective))
+
+
+def _local_context(model: ModelSpec, ctx: float, prefill: bool) -> float:
+    """Mean tokens a sliding-window / chunked layer attends to."""
+    if model.local_attention == "chunked":
+        return chunked_attention_context(context_tokens=ctx, chunk_tokens=float(model.sliding_window), prefill=prefill)
+    w = float(model.sliding_window)
+    if not prefill:
+        return min(ctx, w)
+    t = 2.0 * ctx - 1.0  # mean over prompt positions p = 1..T of min(p, W), with T = 2·ctx - 1
+    return ctx if t <= w else w - w * (w - 1.0) / (2.0 * t)
+
+
+def _attention(r: _Rows) -> None:
+    """QKV projection, attention over the KV cache (global and local layers), output projection."""
+    c, m = r.c, r.c.model
+    layers = m.layers * c.stage_frac
+    h, hd, kvb = m.hidden_size, m.head_dim, c.prec.kv_bytes
+    heads_dev = m.attention_heads / c.par.tensor
+    kv_dev = max(m.kv_heads / c.par.tensor, 1.0)  # a device needs one whole KV head: replicated beyond that
+    if m.attention == "mla":
+        lat, rope = m.kv_latent_size, m.rope_head_dim
+        q_w = (
+            (h * m.q_latent_size + m.q_latent_size * heads_dev * (hd + rope))
+            if m.q_latent_size
+            else (h * heads_dev * (hd + rope))
+        )
+        qkv_w = q_w + h * (lat + rope) + lat * heads_dev * 2 * hd  # kv_a (replicated) + absorbed kv_b
+        kv_tok = (lat + rope) * kvb  # latent cache, replicated on each device
+        attn_f1 = 2.0 * c.ctx * heads_dev * (2 * lat + rope)
+    else:
+        qkv_w = h * (heads_dev * hd + 2 * kv_dev * hd)
+        kv_tok = 2 * kv_dev * hd * kvb
+        attn_f1 = 4.0 * c.ctx * heads_dev * hd
+    o_in = heads_dev * hd
+    ab, wb, gemm = c.prec.activation_bytes, c.prec.weight_bytes, c.dev.gemm_memory_frac
+    r.add("qkv_proj", layers, 2.0 * qkv_w, qkv_w * wb, 0.0, (h + qkv_w / h) * ab, 0.0, gemm, linear=True)
+    # Decode reads the whole cache of each sequence; prefill writes it (flash attention keeps tiles on chip).
+    kv_read = 0.0 if c.prefill else kv_tok
+    local = m.sliding_window_layers * c.stage_frac if m.sliding_window else 0.0
+    att = c.dev.attention_memory_frac
+    r.add("attention", layers - local, attn_f1, 0.0, 0.0, c.ctx * kv_read + kv_tok + 2 * o_in * ab, 0.0, att)
+    if local:
+        ctx_l = _local_context(m, c.ctx, c.prefill)
+        f1 = attn_f1 * ctx_l / c.ctx if c.ctx > 0 else 0.0
+        r.add("attention_sliding", local, f1, 0.0, 0.0, ctx_l * kv_read + kv_tok + 2 * o_in * ab, 0.0, att)
+    o_w = o_in * h
+    r.add("o_proj", layers, 2.0 * o_w, o_w * wb, 0.0, (h + o_in) * ab, 0.0, gemm, linear=True)
+
+
+def _feed_forward(r: _Rows) -> None:
+    """Dense gated FFN layers (3 matrices), sliced over the tensor group."""
+    c, m = r.c, r.c.model
+    dense = (m.dense_layers if m.is_moe else m.layers) * c.stage_frac
+    w = 3.0 * m.hidden_size * m.ffn_size / c.par.tensor
+    io = (2 * m.hidden_size + 3 * m.ffn_size / c.par.tensor) * c.prec.activation_bytes
+    r.add("ffn", dense, 2.0 * w, w * c.prec.weight_bytes, 0.0, io, 0.0, c.dev.gemm_memory_frac, linear=True)
+
+
+def _experts(r: _Rows) -> None:
+    """Router, routed experts (distinct experts read: KernelTable.wbytes_expert × E_read(b)), shared experts.
+
+    Per device: the experts are spread over `expert` devices and each is sliced over tensor/expert of them,
+    so a distinct expert costs 3·h·f·bytes / tensor per device — divided once (issue 14)."""
+    c, m = r.c, r.c.model
+    if not m.is_moe:
+        return
+    moe = (m.layers - m.dense_layers) * c.stage_frac
+    h, e, k, f = m.hidden_size, m.experts, m.experts_per_token, m.expert_ffn_size
+    ab, wb, t = c.prec.activation_bytes, c.prec.weight_bytes, c.par.tensor
+    r.add("router", moe, 2.0 * h * e, h * e * wb, 0.0, (h + e) * ab, 0.0, c.dev.gemm_memory_frac)
+    expert_w = 3.0 * h * f
+    io = k * (2 * h + 3 * f) * ab / t
+    r.add("experts", moe, 2.0 * k * expert_w / t, 0.0, expert_w * wb / t, io, 0.0, c.dev.moe_memory_frac, linear=True)
+    if m.shared_experts:
+        sh_w = m.shared_experts * expert_w / t
+        io_sh = (2 * h + 3 * f / t) * ab
+        r.add("shared_experts", moe, 2.0 * sh_w, sh_w * wb, 0.0, io_sh, 0.0, c.dev.gemm_memory_frac, linear=True)
+
+
+def _norms_and_head(r: _Rows) -> None:
+    """Norms/residuals of every layer; the LM head once per step (prefill: logits of the last token only)."""
+    c, m = r.c, r.c.model
+    h, ab = m.hidden_size, c.prec.activation_bytes
+    r.add(
+        "norms_elementwise",
+        m.layers * c.stage_frac,
+        ELEMENTWISE_FLOPS_PER_HIDDEN * h,
+        0.0,
+        0.0,
+        ELEMENTWISE_BYTES_PER_HIDDEN * h * ab,
+        0.0,
+        c.dev.elementwise_memory_frac,
+    )
+    lm_w = h * m.vocab_size / c.par.tensor
+    scale = 1.0 / max(c.ctx * 2.0, 1.0) if c.prefill else 1.0  # prefill: logits of one token out of T
+    io = (h + m.vocab_size / c.par.tensor * LOGIT_BYTES) * ab * scale
+    # The last stage runs the head: averaged over the stages of a pipeline (energy exact, time balanced).
+    r.add("lm_head", c.stage_frac, 2.0 * lm_w * scale, lm_w * c.prec.weight_bytes, 0.0, io, 0.0, c.dev.gemm_memory_frac)
+
+
+def _collectives(r: _Rows) -> None:
+    """Traffic the split implies, per device and token, on the device's link figures.
+
+    TP all-reduce (ring, 16-bit b×h): each device sends 2(t−1)/t of the message; one after attention,
+    one after each dense FFN (and after each MoE layer unless experts are expert-parallel).
+    EP all-to-all: each device dispatches its 1/e share of the tokens to k experts, (e−1)/e of them on
+    other devices, and receives them back (combine): 2·k·h·bytes·(e−1)/e² per token and MoE layer.
+    PP hand-off: b×h activations (1/t per device) to the next stage, once per stage and micro-batch."""
+    c, m = r.c, r.c.model
+    t, e, p = float(c.par.tensor), float(c.par.expert), c.par.pipeline
+    moe = (m.layers - m.dense_layers) if m.is_moe else 0
+    if t > 1:
+        all_reduces = m.layers + (m.layers - moe) + (moe if e == 1 else 0)
+        link = 2.0 * (t - 1.0) / t * m.hidden_size * 2.0
+        r.add("tp_all_reduce", all_reduces * c.stage_frac, 0.0, 0.0, 0.0, 0.0, link, 1.0, collective=True)
+    if e > 1:
+        link = 2.0 * m.experts_per_token * m.hidden_size * c.prec.activation_bytes * (e - 1.0) / (e * e)
+        r.add("ep_all_to_all", moe * c.stage_frac, 0.0, 0.0, 0.0, 0.0, link, 1.0, collective=True)
+    if p > 1:
+        link = m.hidden_size * c.prec.activation_bytes / t
+        r.add("pp_handoff", 1.0, 0.0, 0.0, 0.0, 0.0, link, 1.0, collective=True)
+
+
+def _activation_quant(r: _Rows) -> None:
+    """8-bit activations (W8A8, FP8): each linear layer's input is quantised by its own kernel — read the
+    16-bit activations, write the 8-bit ones and their scales: 3 bytes per element, one launch per input.
+    Per layer: the QKV, output-projection, FFN gate/up and down inputs (MoE: router/expert and down)."""
+    c, m = r.c, r.c.model
+    if not c.narrow or not c.dev.separate_activation_quant:
+        return
+    t = c.par.tensor
+    o_in = m.attention_heads / t * m.head_dim
+    layers = m.layers * c.stage_frac
+    moe = (m.layers - m.dense_layers) * c.stage_frac if m.is_moe else 0.0
+    dense = layers - moe
+    el = c.dev.elementwise_memory_frac
+    r.add("activation_quant_attention", 2 * layers, 0.0, 0.0, 0.0, 3.0 * (m.hidden_size + o_in) / 2, 0.0, el)
+    r.add("activation_quant_ffn", 2 * dense, 0.0, 0.0, 0.0, 3.0 * (m.hidden_size + m.ffn_size / t) / 2, 0.0, el)
+    if moe:
+        k_f = m.experts_per_token * m.expert_ffn_size / t
+        r.add("activation_quant_experts", 2 * moe, 0.0, 0.0, 0.0, 3.0 * (m.hidden_size + k_f) / 2, 0.0, el)
+
+
+KERNEL_FAMILIES = (_attention, _feed_forward, _experts, _activation_quant, _norms_and_head, _collectives)
+
+
 def build_kernels(
     *,
     model: ModelSpec,
@@ -78,220 +270,46 @@ def build_kernels(
     dev: DeviceConstants,
     prec: Precision,
     sparsity: Sparsity,
-    devices: int,
+    parallelism: Parallelism,
     context_tokens: float,
     prefill: bool,
 ) -> KernelTable:
-    """Kernels of one decode step (context = mean KV length) or one prefill (context = mean causal span)."""
-    tp = float(devices)
-    h, heads, hd = model.hidden_size, model.attention_heads, model.head_dim
-    heads_dev = heads / tp
-    kv_dev = max(model.kv_heads / tp, 1.0)
-    wb, ab, kvb = prec.weight_bytes, prec.activation_bytes, prec.kv_bytes
-    layers = model.layers
-    moe_layers = layers - model.dense_layers if model.is_moe else 0
-    dense_layers = layers - moe_layers
-    sw_layers = model.sliding_window_layers if model.sliding_window else 0
-    global_layers = layers - sw_layers
-    ctx = float(context_tokens)
-    ctx_sw = 0.0
-    if sw_layers and model.local_attention == "chunked":
-        ctx_sw = chunked_attention_context(
-            context_tokens=ctx, chunk_tokens=float(model.sliding_window), prefill=prefill
-        )
-    elif sw_layers:
-        w = float(model.sliding_window)
-        if not prefill:
-            ctx_sw = min(ctx, w)
-        else:  # mean over prompt positions p = 1..T of min(p, W), with T = 2·ctx - 1
-            t = 2.0 * ctx - 1.0
-            ctx_sw = ctx if t <= w else w - w * (w - 1.0) / (2.0 * t)
-
-    # Sparsity of the linear layers inside the blocks.
+    """Kernels of one pipeline stage's device for one decode step (context = mean KV length) or one prefill
+    (context = mean causal span): one row per kernel type, from each family in KERNEL_FAMILIES."""
     sp_bytes, sp_flops, sp_eff, sp_peak, sp_pj = 1.0, 1.0, 1.0, None, 1.0
+    bits = prec.weight_bytes * 8.0
     if sparsity.applied and sparsity.kind == "2:4":
-        bits = prec.weight_bytes * 8.0
         sp_bytes = (0.5 * bits + 0.5 * sparsity_value("sparse_2_4_metadata_bits_per_kept")) / bits
         sp_eff = sparsity_value("sparse_2_4_kernel_frac")
         sp_peak = acc.peak_sparse_flops_per_s.get(prec.compute)
         sp_pj = 0.5
     elif sparsity.applied and sparsity.kind == "unstructured":
-        bits = prec.weight_bytes * 8.0
         idx = sparsity_value("unstructured_index_bits_per_element")
         sp_bytes = ((1.0 - sparsity.fraction) * bits + idx) / bits
         sp_flops = 1.0 - sparsity.fraction
-    peak = acc.peak_dense_flops_per_s[prec.compute]
-    pj = _pj_per_flop(acc, dev, prec.compute)
-    deq = (1.0 / prec.weight_bytes) if prec.dequant else 0.0
-
-    rows: list[tuple] = []
-
-    def add(name, count, f0, f1, w0, wexp, o1, link1, mem_frac, *, linear=False, collective=False):
-        if count <= 0:
-            return
-        if linear:
-            f0, f1, w0, wexp = f0 * sp_flops, f1 * sp_flops, w0 * sp_bytes, wexp * sp_bytes
-            k_peak = sp_peak if sp_peak else peak
-            eff = sp_eff
-            k_pj = pj * sp_pj
-        else:
-            k_peak, eff, k_pj = peak, 1.0, pj
-        rows.append(
-            (
-                name,
-                count,
-                f0,
-                f1,
-                w0,
-                wexp,
-                o1,
-                link1,
-                k_peak,
-                k_pj,
-                mem_frac * eff,
-                dev.compute_frac * eff,
-                deq if linear or name == "lm_head" else 0.0,
-                collective,
-            )
-        )
-
-    # --- attention projections
-    if model.attention == "mla":
-        lat, rope = model.kv_latent_size, model.rope_head_dim
-        q_w = (
-            (h * model.q_latent_size + model.q_latent_size * heads_dev * (hd + rope))
-            if model.q_latent_size
-            else (h * heads_dev * (hd + rope))
-        )
-        qkv_w = q_w + h * (lat + rope) + lat * heads_dev * 2 * hd  # kv_a (replicated) + absorbed kv_b
-        kv_per_tok_layer = (lat + rope) * kvb  # latent cache, replicated on each device
-        attn_f1 = 2.0 * ctx * heads_dev * (2 * lat + rope)
-        o_in = heads_dev * hd
-    else:
-        q_out = heads_dev * hd
-        qkv_w = h * (q_out + 2 * kv_dev * hd)
-        kv_per_tok_layer = 2 * kv_dev * hd * kvb
-        attn_f1 = 4.0 * ctx * heads_dev * hd
-        o_in = q_out
-    add(
-        "qkv_proj",
-        layers,
-        0.0,
-        2.0 * qkv_w,
-        qkv_w * wb,
-        0.0,
-        (h + qkv_w / h) * ab,
-        0.0,
-        dev.gemm_memory_frac,
-        linear=True,
+    ctx = _Ctx(
+        model=model,
+        dev=dev,
+        prec=prec,
+        par=parallelism,
+        ctx=float(context_tokens),
+        prefill=prefill,
+        peak=acc.peak_dense_flops_per_s[prec.compute],
+        pj=_pj_per_flop(acc, dev, prec.compute),
+        sp_bytes=sp_bytes,
+        sp_flops=sp_flops,
+        sp_eff=sp_eff,
+        sp_peak=sp_peak,
+        sp_pj=sp_pj,
+        deq=(1.0 / prec.weight_bytes) if prec.dequant else 0.0,
+        stage_frac=1.0 / parallelism.pipeline,
+        narrow=prec.activation_bytes < 2.0,
     )
-    # Decode reads the whole cache of each sequence; prefill writes it (flash attention keeps tiles on chip).
-    kv_read = 0.0 if prefill else kv_per_tok_layer
-    add(
-        "attention",
-        global_layers,
-        0.0,
-        attn_f1,
-        0.0,
-        0.0,
-        ctx * kv_read + kv_per_tok_layer + 2 * o_in * ab,
-        0.0,
-        dev.attention_memory_frac,
-    )
-    if sw_layers:
-        f1_sw = attn_f1 * ctx_sw / ctx if ctx > 0 else 0.0
-        add(
-            "attention_sliding",
-            sw_layers,
-            0.0,
-            f1_sw,
-            0.0,
-            0.0,
-            ctx_sw * kv_read + kv_per_tok_layer + 2 * o_in * ab,
-            0.0,
-            dev.attention_memory_frac,
-        )
-    o_w = o_in * h
-    add("o_proj", layers, 0.0, 2.0 * o_w, o_w * wb, 0.0, (h + o_in) * ab, 0.0, dev.gemm_memory_frac, linear=True)
-
-    # --- feed-forward
-    ffn_w = 3.0 * h * model.ffn_size / tp
-    add(
-        "ffn",
-        dense_layers,
-        0.0,
-        2.0 * ffn_w,
-        ffn_w * wb,
-        0.0,
-        (2 * h + 3 * model.ffn_size / tp) * ab,
-        0.0,
-        dev.gemm_memory_frac,
-        linear=True,
-    )
-    if moe_layers:
-        e, k, eff_ffn = model.experts, model.experts_per_token, model.expert_ffn_size
-        router_w = h * e
-        add("router", moe_layers, 0.0, 2.0 * router_w, router_w * wb, 0.0, (h + e) * ab, 0.0, dev.gemm_memory_frac)
-        expert_w = 3.0 * h * eff_ffn
-        add(
-            "experts",
-            moe_layers,
-            0.0,
-            2.0 * k * expert_w / tp,
-            0.0,
-            expert_w * wb / tp,
-            k * (2 * h + 3 * eff_ffn) * ab / tp,
-            0.0,
-            dev.moe_memory_frac,
-            linear=True,
-        )
-        if model.shared_experts:
-            sh_w = model.shared_experts * expert_w / tp
-            add(
-                "shared_experts",
-                moe_layers,
-                0.0,
-                2.0 * sh_w,
-                sh_w * wb,
-                0.0,
-                (2 * h + 3 * eff_ffn / tp) * ab,
-                0.0,
-                dev.gemm_memory_frac,
-                linear=True,
-            )
-
-    add(
-        "norms_elementwise",
-        layers,
-        0.0,
-        ELEMENTWISE_FLOPS_PER_HIDDEN * h,
-        0.0,
-        0.0,
-        ELEMENTWISE_BYTES_PER_HIDDEN * h * ab,
-        0.0,
-        dev.elementwise_memory_frac,
-    )
-    # LM head: only the last prompt token needs logits in prefill; handled by the caller's token count.
-    lm_w = h * model.vocab_size / tp
-    lm_scale = 1.0 / max(ctx * 2.0, 1.0) if prefill else 1.0  # prefill: logits of one token out of T
-    add(
-        "lm_head",
-        1,
-        0.0,
-        2.0 * lm_w * lm_scale,
-        lm_w * wb,
-        0.0,
-        (h + model.vocab_size / tp * LOGIT_BYTES) * ab * lm_scale,
-        0.0,
-        dev.gemm_memory_frac,
-    )
-    if devices > 1:
-        # Ring all-reduce of b×h activations (16-bit): each device sends 2(n-1)/n of the message.
-        link = 2.0 * (tp - 1.0) / tp * h * 2.0
-        add("tp_all_reduce", 2 * layers, 0.0, 0.0, 0.0, 0.0, 0.0, link, 1.0, collective=True)
-
-    cols = list(zip(*rows, strict=True))
-    arr = [np.asarray(c, dtype=float) for c in cols[1:13]]
+    rows = _Rows(ctx)
+    for family in KERNEL_FAMILIES:
+        family(rows)
+    cols = list(zip(*rows.rows, strict=True))
+    arr = [np.asarray(col, dtype=float) for col in cols[1:13]]
     return KernelTable(
         names=tuple(cols[0]),
         count=arr[0],
@@ -309,6 +327,9 @@ def build_kernels(
         is_collective=np.asarray(cols[13], dtype=bool),
         experts=float(model.experts),
         experts_per_token=float(model.experts_per_token),
+        pipeline=parallelism.pipeline,
+        expert_parallel=parallelism.expert,
+        is_expert=np.asarray([n == "experts" for n in cols[0]], dtype=bool),
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from accelerators.catalog import AcceleratorSpec, ModelSpec
 
 from .constants import serving_value, sparsity_value
+from .deployment import Parallelism
 from .errors import EstimateError
 from .precision import Precision, Sparsity
 
@@ -19,14 +20,22 @@ class Footprint:
     max_batch: int  # largest batch whose KV fits (capped by the scheduler limit)
 
 
-def kv_bytes_per_token_layer(model: ModelSpec, *, devices: int, kv_bytes: float) -> float:
+def kv_bytes_per_token_layer(model: ModelSpec, *, tensor: int, kv_bytes: float) -> float:
+    """KV bytes per token and layer on one device of a tensor group: KV heads split over the group,
+    replicated only beyond one head per device (MLA latents: replicated on each device)."""
     if model.attention == "mla":
-        return (model.kv_latent_size + model.rope_head_dim) * kv_bytes  # replicated on each device
-    return 2.0 * max(model.kv_heads / devices, 1.0) * model.head_dim * kv_bytes
+        return (model.kv_latent_size + model.rope_head_dim) * kv_bytes
+    return 2.0 * max(model.kv_heads / tensor, 1.0) * model.head_dim * kv_bytes
 
 
 def footprint(
-    *, model: ModelSpec, acc: AcceleratorSpec, prec: Precision, sparsity: Sparsity, devices: int, context_tokens: int
+    *,
+    model: ModelSpec,
+    acc: AcceleratorSpec,
+    prec: Precision,
+    sparsity: Sparsity,
+    parallelism: Parallelism,
+    context_tokens: int,
 ) -> Footprint:
     embed = model.vocab_size * model.hidden_size * (1 if model.tied_embeddings else 2)
     linear = max(model.total_params - embed, 0.0)
@@ -36,8 +45,10 @@ def footprint(
         factor = (0.5 * bits + 0.5 * sparsity_value("sparse_2_4_metadata_bits_per_kept")) / bits
     elif sparsity.applied and sparsity.kind == "unstructured":
         factor = ((1 - sparsity.fraction) * bits + sparsity_value("unstructured_index_bits_per_element")) / bits
+    devices = parallelism.devices
     weights = (linear * factor * prec.weight_bytes + embed * max(prec.weight_bytes, 1.0)) / devices
-    per_layer = kv_bytes_per_token_layer(model, devices=devices, kv_bytes=prec.kv_bytes)
+    per_layer = kv_bytes_per_token_layer(model, tensor=parallelism.tensor, kv_bytes=prec.kv_bytes)
+    per_layer /= parallelism.pipeline  # a stage holds 1/pipeline of the layers
     sw = model.sliding_window_layers if model.sliding_window else 0
     kv_seq = per_layer * ((model.layers - sw) * context_tokens + sw * min(context_tokens, model.sliding_window))
     usable = acc.memory_bytes * (serving_value("memory_utilization_frac") - serving_value("activation_reserve_frac"))

@@ -1,4 +1,6 @@
-"""Numeric formats: storage bits, native compute dtype selection, sparsity parsing.
+"""Numeric formats — the one place for them (schema, engine, model catalog and levers read it):
+storage bits, nominal element bits, native compute dtype selection (which peak applies), activation
+width, sparsity parsing.
 
 Storage bits include block scales: MXFP4 = 4-bit elements + one 8-bit scale per 32
 (OCP Microscaling spec v1.0, 2023) = 4.25 bits; ternary packs 5 trits per byte = 1.6 bits
@@ -11,31 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accelerators.catalog import AcceleratorSpec
+from accelerators.formats import DTYPE_BITS, KV_BITS, WEIGHT_BITS, nominal_bits  # noqa: F401  (re-exported)
 
 from .errors import EstimateError
 
-WEIGHT_BITS = {
-    "fp32": 32.0,
-    "bf16": 16.0,
-    "fp16": 16.0,
-    "fp8": 8.0,
-    "int8": 8.0,
-    "int4": 4.0,
-    "mxfp4": 4.25,
-    "ternary": 1.6,
-}
-KV_BITS = {
-    "fp32": 32.0,
-    "bf16": 16.0,
-    "fp16": 16.0,
-    "fp8": 8.0,
-    "int8": 8.0,
-    "int4": 4.0,
-    "turboquant3.5": 3.5,
-    "int3": 3.0,
-    "turboquant2.5": 2.5,
-    "int2": 2.0,
-}
 # Compute dtype candidates, narrowest first, per weight format. The engine picks the first one
 # the device runs natively (has a dense peak for); wider ones imply on-the-fly dequantisation.
 _COMPUTE_CANDIDATES = {
@@ -44,12 +25,11 @@ _COMPUTE_CANDIDATES = {
     "fp16": ("fp16", "bf16", "fp32"),
     "fp8": ("fp8", "int8", "bf16", "fp16"),
     "int8": ("int8", "fp8", "bf16", "fp16"),
-    "int4": ("int4", "int8", "fp8", "bf16", "fp16"),
+    # int4 weights on a device without int4 math: dequantised to 16 bits (W4A16: AWQ/GPTQ/Marlin kernels)
+    "int4": ("int4", "bf16", "fp16", "int8", "fp8"),
     "mxfp4": ("mxfp4", "fp4", "fp8", "bf16", "fp16"),
     "ternary": ("ternary", "int4", "int8", "fp8", "bf16", "fp16"),
 }
-DTYPE_BITS = {"fp64": 64, "fp32": 32, "tf32": 32, "bf16": 16, "fp16": 16, "fp8": 8, "int8": 8}
-DTYPE_BITS |= {"int4": 4, "fp4": 4, "mxfp4": 4, "ternary": 2}
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class Estimate:
     node_energy_per_request_j: float
     prefill_time_s: float  # one request, no other load
     prefill_energy_j: float
-    energy_split_per_output_token_j: dict  # arithmetic / data_movement / static
+    energy_split_per_output_token_j: dict  # arithmetic / data_movement / serving_overhead / static
     energy_split_by_phase_per_output_token_j: dict  # decode / prefill -> the same three parts
     bound: dict  # phase -> "memory" | "compute" | "power"
     weight_bytes_per_device: float
@@ -43,6 +43,11 @@ class Estimate:
     kernels: list  # per-kernel breakdown (decode: one step at batch_size; prefill: one request)
     calibrated: bool
     warnings: tuple[str, ...]
+    serving_stack: str = "vllm"
+    power_limit_w: float = 0.0  # board power limit each device ran at [W]
+    parallelism: dict | None = None  # {tensor, expert, pipeline, data}
+    serving_overhead_j: float = 0.0  # per output token: scheduling/sampling/bookkeeping work (not data movement)
+    uncertainty: dict | None = None  # uncalibrated devices: {"p10": x, "p90": y} multipliers on energy per token
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -65,6 +70,8 @@ class PowerCurve:
     max_batch: int
     ttft_s: float
     warnings: tuple[str, ...]
+    # scheduling/sampling/bookkeeping work outside the roofline kernels (not data movement) [W]
+    serving_overhead_power_w: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()} | {
@@ -111,7 +118,8 @@ def kernel_breakdown(table: KernelTable, step: StepResult, phase: str, column: i
                 "time_s": over_t,
                 "bound": "overhead",
                 "arithmetic_energy_j": 0.0,
-                "data_movement_energy_j": float(step.overhead_energy_j[column]),
+                "data_movement_energy_j": 0.0,
+                "serving_overhead_energy_j": float(step.overhead_energy_j[column]),
                 "static_energy_j": float(step.static_energy_j[column]) * over_t / total_t,
             }
         )

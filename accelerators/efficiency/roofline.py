@@ -18,6 +18,7 @@ from accelerators.catalog import AcceleratorSpec
 
 from .constants import DeviceConstants
 from .kernels import KernelTable, vector_flops_per_s
+from .stacks import power_limit_value
 
 PJ = 1e-12
 
@@ -61,23 +62,56 @@ def expected_experts(*, experts: float, experts_per_token: float, tokens: np.nda
     return experts * (1.0 - (1.0 - experts_per_token / experts) ** tokens)
 
 
+def expert_imbalance(
+    *, experts: float, experts_per_token: float, tokens: np.ndarray, devices: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Busiest device over mean, with experts spread over `devices` (expert parallelism), uniform routing.
+
+    Distinct experts a device must read: Binomial(E/e, q), q = 1 − (1 − k/E)^b; routed token-expert
+    pairs it must compute: ≈ Binomial(b·k, 1/e). The step waits for the busiest of e devices; expected
+    maximum of e such counts ≈ μ + σ·√(2 ln e) (Gaussian extreme value), capped at what exists.
+    Returns (weight-read factor, compute factor), each ≥ 1."""
+    e = float(devices)
+    z = np.sqrt(2.0 * np.log(e))
+    per_dev = experts / e
+    q = 1.0 - (1.0 - experts_per_token / experts) ** tokens
+    mu_w = per_dev * q
+    busy_w = np.minimum(mu_w + z * np.sqrt(per_dev * q * (1.0 - q)), per_dev) / np.maximum(mu_w, 1e-12)
+    mu_t = tokens * experts_per_token / e
+    busy_t = np.minimum(mu_t + z * np.sqrt(mu_t * (1.0 - 1.0 / e)), tokens * experts_per_token) / mu_t
+    return busy_w, busy_t
+
+
 def evaluate(
     table: KernelTable,
     *,
     tokens: np.ndarray,
     acc: AcceleratorSpec,
     dev: DeviceConstants,
-    devices: int,
     sequences: np.ndarray | None = None,
     weight_scale: np.ndarray | None = None,
+    power_limit_w: float | None = None,
 ) -> StepResult:
     """weight_scale [N]: 1 where the step streams the weights, 0 where they are already on chip
-    (a prefill chunk riding along a decode step); default all 1."""
-    b = np.asarray(tokens, dtype=float)[None, :]
+    (a prefill chunk riding along a decode step); default all 1.
+    power_limit_w: the device's board power limit (default: its catalog limit)."""
+    power_limit_w = acc.power_limit_w if power_limit_w is None else power_limit_w
+    b_all = np.asarray(tokens, dtype=float)[None, :]
+    p = float(table.pipeline)
+    # Pipeline: min(b, p) micro-batches in flight, each crossing the p stages once per step; one stage's
+    # device works on each of them in turn and idles for the rest (the bubble when fewer than p).
+    micro = np.minimum(np.maximum(b_all, 1.0), p)
+    b = b_all / micro
     e_read = expected_experts(experts=table.experts, experts_per_token=table.experts_per_token, tokens=b)
     c = table.count[:, None]
     flops = table.flops0[:, None] + table.flops1[:, None] * b
-    wbytes = table.wbytes0[:, None] + table.wbytes_expert[:, None] * e_read / devices
+    if table.expert_parallel > 1 and table.is_expert is not None:
+        busy_w, busy_t = expert_imbalance(
+            experts=table.experts, experts_per_token=table.experts_per_token, tokens=b, devices=table.expert_parallel
+        )
+        e_read = e_read * busy_w
+        flops = np.where(table.is_expert[:, None], flops * busy_t, flops)
+    wbytes = table.wbytes0[:, None] + table.wbytes_expert[:, None] * e_read  # wbytes_expert is already per device
     if weight_scale is not None:
         wbytes = wbytes * weight_scale[None, :]
     obytes = table.obytes1[:, None] * b
@@ -90,31 +124,90 @@ def evaluate(
     t_memory = mem / (acc.memory_bandwidth_bytes_per_s * table.memory_frac)[:, None]
     coll = table.is_collective[:, None]
     t_link = dev.collective_latency_s + link / acc.interconnect_bandwidth_bytes_per_s
-    t_kernel = np.where(coll, t_link, np.maximum(t_compute, t_memory) + dev.kernel_launch_s)
-    kernel_time = c * t_kernel
-    seqs = b[0] if sequences is None else np.asarray(sequences, dtype=float)
+    launch = np.where(coll, 0.0, dev.kernel_launch_s)
+    t_compute = np.where(coll, 0.0, t_compute)
+    t_memory = np.where(coll, t_link, t_memory)
+    seqs = b_all[0] if sequences is None else np.asarray(sequences, dtype=float)
     overhead_s = dev.step_overhead_s + dev.per_sequence_overhead_s * seqs
-    t = kernel_time.sum(0) + overhead_s
-    arith = c * flops * table.pj_per_flop[:, None] * PJ
-    data = c * (mem * dev.memory_pj_per_byte + link * dev.link_pj_per_byte) * PJ
+    arith = c * flops * table.pj_per_flop[:, None] * PJ * micro
+    data = c * (mem * dev.memory_pj_per_byte + link * dev.link_pj_per_byte) * PJ * micro
     overhead_j = dev.overhead_power_w * overhead_s  # sampling/scheduling work outside the roofline kernels
+    clock = dvfs_clock_frac(
+        t_compute=c * t_compute * p,
+        t_memory=c * (t_memory + launch) * p,
+        overhead_s=overhead_s,
+        arith_j=arith.sum(0),
+        other_j=data.sum(0) + overhead_j,
+        static_w=dev.static_power_w,
+        idle_w=min(acc.idle_power_w, dev.static_power_w),
+        limit_w=power_limit_w,
+    )
+    v2 = np.maximum(clock, power_limit_value("voltage_floor_frac")) ** 2
+    kernel_time = c * (np.maximum(t_compute / clock, t_memory) + launch) * p  # one micro-batch through p stages
+    arith = arith * v2
+    static_w = _static_w(dev.static_power_w, min(acc.idle_power_w, dev.static_power_w), clock)
+    t = kernel_time.sum(0) + overhead_s
     dynamic = arith.sum(0) + data.sum(0) + overhead_j
-    headroom = acc.power_limit_w - dev.static_power_w
-    t_capped = dynamic / headroom
-    throttled = t_capped > t
+    t_capped = dynamic / np.maximum(power_limit_w - static_w, 1e-9)  # below the lowest clock: stretch
+    throttled = (t_capped > t) | (clock < 1.0)
     t = np.maximum(t, t_capped)
     return StepResult(
-        tokens=b[0],
+        tokens=b_all[0],
         time_s=t,
         kernel_time_s=kernel_time,
-        compute_bound=(t_compute > t_memory) & ~coll,
-        flops=c * flops,
-        memory_bytes=c * mem,
-        link_bytes=c * link,
+        compute_bound=(t_compute / clock > t_memory) & ~coll,
+        flops=c * flops * micro,
+        memory_bytes=c * mem * micro,
+        link_bytes=c * link * micro,
         arithmetic_energy_j=arith,
         data_movement_energy_j=data,
-        static_energy_j=dev.static_power_w * t,
+        static_energy_j=static_w * t,
         overhead_energy_j=overhead_j,
         overhead_time_s=overhead_s,
         throttled=throttled,
     )
+
+
+def _static_w(static_w: float, idle_w: float, clock: np.ndarray) -> np.ndarray:
+    """Static power at a clock fraction: idle + the clock-tree/uncore part above idle, which is dynamic
+    power at the active clock (∝ f·V²)."""
+    v = np.maximum(clock, power_limit_value("voltage_floor_frac"))
+    return idle_w + (static_w - idle_w) * clock * v * v
+
+
+def dvfs_clock_frac(
+    *,
+    t_compute: np.ndarray,
+    t_memory: np.ndarray,
+    overhead_s: np.ndarray,
+    arith_j: np.ndarray,
+    other_j: np.ndarray,
+    static_w: float,
+    idle_w: float,
+    limit_w: float,
+) -> np.ndarray:
+    """Highest clock fraction f ≤ 1 whose power stays within the limit (dynamic voltage and frequency scaling).
+
+    At clock f: compute-bound kernel time ∝ 1/f, memory-bound and link time unchanged; energy per
+    operation ∝ V² with V ∝ f down to the voltage floor (P = a·C·V²·f, Weste & Harris 2010); HBM and
+    link energy per byte unchanged. [K, N] kernel times, [N] energies; bisection, vectorised over N.
+    """
+    floor = power_limit_value("voltage_floor_frac")
+
+    def power(f: np.ndarray) -> np.ndarray:
+        t = np.maximum(t_compute / f, t_memory).sum(0) + overhead_s
+        v2 = np.maximum(f, floor) ** 2
+        return _static_w(static_w, idle_w, f) + (arith_j * v2 + other_j) / t
+
+    n = arith_j.shape[-1]
+    ok = power(np.ones(n)) <= limit_w
+    if ok.all():
+        return np.ones(n)
+    lo = np.full(n, power_limit_value("min_clock_frac"))
+    hi = np.ones(n)
+    for _ in range(24):
+        mid = 0.5 * (lo + hi)
+        fits = power(mid) <= limit_w
+        lo = np.where(fits, mid, lo)
+        hi = np.where(fits, hi, mid)
+    return np.where(ok, 1.0, lo)

@@ -37,10 +37,12 @@ class ReplicaCurve:
     max_batch: int = 0
     ttft_s: float = 0.0
     warnings: tuple[str, ...] = ()
+    serving_overhead_power_w: np.ndarray | None = None  # scheduling/sampling work (engine v2), else None
 
     @property
     def accelerator_power_w(self) -> np.ndarray:
-        return self.arithmetic_power_w + self.data_movement_power_w + self.static_power_w
+        total = self.arithmetic_power_w + self.data_movement_power_w + self.static_power_w
+        return total if self.serving_overhead_power_w is None else total + self.serving_overhead_power_w
 
     @property
     def max_throughput_tokens_per_s(self) -> float:
@@ -92,7 +94,18 @@ def replica_curve(curve: Any) -> ReplicaCurve:
         max_batch=int(getattr(curve, "max_batch", 0) or 0),
         ttft_s=float(getattr(curve, "ttft_s", 0.0) or 0.0),
         warnings=tuple(getattr(curve, "warnings", ()) or ()),
+        serving_overhead_power_w=_optional_component(curve, "serving_overhead_power_w", throughput.shape),
     )
+
+
+def _optional_component(curve: Any, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    values = getattr(curve, name, None)
+    if values is None:
+        return None
+    values = np.asarray(values, dtype=float)
+    if values.shape != shape or values.min() < 0:
+        raise CurveError(f"power curve field {name!r} must be non-negative and as long as the throughput")
+    return np.concatenate(([0.0], values))
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,7 @@ class ReplicaPower:
     data_movement_power_w: np.ndarray
     static_power_w: np.ndarray
     host_power_w: np.ndarray
+    serving_overhead_power_w: np.ndarray | None = None
 
 
 def replicas_power(
@@ -134,4 +148,7 @@ def replicas_power(
         data_movement_power_w=component(curve.data_movement_power_w),
         static_power_w=component(curve.static_power_w),
         host_power_w=component(curve.host_power_w),
+        serving_overhead_power_w=None
+        if curve.serving_overhead_power_w is None
+        else component(curve.serving_overhead_power_w),
     )

@@ -33,10 +33,12 @@ class PoolHourly:
     network_power_w: np.ndarray
     served_tokens_per_s: dict[str, np.ndarray]
     utilisation_frac: np.ndarray  # served / capacity, device-weighted over workloads (idle devices count as 0)
+    serving_overhead_power_w: np.ndarray | None = None  # scheduling/sampling work outside the kernels
 
     @property
     def accelerator_power_w(self) -> np.ndarray:
-        return self.arithmetic_power_w + self.data_movement_power_w + self.static_power_w
+        total = self.arithmetic_power_w + self.data_movement_power_w + self.static_power_w
+        return total if self.serving_overhead_power_w is None else total + self.serving_overhead_power_w
 
     @property
     def it_power_w(self) -> np.ndarray:
@@ -93,6 +95,7 @@ def dispatch_fleet(
         pool = by_name[sized.name]
         zeros = np.zeros(hours)
         arithmetic, data, static, host = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+        overhead = zeros.copy()
         served: dict[str, np.ndarray] = {}
         for w in demand_tokens_per_s:
             load = loads[w][index]
@@ -104,6 +107,8 @@ def dispatch_fleet(
             data += power.data_movement_power_w
             static += power.static_power_w
             host += power.host_power_w
+            if power.serving_overhead_power_w is not None:
+                overhead += power.serving_overhead_power_w
         if sized.idle_devices and not powered_down:
             any_curve = next(iter(pool.curves.values()))
             static += sized.idle_devices * any_curve.static_power_w[0] / any_curve.devices_per_replica
@@ -125,6 +130,7 @@ def dispatch_fleet(
                 network_power_w=network,
                 served_tokens_per_s=served,
                 utilisation_frac=utilisation,
+                serving_overhead_power_w=overhead,
             )
         )
     return FleetHourly(pools=tuple(result), unserved_tokens_per_s=unserved)

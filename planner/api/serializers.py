@@ -227,6 +227,16 @@ class EstimateRequestSerializer(serializers.Serializer):
         max_value=600_000,
         help_text="[ms], as `manage.py estimate --tpot-target-ms`; give this or tpot_target_s",
     )
+    tensor_parallel = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    expert_parallel = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    pipeline_parallel = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    data_parallel = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    serving_stack = serializers.CharField(
+        required=False, allow_null=True, default=None, max_length=40, help_text="vllm | tensorrt-llm | static-dataflow"
+    )
+    power_limit_w = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=10_000, help_text="GPU power limit [W]"
+    )
 
     def validate(self, attrs):
         ms = attrs.pop("tpot_target_ms", None)

@@ -66,11 +66,19 @@ def _engine_power_curve() -> PowerCurveFn:
 
 
 def engine_arguments(pool: HardwarePool, load: Workload) -> dict[str, Any]:
-    """The efficiency engine's arguments for one workload on one pool (runs and save checks)."""
+    """The efficiency engine's arguments for one workload on one pool (runs and save checks).
+    Without pipeline_parallel, `tensor_parallel` is the replica's device count and the engine splits it
+    (today's behaviour); with it, the replica is tensor_parallel x pipeline_parallel devices."""
+    pipeline = pool.pipeline_parallel
     return {
         "model": load.model,
         "accelerator": pool.accelerator,
-        "devices": pool.tensor_parallel,
+        "devices": pool.tensor_parallel * (pipeline or 1),
+        "tensor_parallel": pool.tensor_parallel if pipeline else None,
+        "pipeline_parallel": pipeline,
+        "expert_parallel": pool.expert_parallel,
+        "serving_stack": pool.serving_stack,
+        "power_limit_w": pool.power_limit_w,
         "weight_precision": pool.weight_precision,
         "kv_precision": pool.kv_precision,
         "input_tokens": load.input_tokens,
@@ -116,6 +124,11 @@ _POOL_FIELDS = {
     "weight_precision": "weight_precision",
     "kv_precision": "kv_precision",
     "sparsity": "sparsity",
+    "tensor_parallel": "tensor_parallel",
+    "expert_parallel": "expert_parallel",
+    "pipeline_parallel": "pipeline_parallel",
+    "serving_stack": "serving_stack",
+    "power_limit_w": "power_limit_w",
 }
 
 
@@ -407,6 +420,16 @@ def _build_result(
         "unit": "MWh per year",
         "accelerator_arithmetic": k * _mwh(np.sum([p.arithmetic_power_w for p in fleet.pools], axis=0)),
         "accelerator_data_movement": k * _mwh(np.sum([p.data_movement_power_w for p in fleet.pools], axis=0)),
+        "accelerator_serving_overhead": k
+        * _mwh(
+            np.sum(
+                [
+                    p.accelerator_power_w - p.arithmetic_power_w - p.data_movement_power_w - p.static_power_w
+                    for p in fleet.pools
+                ],
+                axis=0,
+            )
+        ),
         "accelerator_static": k * _mwh(np.sum([p.static_power_w for p in fleet.pools], axis=0)),
         "host": k * _mwh(np.sum([p.host_power_w for p in fleet.pools], axis=0)),
         "network": k * _mwh(np.sum([p.network_power_w for p in fleet.pools], axis=0)),

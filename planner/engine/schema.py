@@ -19,8 +19,9 @@ from planner.engine.schema_economics import Economics
 
 SCHEMA_VERSION: Final = 1
 
-PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "ternary")
-KV_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4", "int3", "int2")
+from accelerators.formats import KV_PRECISIONS, WEIGHT_PRECISIONS  # noqa: E402  (the one table of formats)
+
+PRECISIONS = WEIGHT_PRECISIONS
 COOLING_TYPES = (
     "air_chiller_economizer",
     "water_chiller_tower",
@@ -159,6 +160,13 @@ class HardwarePool(_Strict):
     sparsity: str = Field("none", description="none, 2:4, or unstructured:F with F the zero fraction")
     tensor_parallel: int = Field(1, ge=1, le=72, description="devices per model replica")
     devices_per_server: int = Field(8, ge=1, le=72)
+    # Engine v2 (issue 14), all optional: None keeps the engine's defaults (today's behaviour)
+    expert_parallel: int | None = Field(None, ge=1, le=1024, description="devices the experts are spread over")
+    pipeline_parallel: int | None = Field(
+        None, ge=1, le=1024, description="pipeline stages; a replica is then tensor_parallel x pipeline_parallel"
+    )
+    serving_stack: str | None = Field(None, max_length=40, description="vllm, tensorrt-llm or static-dataflow")
+    power_limit_w: float | None = Field(None, gt=0, le=5000, description="GPU power limit per device [W]")
     server_height_u: int | None = Field(
         None, ge=1, le=60, description="rack units per server [U]; blank: by accelerator (grid/data/hosts_network.yaml)"
     )

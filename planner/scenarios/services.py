@@ -197,12 +197,29 @@ def membership_set(*, organisation: Organisation, username: str, role: str, by: 
     return membership
 
 
+def _lever_headline(row: dict[str, Any], baseline: dict[str, Any], variant: Any) -> None:
+    """Tokens per MW against the plan, and the uncertainty band of an uncalibrated device (p10/p90)."""
+    before, after = baseline.get("tokens_per_mw"), row.get("tokens_per_mw")
+    gain = f"{100 * (after / before - 1):+.0f}% tokens per MW" if before and after else ""
+    if variant.uncertainty and row.get("peak_facility_power_mw") is not None:
+        band = variant.uncertainty
+        row["band"] = {
+            q: {"peak_facility_power_mw": row["peak_facility_power_mw"] * m, "tco2e": (row.get("tco2e") or 0.0) * m}
+            for q, m in band.items()
+        }
+        gain += f" (energy p10–p90 ×{band['p10']:g}–×{band['p90']:g}: uncalibrated device)"
+    if variant.lever == "power_limit":
+        row["headline"] = "; ".join(c.split(": ", 1)[-1] for c in variant.changes) + (f": {gain}" if gain else "")
+    elif gain:
+        row["headline"] = gain
+
+
 def run_levers_compute(*, run_id: int) -> dict[str, Any]:
     """Compute and store the efficiency-lever variants of a succeeded run; returns the stored data.
 
-    Each lever (MoE, pruning, quantization) is applied alone to the run's own inputs snapshot and
-    run through the same runner with the same uploads; idempotent (a second call returns the
-    stored data).
+    Each lever (MoE, pruning, quantization, power limit, specialised hardware) is applied alone to the
+    run's own inputs snapshot and run through the same runner with the same uploads; idempotent (a
+    second call returns the stored data).
     """
     from planner.engine.levers import lever_variants
     from planner.scenarios.kpis import kpi_value
@@ -223,6 +240,7 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
             "peak_facility_power_mw": kpi_value(run.result or {}, "peak_mw"),
             "annual_energy_gwh": kpi_value(run.result or {}, "annual_gwh"),
             "tco2e": kpi_value(run.result or {}, "tco2e"),
+            "tokens_per_mw": kpi_value(run.result or {}, "tokens_per_mw"),
             "usd_per_mtok": kpi_value(run.result or {}, "usd_per_mtok"),
             "error": "",
         }
@@ -237,6 +255,8 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
                 row["peak_facility_power_mw"] = kpi_value(result, "peak_mw")
                 row["annual_energy_gwh"] = kpi_value(result, "annual_gwh")
                 row["tco2e"] = kpi_value(result, "tco2e")
+                row["tokens_per_mw"] = kpi_value(result, "tokens_per_mw")
+                _lever_headline(row, rows[0], variant)
                 row["usd_per_mtok"] = kpi_value(result, "usd_per_mtok")
             except Exception as error:  # one failing variant must not hide the others
                 row["error"] = traceback.format_exception_only(type(error), error)[-1].strip()

@@ -64,13 +64,14 @@
     const b = result.breakdown || {};
     const pick = (re) => find(b, re).filter((k) => !/factor|unit/i.test(k)).reduce((s, k) => s + (num(b[k]) || 0), 0);
     const arith = pick(/arith/i), data = pick(/data.?movement/i), stat = pick(/accelerator.*static|^static/i);
+    const over = pick(/serving.?overhead/i);
     const host = pick(/^host/i), net = pick(/^network/i), losses = pick(/loss/i), cooling = pick(/cool/i), aux = pick(/light|aux/i);
-    const accel = arith + data + stat;
+    const accel = arith + data + stat + over;
     const it = accel + host + net;
     if (!(it > 0)) return P.empty("chart-sankey", "This result carries no energy breakdown.");
-    const nodes = ["Grid meter", "Power-chain losses (UPS, PDU, transformer)", "Cooling", "Lighting and auxiliaries", "IT equipment", "Host (CPU, DRAM, NIC, fans)", "Network", "Accelerators", "Arithmetic", "Data movement", "Static power"];
-    const colors = [COLORS.grid, COLORS.losses, COLORS.cooling, COLORS.other, COLORS.it, COLORS.host, COLORS.network, COLORS.accel, COLORS.arith, COLORS.data, COLORS.static];
-    const links = [[0, 1, losses], [0, 2, cooling], [0, 3, aux], [0, 4, it], [4, 5, host], [4, 6, net], [4, 7, accel], [7, 8, arith], [7, 9, data], [7, 10, stat]]
+    const nodes = ["Grid meter", "Power-chain losses (UPS, PDU, transformer)", "Cooling", "Lighting and auxiliaries", "IT equipment", "Host (CPU, DRAM, NIC, fans)", "Network", "Accelerators", "Arithmetic", "Data movement", "Static power", "Serving overhead (scheduling, sampling)"];
+    const colors = [COLORS.grid, COLORS.losses, COLORS.cooling, COLORS.other, COLORS.it, COLORS.host, COLORS.network, COLORS.accel, COLORS.arith, COLORS.data, COLORS.static, COLORS.other];
+    const links = [[0, 1, losses], [0, 2, cooling], [0, 3, aux], [0, 4, it], [4, 5, host], [4, 6, net], [4, 7, accel], [7, 8, arith], [7, 9, data], [7, 10, stat], [7, 11, over]]
       .filter((l) => l[2] > 0);
     const total = losses + cooling + aux + it;
     const mw = (mwh) => mwh / 8760;  // annual energy → mean power over the year's 8,760 hours
@@ -221,7 +222,10 @@
       if (!rows.length) return P.empty("chart-levers", "No lever variant could be computed.");
       const labels = rows.map((r) => r.label);
       P.draw("chart-levers", [
-        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~r}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1 },
+        { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~r}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1,
+          error_y: { type: "data", symmetric: false, visible: rows.some((r) => r.band),
+            array: rows.map((r) => (r.band ? r.band.p90.peak_facility_power_mw - r.peak_facility_power_mw : 0)),
+            arrayminus: rows.map((r) => (r.band ? r.peak_facility_power_mw - r.band.p10.peak_facility_power_mw : 0)) } },
         { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~r}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
         { type: "scatter", mode: "markers+text", name: "Cost [USD/Mtok]", x: labels, y: rows.map((r) => num(r.usd_per_mtok)), marker: { color: COLORS.grid, size: 12, symbol: "diamond" }, text: rows.map((r) => (num(r.usd_per_mtok) === null ? "" : `$${r.usd_per_mtok.toFixed(3)}`)), textposition: "top center", yaxis: "y3", hovertemplate: "%{x}: $%{y:.4~g} per million output tokens<extra></extra>" },
       ], {
@@ -236,7 +240,7 @@
       const list = document.createElement("ul");
       (data.rows || []).filter((r) => r.lever !== "baseline").forEach((r) => {
         const li = document.createElement("li");
-        li.textContent = `${r.label}: ${r.error ? r.error : r.changes.join("; ")}`;
+        li.textContent = `${r.label}: ${r.error ? r.error : r.changes.join("; ")}${r.headline ? ` — ${r.headline}` : ""}`;
         list.appendChild(li);
       });
       notes.appendChild(list);

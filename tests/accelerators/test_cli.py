@@ -77,3 +77,54 @@ def test_it_refuses_a_batch_above_the_scheduler_cap():
     done = _run("--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--batch", "1000000000", "--json")
     assert done.returncode == 2
     assert "must be 1 to 4,096 sequences" in done.stderr and "Traceback" not in done.stderr
+
+
+ENGINE_V2_KEYS = {"serving_stack", "power_limit_w", "parallelism", "serving_overhead_j", "uncertainty"}
+
+
+def test_it_takes_a_serving_stack_a_power_limit_and_parallel_degrees():
+    r = _run(
+        "--model", "meta-llama/Llama-3.1-70B-Instruct", "--accelerator", "h100-sxm", "--devices", "2",
+        "--weight-precision", "fp8", "--serving-stack", "tensorrt-llm", "--power-limit-w", "450",
+        "--tensor-parallel", "2", "--json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert set(d) >= ENGINE_V2_KEYS
+    assert d["serving_stack"] == "tensorrt-llm" and d["power_limit_w"] == 450
+    assert d["parallelism"] == {"tensor": 2, "expert": 1, "pipeline": 1, "data": 1}
+    assert d["accelerator_power_w"] <= 2 * 450 * (1 + 1e-9)
+    bad = _run("--model", "meta-llama/Llama-3.1-70B-Instruct", "--accelerator", "h100-sxm", "--devices", "3",
+               "--tensor-parallel", "3")  # fmt: skip
+    assert bad.returncode != 0 and "tensor_parallel" in bad.stderr and "64 attention heads" in bad.stderr
+
+
+def test_every_catalog_pair_that_fits_runs_with_tensorrt_llm_at_450_w():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from accelerators.catalog import list_accelerators, list_models
+
+    ran = 0
+    for acc in list_accelerators():
+        for model in list_models():
+            for n in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024):
+                out = StringIO()
+                try:
+                    call_command(
+                        "estimate", model=model.slug, accelerator=acc.slug, devices=n, serving_stack="tensorrt-llm",
+                        power_limit_w=450, json=True, stdout=out,
+                    )  # fmt: skip
+                except CommandError as exc:
+                    if "does not fit" in str(exc) or "no room" in str(exc) or "stages for the" in str(exc):
+                        continue
+                    raise
+                d = json.loads(out.getvalue())
+                assert set(d) >= ENGINE_V2_KEYS
+                assert d["accelerator_power_w"] <= n * min(450, acc.power_limit_w) * (1 + 1e-9)
+                assert (d["uncertainty"] is None) == d["calibrated"]
+                ran += 1
+                break
+    assert ran >= 200

@@ -17,14 +17,17 @@ def test_it_never_draws_more_than_the_power_limit(slug):
     curve = power_curve(model="qwen3-8b", accelerator=slug, devices=2)
     assert np.all(curve.accelerator_power_w <= 2 * acc.power_limit_w * (1 + 1e-9))
     assert np.allclose(
-        curve.arithmetic_power_w + curve.data_movement_power_w + curve.static_power_w, curve.accelerator_power_w
+        curve.arithmetic_power_w + curve.data_movement_power_w + curve.serving_overhead_power_w + curve.static_power_w,
+        curve.accelerator_power_w,
     )
     assert curve.idle_accelerator_power_w < curve.accelerator_power_w.min()
 
 
 def test_it_throttles_instead_of_exceeding_the_limit():
-    e = estimate(model="qwen3-8b", accelerator="alveo-v80", batch=64)
-    assert e.accelerator_power_w <= get_accelerator("alveo-v80").power_limit_w * (1 + 1e-9)
+    # (was the Alveo V80 at its board limit: with energy per FLOP from its process node and fabric it is
+    # no longer power-bound at batch 64, issue 14; an operator's 300 W cap on an H100 is)
+    e = estimate(model="qwen3-8b", accelerator="h100-sxm", batch=256, power_limit_w=300)
+    assert e.accelerator_power_w <= 300 * (1 + 1e-9)
     assert e.bound["decode"] == "power"
 
 
@@ -57,7 +60,9 @@ def test_it_reads_fewer_bytes_and_fits_more_batch_with_fewer_weight_bits():
     assert step["bf16"] > step["fp8"] > step["int4"]
     assert runs["bf16"].max_batch_memory < runs["fp8"].max_batch_memory < runs["int4"].max_batch_memory
     assert runs["bf16"].time_per_output_token_s > runs["fp8"].time_per_output_token_s
-    assert runs["int4"].compute_dtype == "int8"  # H100 has no int4 tensor cores: narrowest native wider dtype
+    # H100 has no int4 tensor cores: int4 weights are dequantised to 16 bits (W4A16, as AWQ/GPTQ/Marlin
+    # kernels serve them, and as the 4-bit lever says; was int8 before issue 14's one precision module)
+    assert runs["int4"].compute_dtype == "bf16"
     assert any("dequantisation" in w for w in runs["int4"].warnings)
 
 

@@ -65,3 +65,23 @@ def test_it_names_the_bad_argument(api, body, field):
 
 def test_it_needs_authentication(api):
     assert api(None).post(URL, {"model": "llama-3.1-8b", "accelerator": "h100-sxm"}, format="json").status_code == 401
+
+
+def test_it_takes_the_engine_v2_fields_and_names_the_field_it_refuses(api):
+    body = {
+        "model": "meta-llama/Llama-3.1-70B-Instruct",
+        "accelerator": "h100-sxm",
+        "devices": 2,
+        "weight_precision": "fp8",
+        "serving_stack": "tensorrt-llm",
+        "power_limit_w": 450,
+        "tensor_parallel": 2,
+    }
+    response = api("viewer").post(URL, body, format="json")
+    assert response.status_code == 200, response.json()
+    d = response.json()
+    assert d["serving_stack"] == "tensorrt-llm" and d["power_limit_w"] == 450
+    assert d["parallelism"] == {"tensor": 2, "expert": 1, "pipeline": 1, "data": 1}
+    assert d["serving_overhead_j"] > 0 and d["uncertainty"] is None
+    bad = api("viewer").post(URL, {**body, "devices": 3, "tensor_parallel": 3}, format="json")
+    assert bad.status_code == 400 and "tensor_parallel" in json.dumps(bad.json())

@@ -129,14 +129,21 @@ def test_it_computes_the_levers_in_the_job_and_stores_them_once(client, owner, r
     client.force_login(owner)
     data = client.get(reverse("run-levers", args=[run.pk])).json()
     rows = {row["lever"]: row for row in data["rows"]}
-    assert set(rows) == {"baseline", "moe", "pruning", "quantization"}
+    assert set(rows) == {"baseline", "moe", "pruning", "quantization", "power_limit", "specialised"}
     assert rows["baseline"]["peak_facility_power_mw"] == pytest.approx(run.result["peak_facility_power_mw"])
-    for lever in ("moe", "pruning", "quantization"):
+    for lever in ("moe", "pruning", "quantization", "power_limit", "specialised"):
         assert rows[lever]["error"] == "" and rows[lever]["peak_facility_power_mw"] > 0, rows[lever]
         assert rows[lever]["usd_per_mtok"] > 0, rows[lever]  # each lever's effect on the cost per token
     assert rows["baseline"]["usd_per_mtok"] == pytest.approx(run.result["tco"]["usd_per_million_output_tokens"])
     # A lever that changes the fleet changes the cost per token (the example is dense: MoE swaps the models).
     assert rows["moe"]["usd_per_mtok"] != pytest.approx(rows["baseline"]["usd_per_mtok"])
+    assert (
+        "power-capped at 450 W" in rows["power_limit"]["headline"]
+        and "tokens per MW" in rows["power_limit"]["headline"]
+    )
+    band = rows["specialised"]["band"]  # an uncalibrated device: its p10/p90 band in MW
+    assert band["p10"]["peak_facility_power_mw"] < rows["specialised"]["peak_facility_power_mw"]
+    assert band["p90"]["peak_facility_power_mw"] > rows["specialised"]["peak_facility_power_mw"]
     assert RunLevers.objects.filter(run=run).count() == 1
 
     def boom(*args, **kwargs):

@@ -40,9 +40,10 @@ def test_it_sizes_more_devices_for_a_tighter_first_token_target(example_inputs):
         document["workloads"] = [{**document["workloads"][0], "input_tokens": 4000, "ttft_target_s": ttft_target_s}]
         return facility_stage(parse_scenario(document)).summary["devices"]["h100"]
 
-    # On 4 × H100 (fp8) a 4,000-token prompt of Llama 3.1 70B prefills in about 0.15 s, so a 0.18 s
+    # On 4 × H100 (fp8, vLLM) a 4,000-token prompt of Llama 3.1 70B prefills in about 0.24 s (0.15 s before
+    # the engine-v2 calibration: vLLM's FP8 GEMMs reach about half the FP8 peak, issue 14), so a 0.27 s
     # target leaves about 30 ms for the decode step the new request waits for (TPOT alone allows 50).
-    relaxed, tight = devices(5.0), devices(0.18)
+    relaxed, tight = devices(5.0), devices(0.27)
     assert tight > relaxed  # smaller batches per replica → more replicas for the same peak
 
 
@@ -51,10 +52,11 @@ def test_it_meets_the_first_token_target_for_the_long_prompts_of_a_distribution(
 
     # Same mean prompt (≈1,400 tokens), one spread out to a 10,000-token tail: sizing uses the
     # mean for throughput and energy, and the 95th-percentile prompt for time to first token: on
-    # 4 × H100 a 10,000-token prompt of Llama 3.1 70B prefills in ≈0.38 s, leaving ≈20 ms of 0.4 s.
+    # 4 × H100 a 10,000-token prompt of Llama 3.1 70B prefills in ≈0.61 s (0.38 s before the engine-v2
+    # calibration of vLLM's FP8 GEMMs, issue 14), leaving ≈30 ms of 0.64 s.
     def devices(distribution):
         document = copy.deepcopy(example_inputs)
-        workload = {**document["workloads"][0], "ttft_target_s": 0.4}
+        workload = {**document["workloads"][0], "ttft_target_s": 0.64}
         workload.pop("input_tokens")
         workload["input_tokens_distribution"] = distribution
         document["workloads"] = [workload]

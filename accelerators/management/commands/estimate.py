@@ -38,6 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--output-tokens", type=int, default=350)
         parser.add_argument("--sparsity", default="none", help="none | 2:4 | unstructured:F")
         parser.add_argument("--tpot-target-ms", type=float, default=None)
+        parser.add_argument("--tensor-parallel", type=int, default=None)
+        parser.add_argument("--expert-parallel", type=int, default=None)
+        parser.add_argument("--pipeline-parallel", type=int, default=None)
+        parser.add_argument("--data-parallel", type=int, default=None)
+        parser.add_argument("--serving-stack", default=None, help="vllm | tensorrt-llm | static-dataflow")
+        parser.add_argument("--power-limit-w", type=float, default=None, help="GPU power limit per device [W]")
         parser.add_argument("--json", action="store_true", help="print the full JSON object")
 
     def handle(self, *args, **opts):
@@ -62,6 +68,12 @@ class Command(BaseCommand):
                 output_tokens=opts["output_tokens"],
                 sparsity=opts["sparsity"],
                 tpot_target_s=None if tpot is None else tpot / 1e3,
+                tensor_parallel=opts["tensor_parallel"],
+                expert_parallel=opts["expert_parallel"],
+                pipeline_parallel=opts["pipeline_parallel"],
+                data_parallel=opts["data_parallel"],
+                serving_stack=opts["serving_stack"],
+                power_limit_w=opts["power_limit_w"],
             )
         except (EstimateError, CatalogError) as exc:
             raise CommandError(str(exc)) from exc
@@ -79,6 +91,11 @@ class Command(BaseCommand):
             "energy_per_request_j",
             "prefill_time_s",
             "bound",
+            "serving_stack",
+            "power_limit_w",
+            "parallelism",
+            "serving_overhead_j",
+            "uncertainty",
         ):
             self.stdout.write(f"{key}: {d[key]}")
         for w in d["warnings"]:
