@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import difflib
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -145,6 +147,22 @@ def get_climate(slug: str) -> ClimateSite:
     raise ClimateError(f"unknown climate {slug!r}{hint}")
 
 
+def climate_from_ref(ref: str | Mapping[str, Any]) -> ClimateSite:
+    """A scenario's ``site.climate``: a catalog slug, or an own site's definition (the catalog API's
+    form: the climates.yaml entry with its ``slug``), as snapshot in a run's inputs."""
+    if isinstance(ref, str):
+        return get_climate(ref)
+    slug = str(ref.get("slug") or "").strip()
+    if not slug:
+        raise ClimateError("a site object needs its slug")
+    try:
+        return _site_from_entry(slug, dict(ref))
+    except (KeyError, TypeError, ValueError) as error:
+        if isinstance(error, ClimateError):
+            raise
+        raise ClimateError(f"climate {slug!r}: {error!r} is missing or malformed") from None
+
+
 def _interpolate_mid_months(anchors: np.ndarray) -> np.ndarray:
     month_days = np.array(MONTH_DAYS, dtype=float)
     mid = np.cumsum(month_days) - month_days / 2.0  # day-of-year of each month's middle
@@ -207,6 +225,6 @@ def generate_typical_year(site: ClimateSite) -> HourlyWeather:
     )
 
 
-def weather_for_climate(slug: str) -> HourlyWeather:
-    """The generated typical year of a catalog site."""
-    return generate_typical_year(get_climate(slug))
+def weather_for_climate(ref: str | Mapping[str, Any]) -> HourlyWeather:
+    """The generated typical year of a catalog site or an own site's definition."""
+    return generate_typical_year(climate_from_ref(ref))

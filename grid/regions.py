@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -141,8 +142,28 @@ def _figure(raw: Mapping, *, where: str, references: Mapping[str, str]) -> Figur
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load((DATA / "regions.yaml").read_text(encoding="utf-8"))
+
+
+def _complete(figures: dict[str, Figure]) -> dict[str, Figure]:
+    """The region's figures completed with the catalog's defaults (grid/data/regions.yaml ``defaults``)."""
+    data = _data()
+    out = dict(figures)
+    for name, raw in data["defaults"].items():
+        if name in out or "derive" in raw:
+            continue
+        out[name] = _figure(raw, where=f"regions.yaml: defaults.{name}", references=data["references"])
+    if "energy_price_slope_usd_per_mwh_per_gw" not in out and {"energy_price_usd_per_mwh", "system_peak_mw"} <= set(
+        out
+    ):
+        out["energy_price_slope_usd_per_mwh_per_gw"] = _unit_elasticity_slope(out)
+    return out
+
+
+@lru_cache(maxsize=1)
 def _catalog() -> dict[str, Region]:
-    data = yaml.safe_load((DATA / "regions.yaml").read_text(encoding="utf-8"))
+    data = _data()
     references = data["references"]
     regions = {}
     for slug, entry in data["regions"].items():
@@ -151,17 +172,11 @@ def _catalog() -> dict[str, Region]:
             if name not in FIELDS:
                 raise RegionDataError(f"regions.yaml: {slug}.{name} is not a known figure")
             figures[name] = _figure(raw, where=f"regions.yaml: {slug}.{name}", references=references)
-        for name, raw in data["defaults"].items():
-            if name in figures or "derive" in raw:
-                continue
-            figures[name] = _figure(raw, where=f"regions.yaml: defaults.{name}", references=references)
-        if "energy_price_slope_usd_per_mwh_per_gw" not in figures:
-            figures["energy_price_slope_usd_per_mwh_per_gw"] = _unit_elasticity_slope(figures)
         regions[slug] = Region(
             slug=slug,
             name=entry["name"],
             country=entry["country"],
-            figures=figures,
+            figures=_complete(figures),
             profiles=dict(entry.get("profiles") or {}),
         )
     return regions
@@ -191,6 +206,52 @@ def get_region(slug: str) -> Region:
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(catalog)}"
         raise RegionDataError(f"grid.region: unknown region {slug!r}{hint}")
     return catalog[key]
+
+
+def region_from_dict(data: Mapping[str, Any]) -> Region:
+    """An organisation's own region, in the catalog API's form (``slug``, ``name``, ``country``,
+    ``figures``: name → {value, unit, source[, assumption, reason]}, optional ``profiles``),
+    completed with the catalog's defaults like a shipped region. RegionDataError names a bad figure."""
+    slug = str(data.get("slug") or "").strip()
+    raw_figures = data.get("figures")
+    if not slug or not isinstance(raw_figures, Mapping):
+        raise RegionDataError("a region object needs a slug and figures (name → {value, unit, source})")
+    figures = {}
+    for name, raw in raw_figures.items():
+        where = f"region {slug!r}: figure {name!r}"
+        if name not in FIELDS:
+            raise RegionDataError(f"{where} is not a region figure")
+        value = raw.get("value") if isinstance(raw, Mapping) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RegionDataError(f"{where}: value must be a number [{FIELDS[name]}]")
+        problem = figure_problem(name, float(value))  # finite and within its bound (grid/data/bounds.yaml)
+        if problem is not None:
+            raise RegionDataError(f"{where}: {problem}")
+        reason = raw.get("reason") if raw.get("assumption") else None
+        figures[name] = Figure(
+            value=float(value), unit=FIELDS[name], source=str(raw.get("source") or "own entry"), assumption=reason
+        )
+    profiles = data.get("profiles") or {}
+    if not isinstance(profiles, Mapping):
+        raise RegionDataError(f"region {slug!r}: profiles must map a kind to a profile key")
+    for kind, key in profiles.items():
+        if kind not in PROFILE_KINDS or key not in _profiles():
+            raise RegionDataError(
+                f"region {slug!r}: profile {kind!r} → {key!r} unknown (kinds: {', '.join(PROFILE_KINDS)}; "
+                "keys: grid/data/profiles.json)"
+            )
+    return Region(
+        slug=slug,
+        name=str(data.get("name") or slug),
+        country=str(data.get("country") or ""),
+        figures=_complete(figures),
+        profiles={str(k): str(v) for k, v in profiles.items()},
+    )
+
+
+def region_from_ref(ref: str | Mapping[str, Any]) -> Region:
+    """A scenario's ``grid.region``: a catalog slug, or an own region's definition (snapshot in a run's inputs)."""
+    return get_region(ref) if isinstance(ref, str) else region_from_dict(ref)
 
 
 def apply_overrides(region: Region, overrides: Mapping[str, float]) -> Region:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from accelerators.efficiency import power_curve
-from grid.climate import get_climate
+from grid.climate import climate_from_ref
 from grid.demand import get_daily_shape
 from grid.fleet.racks import server_form_factor
 from grid.fleet.sizing import load_network_defaults
-from grid.regions import apply_overrides, get_region
+from grid.regions import apply_overrides, region_from_ref
 from planner.engine.facility_stage import engine_arguments, scenario_field_for, scenario_message
 from planner.engine.schema import HardwarePool, ScenarioSpec
 from planner.engine.tco_stage import TcoStageError, check_prices
@@ -69,11 +69,11 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
                 add(field, f"{scenario_message(error)} (workload {load.name!r} on pool {pool.name!r})")
     if spec.site.climate and not spec.site.weather_upload:
         try:
-            get_climate(spec.site.climate)
+            climate_from_ref(spec.site.climate)
         except ValueError as error:
             add("site.climate", str(error))
     try:
-        region = get_region(spec.grid.region)
+        region = region_from_ref(spec.grid.region)
     except ValueError as error:
         add("grid.region", str(error))
     else:

@@ -186,7 +186,7 @@ def _weather(spec: ScenarioSpec, weather: HourlyWeather | None) -> HourlyWeather
             field="site.weather_upload",
         )
     try:
-        return weather_for_climate(spec.site.climate or "")
+        return weather_for_climate(spec.site.climate or "")  # a slug or an own site's definition
     except ValueError as error:
         raise FacilityStageError(str(error), field="site.climate") from error
 
@@ -317,7 +317,7 @@ def _facility_stage(
                 )
     if weather is None and spec.site.weather_upload:
         warnings.append(
-            f"weather upload {spec.site.weather_upload!r} was not passed in; used climate {spec.site.climate!r}"
+            f"weather upload {spec.site.weather_upload!r} was not passed in; used climate {spec.site.climate_slug!r}"
         )
     if site_weather.generated:
         warnings.append(

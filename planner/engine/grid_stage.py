@@ -24,7 +24,7 @@ from grid.constants import (
     SERVER_EMBODIED_KGCO2E,
     W_PER_MW,
 )
-from grid.regions import HEADROOM_FIELDS, Region, RegionDataError, apply_overrides, get_region, hourly_series
+from grid.regions import HEADROOM_FIELDS, Region, RegionDataError, apply_overrides, hourly_series, region_from_ref
 from planner.engine.schema import ScenarioSpec
 
 UPLOAD_KEYS = {
@@ -198,7 +198,7 @@ def grid_stage(
             raise GridStageError(f"grid.uploads.{key}: upload {spec.grid.uploads[key]!r} was not provided to the run")
     uploads = {k: _check_hourly(f"uploads.{k}", v) for k, v in uploads.items()}
 
-    region = apply_overrides(get_region(spec.grid.region), spec.grid.overrides)
+    region = apply_overrides(region_from_ref(spec.grid.region), spec.grid.overrides)
     missing = region.missing(list(REQUIRED))
     if missing:
         raise RegionDataError(f"region {region.slug!r} lacks {', '.join(missing)}; supply them in grid.overrides")

@@ -199,7 +199,9 @@ class Fleet(_Strict):
 
 
 class Site(_Strict):
-    climate: Slug | None = Field("us-va-ashburn", description="climate catalog slug")
+    climate: Slug | dict[str, Any] | None = Field(
+        "us-va-ashburn", description="climate catalog slug (shipped or the organisation's own) or a full site object"
+    )
     weather_upload: str | None = Field(None, description="id of an uploaded EPW/CSV weather file")
     cooling: Literal[COOLING_TYPES] = "direct_liquid_dry_cooler"  # type: ignore[valid-type]
     ashrae_class: Literal[ASHRAE_CLASSES] = "A1"  # type: ignore[valid-type]
@@ -212,6 +214,10 @@ class Site(_Strict):
             raise ValueError("give a climate slug or a weather_upload")
         return self
 
+    @property
+    def climate_slug(self) -> str | None:
+        return self.climate.get("slug") if isinstance(self.climate, dict) else self.climate
+
 
 class CleanEnergy(_Strict):
     annual_match_frac: float = Field(0.0, ge=0.0, le=2.0, description="contracted clean MWh / annual MWh")
@@ -219,11 +225,17 @@ class CleanEnergy(_Strict):
 
 
 class GridSpec(_Strict):
-    region: Slug = "pjm-dominion"
+    region: Slug | dict[str, Any] = Field(
+        "pjm-dominion", description="grid region slug (shipped or the organisation's own) or a full region object"
+    )
     overrides: dict[str, float] = Field(default_factory=dict, description="region figures to replace")
     clean_energy: CleanEnergy = Field(default_factory=CleanEnergy)
     tariff: Literal["flat", "time_of_use", "hourly", "large_load_minimum_demand"] = "large_load_minimum_demand"
     uploads: dict[str, str] = Field(default_factory=dict, description="carbon/price/system_load → upload id")
+
+    @property
+    def region_slug(self) -> str:
+        return str(self.region.get("slug", "")) if isinstance(self.region, dict) else self.region
 
     @field_validator("overrides")
     @classmethod

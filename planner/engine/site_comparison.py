@@ -54,8 +54,8 @@ Progress = Callable[[str, float], None]
 
 class CandidateSite(_Strict):
     name: Name
-    climate: Slug = Field(description="climate catalog slug")
-    region: Slug = Field(description="grid region slug")
+    climate: Slug | dict[str, Any] = Field(description="climate catalog slug, or an own site's definition")
+    region: Slug | dict[str, Any] = Field(description="grid region slug, or an own region's definition")
     cooling: Literal[COOLING_TYPES] | None = Field(None, description="default: the scenario's")  # type: ignore[valid-type]
     power_cap_mw: float | None = Field(None, gt=0, le=100_000, description="site power cap [MW]")
     water_limit_m3_per_year: float | None = Field(None, ge=0, le=1e10, description="water permit [m³/yr]")
@@ -93,14 +93,15 @@ class SiteComparisonSpec(_Strict):
 
 def comparison_errors(spec: SiteComparisonSpec) -> dict[str, list[str]]:
     """What the schema cannot see: unknown sites, metros and workloads, shares not adding up to 1."""
-    from grid.climate import get_climate
-    from grid.regions import get_region
+    from grid.climate import climate_from_ref
+    from grid.regions import region_from_ref
 
     errors: dict[str, list[str]] = {}
     for i, site in enumerate(spec.sites):
-        for field, lookup, slug in (("climate", get_climate, site.climate), ("region", get_region, site.region)):
+        lookups = (("climate", climate_from_ref, site.climate), ("region", region_from_ref, site.region))
+        for field, lookup, ref in lookups:
             try:
-                lookup(slug)
+                lookup(ref)  # type: ignore[operator]
             except ValueError as error:
                 errors.setdefault(f"sites[{i}].{field}", []).append(str(error).split(": ", 1)[-1])
     workloads = {w.name for w in spec.scenario.workloads}
@@ -215,14 +216,14 @@ def _constraints(site: CandidateSite, result: dict[str, Any]) -> list[str]:
 
 
 def _site_row(spec: SiteComparisonSpec, site: CandidateSite, inflation: float, delay: float) -> dict[str, Any]:
-    from grid.climate import get_climate
+    from grid.climate import climate_from_ref
     from planner.engine.runner import run_scenario
 
-    climate = get_climate(site.climate)
+    climate = climate_from_ref(site.climate)
     row: dict[str, Any] = {
         "name": site.name,
-        "climate": site.climate,
-        "region": site.region,
+        "climate": climate.slug,
+        "region": site.region if isinstance(site.region, str) else str(site.region.get("slug", "")),
         "latitude": climate.latitude,
         "longitude": climate.longitude,
         "climate_name": climate.name,

@@ -72,7 +72,7 @@ def tco_inputs(spec: ScenarioSpec, summary: Mapping[str, Any]) -> TcoInputs:
         critical_it_power_w=float(summary["design_it_power_mw"]) * 1e6,
         peak_facility_power_w=float(summary["peak_facility_power_mw"]) * 1e6,
         cooling=spec.site.cooling,
-        region=spec.grid.region,
+        region=spec.grid.region_slug,
         energy_cost_usd=float(bill["energy_usd"]),
         grid_charges_usd=float(sum(bill[key] for key in GRID_CHARGE_KEYS)),
         annual_water_m3=float(summary["annual_water_m3"]),

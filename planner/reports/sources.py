@@ -13,7 +13,7 @@ def _row(item: str, field: str, value: Any, unit: str, source: str, assumption: 
 
 def catalog_sources(inputs: dict[str, Any]) -> list[dict[str, str]]:
     from accelerators.catalog import CatalogError, get_accelerator, get_model
-    from grid.climate import ClimateError, get_climate
+    from grid.climate import ClimateError, climate_from_ref
 
     rows: list[dict[str, str]] = []
     for workload in inputs.get("workloads", []):
@@ -57,7 +57,7 @@ def catalog_sources(inputs: dict[str, Any]) -> list[dict[str, str]]:
     climate = (inputs.get("site") or {}).get("climate")
     if climate:
         try:
-            site = get_climate(climate)
+            site = climate_from_ref(climate)  # a slug or an own site's snapshot
             rows.append(_row(f"site {site.name}", "monthly climate statistics", "", "°C", site.source))
         except ClimateError:
             pass

@@ -148,7 +148,7 @@ def own_entries(organisations: Any) -> dict[str, tuple[tuple[str, str], ...]]:
             for e in rows_of(kind=kind, organisation_ids=ids)
         )
 
-    return {"accelerators": rows("accelerators"), "models": rows("models")}
+    return {kind: rows(kind) for kind in ("accelerators", "models", "sites", "regions")}
 
 
 def own_specs(organisations: Any, kind: str) -> list[tuple[Any, str]]:

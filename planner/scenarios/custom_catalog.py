@@ -74,13 +74,28 @@ def definition(row: Any) -> dict[str, Any]:
 
 
 def inputs_with_custom_entries(inputs: dict[str, Any], *, organisation_id: int) -> dict[str, Any]:
-    """The scenario with each reference to its organisation's own accelerator or model replaced by
-    the entry's definition (scenarios name sites and regions of the shipped catalogs only)."""
+    """The scenario with each reference to its organisation's own accelerator, model, site
+    (``site.climate``) or grid region (``grid.region``) replaced by the entry's definition."""
     document = copy.deepcopy(inputs)
     for index, pool in enumerate(document.get("hardware", [])):
         _substitute(pool, "accelerator", "accelerators", organisation_id, f"hardware[{index}].accelerator")
     for index, workload in enumerate(document.get("workloads", [])):
         _substitute(workload, "model", "models", organisation_id, f"workloads[{index}].model")
+    _substitute(document.get("site"), "climate", "sites", organisation_id, "site.climate")
+    _substitute(document.get("grid"), "region", "regions", organisation_id, "grid.region")
+    return document
+
+
+def comparison_with_custom_entries(inputs: dict[str, Any], *, organisation_id: int) -> dict[str, Any]:
+    """A site comparison with its scenario and each candidate site's ``climate`` and ``region``
+    resolved by the same rule, within the comparison's organisation."""
+    document = copy.deepcopy(inputs)
+    if isinstance(document.get("scenario"), dict):
+        document["scenario"] = inputs_with_custom_entries(document["scenario"], organisation_id=organisation_id)
+    sites = document.get("sites")
+    for index, site in enumerate(sites if isinstance(sites, list) else []):
+        _substitute(site, "climate", "sites", organisation_id, f"sites[{index}].climate")
+        _substitute(site, "region", "regions", organisation_id, f"sites[{index}].region")
     return document
 
 

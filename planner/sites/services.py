@@ -8,9 +8,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from planner.engine.schema import ScenarioError
-from planner.engine.site_comparison import compare_sites, parse_comparison
+from planner.engine.site_comparison import SiteComparisonSpec, compare_sites, parse_comparison
 from planner.jobs.lifecycle import JobFailure, ProgressFn, job_dispatch
 from planner.jobs.models import JobStatus
+from planner.scenarios.custom_catalog import AmbiguousEntry, comparison_with_custom_entries
 from planner.scenarios.models import Organisation
 from planner.sites.models import ComparisonRun, SiteComparison
 
@@ -21,14 +22,25 @@ def comparison_create(
     *, organisation: Organisation, created_by: AbstractBaseUser, inputs: dict[str, Any]
 ) -> SiteComparison:
     """Validate (ScenarioError naming each bad field) and store a comparison."""
-    spec = parse_comparison(inputs)
+    spec = comparison_validate(inputs, organisation_id=organisation.pk)
     return SiteComparison.objects.create(
         organisation=organisation, name=spec.name, inputs=inputs, created_by=created_by
     )
 
 
+def comparison_validate(inputs: Any, *, organisation_id: int) -> SiteComparisonSpec:
+    """The comparison as it would compute: the organisation's own accelerators, models, sites and
+    regions resolved (planner.scenarios.custom_catalog's rule); ScenarioError naming each bad field."""
+    if not isinstance(inputs, dict):
+        return parse_comparison(inputs)
+    try:
+        return parse_comparison(comparison_with_custom_entries(inputs, organisation_id=organisation_id))
+    except AmbiguousEntry as error:  # one organisation: cannot happen, kept for the rule's completeness
+        raise ScenarioError({error.field: [str(error)]}) from None
+
+
 def comparison_update(*, comparison: SiteComparison, inputs: dict[str, Any]) -> SiteComparison:
-    spec = parse_comparison(inputs)
+    spec = comparison_validate(inputs, organisation_id=comparison.organisation_id)
     comparison.name, comparison.inputs = spec.name, inputs
     comparison.save(update_fields=["name", "inputs", "updated_at"])
     return comparison
@@ -52,8 +64,10 @@ def comparison_run_submit(
             existing = ComparisonRun.objects.filter(comparison=comparison, idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing, False
+        # The run's inputs snapshot the own entries it names, so it stays reproducible when they change.
+        inputs = comparison_with_custom_entries(comparison.inputs, organisation_id=comparison.organisation_id)
         run = ComparisonRun.objects.create(
-            comparison=comparison, inputs=comparison.inputs, submitted_by=submitted_by, idempotency_key=idempotency_key
+            comparison=comparison, inputs=inputs, submitted_by=submitted_by, idempotency_key=idempotency_key
         )
         job_dispatch(kind=SITE_COMPARISON_JOB, job_id=run.pk)
     return run, True

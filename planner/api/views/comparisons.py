@@ -18,7 +18,6 @@ from planner.api.serializers import _absolute
 from planner.api.views.base import PlannerView
 from planner.api.views.runs import IDEMPOTENCY_HEADER, _etag, _idempotency_key, _not_modified
 from planner.engine.schema import ScenarioError
-from planner.engine.site_comparison import parse_comparison
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.sites import selectors, services
@@ -86,12 +85,14 @@ class ComparisonRunSerializer(serializers.ModelSerializer):
         return _absolute(self.context.get("request"), "api-comparison-run-result", run.pk)
 
 
-def _validated(data) -> dict:
+def _validated(data, *, organisation_id: int | None) -> dict:
+    """The body, its inputs checked within the organisation (own sites and regions resolve there);
+    a new comparison's inputs are checked by the create service once its organisation is known."""
     serializer = ComparisonWriteSerializer(data=data)
     errors = {} if serializer.is_valid() else flatten(serializer.errors)
-    if "inputs" not in errors and isinstance(data, dict):
+    if "inputs" not in errors and isinstance(data, dict) and organisation_id is not None:
         try:
-            parse_comparison(data.get("inputs"))
+            services.comparison_validate(data.get("inputs"), organisation_id=organisation_id)
         except ScenarioError as error:
             errors.update(error.errors)
     if errors:
@@ -118,7 +119,7 @@ class ComparisonListView(PlannerView):
         responses={201: ComparisonSerializer},
     )
     def post(self, request: Request) -> Response:
-        body = _validated(request.data)
+        body = _validated(request.data, organisation_id=None)
         organisation = api_services.organisation_for_write(
             user=request.user, organisation_id=body.get("organisation"), action="create site comparisons"
         )
@@ -145,7 +146,7 @@ class ComparisonDetailView(PlannerView):
     def put(self, request: Request, comparison_id: int) -> Response:
         comparison = selectors.comparison_for_user(request.user, comparison_id)
         ensure_can_edit(request.user, comparison.organisation_id, action="edit site comparisons")
-        body = _validated(request.data)
+        body = _validated(request.data, organisation_id=comparison.organisation_id)
         comparison = services.comparison_update(comparison=comparison, inputs=body["inputs"])
         return Response(self.get_serializer(comparison).data)
 

@@ -469,6 +469,8 @@ class ScenarioMainForm(forms.Form):
         organisations: Any = None,
         uploads: Any = (),
         region_slug: str = "",
+        own_sites: tuple[tuple[str, str], ...] = (),
+        own_regions: tuple[tuple[str, str], ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -478,7 +480,7 @@ class ScenarioMainForm(forms.Form):
             self.fields[_name(path)] = maker(label, help_text)
         for path, (label, choices) in MAIN_CHOICES.items():
             self.fields[_name(path)] = _choice(label, choices)
-        climates = catalogs.climate_choices()
+        climates = [*own_sites, *catalogs.climate_choices()]
         current_climate = str(self.initial.get("site__climate") or "")
         if current_climate and current_climate not in {value for value, _ in climates}:
             climates.insert(0, (current_climate, f"{current_climate} (not in the catalog)"))
@@ -493,7 +495,7 @@ class ScenarioMainForm(forms.Form):
             self.fields[f"grid__uploads__{slot}"] = _choice(
                 f"{label}: uploaded hourly series", [("", "— region default —"), *by_kind.get(slot, [])]
             )
-        regions = catalogs.region_choices()
+        regions = [*own_regions, *catalogs.region_choices()]
         if regions:
             current = region_slug or self.initial.get("grid__region") or ""
             if current and current not in {v for v, _ in regions}:
@@ -764,12 +766,18 @@ def editor_forms(
     region = str((data or {}).get("grid__region") or (document.get("grid") or {}).get("region", ""))
     main_initial = ScenarioMainForm.initial_from(document)
     main_initial["organisation"] = organisation
-    main = ScenarioMainForm(
-        data, initial=main_initial, organisations=organisations, uploads=uploads, region_slug=region
-    )
     # Pickers list the entries of every organisation the user can save into; a scenario saved in
     # one organisation that names another's entry is refused at save (custom_catalog's rule).
     own = catalogs.own_entries(organisations)
+    main = ScenarioMainForm(
+        data,
+        initial=main_initial,
+        organisations=organisations,
+        uploads=uploads,
+        region_slug=region,
+        own_sites=own["sites"],
+        own_regions=own["regions"],
+    )
     workloads = WorkloadFormSet(
         data,
         prefix="workloads",
