@@ -50,6 +50,12 @@ def comparison_delete(*, comparison: SiteComparison) -> None:
     comparison.delete()
 
 
+def comparison_run_inputs(comparison: SiteComparison) -> dict[str, Any]:
+    """What a run computes: the comparison with the own entries it names replaced by their
+    definitions, so the run stays reproducible when an entry is edited later."""
+    return comparison_with_custom_entries(comparison.inputs, organisation_id=comparison.organisation_id)
+
+
 def comparison_run_submit(
     *, comparison: SiteComparison, submitted_by: AbstractBaseUser, idempotency_key: str = ""
 ) -> tuple[ComparisonRun, bool]:
@@ -64,10 +70,11 @@ def comparison_run_submit(
             existing = ComparisonRun.objects.filter(comparison=comparison, idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing, False
-        # The run's inputs snapshot the own entries it names, so it stays reproducible when they change.
-        inputs = comparison_with_custom_entries(comparison.inputs, organisation_id=comparison.organisation_id)
         run = ComparisonRun.objects.create(
-            comparison=comparison, inputs=inputs, submitted_by=submitted_by, idempotency_key=idempotency_key
+            comparison=comparison,
+            inputs=comparison_run_inputs(comparison),
+            submitted_by=submitted_by,
+            idempotency_key=idempotency_key,
         )
         job_dispatch(kind=SITE_COMPARISON_JOB, job_id=run.pk)
     return run, True

@@ -18,6 +18,7 @@ from grid.regions import list_regions
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import CRITERIA
 from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.scenarios import catalogs
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.kpis import kpi_cards
 from planner.scenarios.views.common import require_editor
@@ -33,13 +34,18 @@ def comparison_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sites/list.html", {"comparisons": comparisons, "can_create": can_create})
 
 
+def _options(choices: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"slug": slug, "name": label} for slug, label in choices]
+
+
 def _form_context(request: HttpRequest, form: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     organisations = scenario_selectors.editable_organisations(request.user)
+    own = catalogs.own_entries(organisations)  # the organisations' own sites and regions first
     return {
         "organisations": organisations,
         "scenarios": scenario_selectors.scenarios_for_user(request.user).filter(organisation__in=organisations),
-        "climates": list_climates(),
-        "regions": list_regions(),
+        "climates": [*_options(own["sites"]), *({"slug": c.slug, "name": c.name} for c in list_climates())],
+        "regions": [*_options(own["regions"]), *({"slug": r.slug, "name": r.name} for r in list_regions())],
         "criteria": CRITERIA,
         "site_rows": range(MAX_SITES),
         "form": form,
