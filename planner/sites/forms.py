@@ -12,6 +12,7 @@ from typing import Any
 from django.http import QueryDict
 
 from planner.engine.site_comparison import CRITERIA, DEFAULT_WEIGHTS
+from planner.sites.users_form import blank_blocks, blocks_from_post, users_from_blocks
 
 MAX_SITES = 6
 
@@ -49,11 +50,8 @@ def document_from_post(post: QueryDict, *, scenario_inputs: dict[str, Any] | Non
         value = _number(post.get(f"weight-{key}", ""))
         if value is not None:
             weights[key] = value
-    try:
-        users = json.loads(post.get("users", "").strip() or "[]")
-    except json.JSONDecodeError as error:
-        users = []
-        errors["users"] = [f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"]
+    users, user_errors = users_from_post(post)
+    errors.update(user_errors)
     if scenario_inputs is None:
         errors["scenario"] = ["pick a scenario of yours"]
     document = {
@@ -66,5 +64,43 @@ def document_from_post(post: QueryDict, *, scenario_inputs: dict[str, Any] | Non
     return document, errors
 
 
+def users_mode(post: QueryDict) -> str:
+    """'form' (structured rows) or 'json' (the advanced text box; also a post without a mode that sends it)."""
+    mode = post.get("users_mode")
+    if mode in {"form", "json"}:
+        return mode
+    return "json" if "users" in post else "form"
+
+
+def users_from_post(post: QueryDict) -> tuple[list[Any], dict[str, list[str]]]:
+    """The users section from the structured rows or the JSON text box, with the form's own errors."""
+    if users_mode(post) == "form":
+        return users_from_blocks(blocks_from_post(post))
+    try:
+        return json.loads(post.get("users", "").strip() or "[]"), {}
+    except json.JSONDecodeError as error:
+        return [], {"users": [f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"]}
+
+
 def initial_form() -> dict[str, Any]:
-    return {"weights": {k: DEFAULT_WEIGHTS.get(k, 0.0) for k in CRITERIA}, "users": "[]"}
+    return {
+        "weights": {k: DEFAULT_WEIGHTS.get(k, 0.0) for k in CRITERIA},
+        "users": "[]",
+        "users_mode": "form",
+        "user_blocks": blank_blocks(),
+    }
+
+
+def form_again(post: QueryDict, weights: dict[str, Any]) -> dict[str, Any]:
+    """The form as posted, to show it again with its errors: the structured rows keep their per-row
+    errors (checked again here, the same check as on save)."""
+    mode = users_mode(post)
+    blocks = blocks_from_post(post) if mode == "form" else []
+    users_from_blocks(blocks)  # attaches each section's and row's errors
+    return {
+        **dict(post.items()),
+        "weights": weights,
+        "users": post.get("users", "[]"),
+        "users_mode": mode,
+        "user_blocks": blocks or blank_blocks(),
+    }

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grid.climate import list_climates
 from grid.regions import list_regions
+from grid.siting import list_metros
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import CRITERIA
 from planner.jobs.lifecycle import JobQueueUnavailable
@@ -23,7 +24,7 @@ from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.kpis import kpi_cards
 from planner.scenarios.views.common import require_editor
 from planner.sites import selectors, services
-from planner.sites.forms import MAX_SITES, document_from_post, initial_form
+from planner.sites.forms import MAX_SITES, document_from_post, form_again, initial_form
 
 
 @login_required
@@ -41,12 +42,17 @@ def _options(choices: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
 def _form_context(request: HttpRequest, form: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     organisations = scenario_selectors.editable_organisations(request.user)
     own = catalogs.own_entries(organisations)  # the organisations' own sites and regions first
+    scenarios = scenario_selectors.scenarios_for_user(request.user).filter(organisation__in=organisations)
     return {
         "organisations": organisations,
-        "scenarios": scenario_selectors.scenarios_for_user(request.user).filter(organisation__in=organisations),
+        "scenarios": scenarios,
         "climates": [*_options(own["sites"]), *({"slug": c.slug, "name": c.name} for c in list_climates())],
         "regions": [*_options(own["regions"]), *({"slug": r.slug, "name": r.name} for r in list_regions())],
         "criteria": CRITERIA,
+        "metros": list_metros(),
+        "workload_names": sorted(
+            {w.get("name") for s in scenarios for w in s.inputs.get("workloads", []) if isinstance(w, dict)} - {None}
+        ),
         "site_rows": range(MAX_SITES),
         "form": form,
         "errors": errors,
@@ -74,7 +80,7 @@ def comparison_create(request: HttpRequest) -> HttpResponse:
             errors = error.errors
         else:
             return redirect("site-comparison-detail", comparison_id=comparison.pk)
-    form = {**dict(request.POST.items()), "weights": document["weights"], "users": request.POST.get("users", "[]")}
+    form = form_again(request.POST, document["weights"])
     return render(request, "sites/form.html", _form_context(request, form, errors), status=400)
 
 
