@@ -18,6 +18,7 @@ from grid.fleet.racks import server_form_factor
 from grid.fleet.sizing import load_network_defaults
 from grid.regions import apply_overrides, region_from_ref
 from planner.engine.facility_stage import engine_arguments, scenario_field_for, scenario_message
+from planner.engine.grid_stage import REQUIRED
 from planner.engine.schema import HardwarePool, ScenarioSpec
 from planner.engine.tco_stage import TcoStageError, check_prices
 
@@ -78,7 +79,9 @@ def feasibility_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
         add("grid.region", str(error))
     else:
         try:
-            apply_overrides(region, spec.grid.overrides)
+            with_overrides = apply_overrides(region, spec.grid.overrides)
+            if isinstance(spec.grid.region, dict) and (missing := with_overrides.missing(list(REQUIRED))):
+                add("grid.region", f"region {region.slug!r} lacks {', '.join(missing)}; supply them in grid.overrides")
         except ValueError as error:
             message = str(error)
             field = message.split(":", 1)[0] if message.startswith("grid.overrides.") else "grid.overrides"

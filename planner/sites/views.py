@@ -35,6 +35,9 @@ def comparison_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sites/list.html", {"comparisons": comparisons, "can_create": can_create})
 
 
+SITE_KEYS = ("name", "climate", "region", "power_cap_mw", "water_limit_m3_per_year")
+
+
 def _options(choices: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return [{"slug": slug, "name": label} for slug, label in choices]
 
@@ -53,7 +56,7 @@ def _form_context(request: HttpRequest, form: dict[str, Any], errors: dict[str, 
         "workload_names": sorted(
             {w.get("name") for s in scenarios for w in s.inputs.get("workloads", []) if isinstance(w, dict)} - {None}
         ),
-        "site_rows": range(MAX_SITES),
+        "site_rows": [{key: form.get(f"site-{i}-{key}", "") for key in SITE_KEYS} | {"i": i} for i in range(MAX_SITES)],
         "form": form,
         "errors": errors,
     }

@@ -1,5 +1,6 @@
-"""A three-site comparison from the browser: fill the form, run it, see the ranking and the map drawn
-(offline topojson), open one site's own result from the ranking."""
+"""A three-site comparison from the browser: fill the form (the users section as rows: a workload with
+two metros), run it, see the ranking and the map drawn (offline topojson), open one site's own result
+from the ranking."""
 
 from __future__ import annotations
 
@@ -46,19 +47,7 @@ def test_it_compares_three_sites_in_a_browser(request, browser, live_server, own
         page.locator(f"#site-{i}-name").fill(name)
         page.locator(f"#site-{i}-climate").select_option(climate)
         page.locator(f"#site-{i}-region").select_option(region)
-    page.locator("#users").fill(
-        json.dumps(
-            [
-                {
-                    "workload": "chat",
-                    "metros": {"new-york": 0.7, "chicago": 0.3},
-                    "rtt_budget_ms": 60,
-                    "interactive": True,
-                }
-            ]
-        )
-    )
-    page.locator("#save-comparison").click()
+    _users_as_rows(page, problems, screenshot_dir)
     page.locator("#run-comparison").click()
     page.wait_for_selector("#ranking", timeout=RUN_TIMEOUT_MS)
     page.wait_for_selector('#chart-map[data-rendered="1"] .main-svg', timeout=30_000)
@@ -73,3 +62,35 @@ def test_it_compares_three_sites_in_a_browser(request, browser, live_server, own
     page.wait_for_selector("#kpi-usd_per_mtok")
     assert "Dallas" in page.inner_text("h1")
     assert not problems, problems
+
+
+def _users_as_rows(page, problems: list[str], screenshot_dir) -> None:
+    """The chat users in New York (0.7) and Chicago (0.3) within 60 ms, built with the row editor:
+    a wrong total first (named on the row to fix), a metro row added and removed, the JSON view."""
+    page.locator("#users-0-workload").fill("chat")
+    page.locator("#users-0-kind").select_option("interactive")
+    page.locator("#users-0-rtt_budget_ms").fill("60")
+    page.locator("#users-0-metro-0-slug").select_option("new-york")
+    page.locator("#users-0-metro-0-share").fill("0.7")
+    page.locator("#users-0-add-metro").click()
+    page.locator("#users-0-metro-1-slug").select_option("chicago")
+    page.locator("#users-0-metro-1-share").fill("0.2")
+    page.locator("#users-0-add-metro").click()
+    page.locator("#users-0-metro-2-slug").select_option("london")
+    page.locator("#users-0-metro-2 button[data-remove-row]").click()
+    assert page.locator("#users-0 .users-metro").count() == 2
+    page.locator("#add-workload-users").click()  # a second section, left empty: ignored
+    page.locator("#users-1-remove").click()
+    page.locator("#users-mode-json").check()
+    assert '"chicago": 0.2' in page.locator("#users").input_value()
+    page.locator("#users").fill("")  # back to rows; the rows are what is saved
+    page.locator("#users-mode-form").check()
+    assert page.locator("#users").is_hidden()
+    page.locator("#save-comparison").click()
+    assert "row 2 (chicago) would need 0.3" in page.inner_text("#users-0-error")
+    assert problems == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    problems.clear()  # the form's answer to the wrong total, expected
+    page.locator("#users-section").screenshot(path=screenshot_dir / "site-comparison-users.png")
+    assert page.locator("#site-2-name").input_value() == "Singapore"  # the form comes back as typed
+    page.locator("#users-0-metro-1-share").fill("0.3")
+    page.locator("#save-comparison").click()

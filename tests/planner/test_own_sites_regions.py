@@ -207,3 +207,18 @@ def test_a_site_comparison_refuses_an_outsiders_region(owner, organisation, othe
             organisation=organisation, created_by=owner, inputs=json.loads(json.dumps(inputs))
         )
     assert "sites[1].region" in caught.value.errors
+
+
+def test_an_own_region_without_a_needed_figure_is_refused_at_save(owner, organisation, small_inputs):
+    unit = "gCO2e/kWh"
+    data = {"figures": {"carbon_intensity_g_per_kwh": {"value": 310, "unit": unit, "source": "IRP 2025, table 4"}}}
+    api = client_for(owner)
+    _post_entry(api, organisation, "regions", "thin-utility", data)  # the catalog takes a partial region
+    inputs = copy.deepcopy(small_inputs)
+    inputs["grid"]["region"] = "thin-utility"
+    response = api.post("/api/v1/scenarios/", {"organisation": organisation.pk, "inputs": inputs}, format="json")
+    assert response.status_code == 400
+    message = " ".join(response.json()["errors"]["grid.region"])
+    lacking = message.split("lacks ", 1)[1].split(";", 1)[0].split(", ")
+    assert "energy_price_usd_per_mwh" in lacking and "carbon_intensity_g_per_kwh" not in lacking
+    assert "fixed_charge_rate_frac" not in lacking  # completed from the catalog's defaults
