@@ -222,3 +222,27 @@ def test_an_own_region_without_a_needed_figure_is_refused_at_save(owner, organis
     lacking = message.split("lacks ", 1)[1].split(";", 1)[0].split(", ")
     assert "energy_price_usd_per_mwh" in lacking and "carbon_intensity_g_per_kwh" not in lacking
     assert "fixed_charge_rate_frac" not in lacking  # completed from the catalog's defaults
+
+
+def test_the_comparisons_api_takes_own_regions_and_refuses_an_outsiders(
+    owner, organisation, other_organisation, small_inputs
+):
+    RegionEntry.objects.create(
+        slug="our-utility", name="Our utility", data=_region_data(1.0), organisation=organisation
+    )
+    RegionEntry.objects.create(
+        slug="their-utility", name="Their utility", data=_region_data(1.0), organisation=other_organisation
+    )
+    api = client_for(owner)
+    sites = [
+        {"name": "A", "climate": "us-va-ashburn", "region": "pjm-dominion"},
+        {"name": "B", "climate": "us-va-ashburn", "region": "our-utility"},
+    ]
+    body = {"organisation": organisation.pk, "inputs": {"name": "Ours", "scenario": small_inputs, "sites": sites}}
+    created = api.post("/api/v1/comparisons/", body, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["inputs"]["sites"][1]["region"] == "our-utility"  # the comparison keeps the slug
+    sites[1]["region"] = "their-utility"
+    refused = api.put(f"/api/v1/comparisons/{created.json()['id']}/", body, format="json")
+    assert refused.status_code == 400 and "sites[1].region" in refused.json()["errors"]
+    assert api.post("/api/v1/comparisons/", body, format="json").status_code == 400
