@@ -21,6 +21,8 @@ CORE_MODULES = [
     "planner.engine.checks",
     "planner.engine.levers",
     "planner.engine.sweep",
+    "planner.engine.studies.points",
+    "planner.engine.studies.aggregate",
 ]
 
 

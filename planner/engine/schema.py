@@ -14,6 +14,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from planner.engine.schema_uncertainty import UncertaintySpec
+
 SCHEMA_VERSION: Final = 1
 
 PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "ternary")
@@ -226,6 +228,7 @@ class ScenarioSpec(_Strict):
     fleet: Fleet = Field(default_factory=Fleet)
     site: Site = Field(default_factory=Site)
     grid: GridSpec = Field(default_factory=GridSpec)
+    uncertainty: UncertaintySpec | None = Field(None, exclude_if=lambda value: value is None)
 
     @model_validator(mode="after")
     def _consistent(self) -> ScenarioSpec:
