@@ -30,8 +30,19 @@ class StudySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Study
-        fields = ["id", "url", "organisation", "scenario", "owner", "name", "kind", "definition", "version",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "organisation",
+            "scenario",
+            "owner",
+            "name",
+            "kind",
+            "definition",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_url(self, study: Study) -> str:
@@ -57,8 +68,23 @@ class StudyRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StudyRun
-        fields = ["id", "url", "results_url", "study", "status", "stage", "progress_frac", "error", "attempts",
-                  "points_total", "points_stored", "created_at", "started_at", "finished_at", "compute_s"]
+        fields = [
+            "id",
+            "url",
+            "results_url",
+            "study",
+            "status",
+            "stage",
+            "progress_frac",
+            "error",
+            "attempts",
+            "points_total",
+            "points_stored",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "compute_s",
+        ]
         read_only_fields = fields
 
     def get_url(self, run: StudyRun) -> str:
@@ -79,15 +105,20 @@ def _validated(serializer_class, data) -> dict:
 
 
 def _definition_errors(error: ScenarioError) -> FieldErrors:
-    return FieldErrors({f"definition.{p}" if not p.startswith("definition") else p: m for p, m in error.errors.items()},
-                       detail="The study definition has errors; see `errors` (field path → messages).")
+    return FieldErrors(
+        {f"definition.{p}" if not p.startswith("definition") else p: m for p, m in error.errors.items()},
+        detail="The study definition has errors; see `errors` (field path → messages).",
+    )
 
 
 class StudyListView(PlannerView):
     serializer_class = StudySerializer
 
-    @extend_schema(summary="Studies of your organisations", operation_id="studies_list",
-                   parameters=[OpenApiParameter("kind", str, enum=list(StudyKind.values))])
+    @extend_schema(
+        summary="Studies of your organisations",
+        operation_id="studies_list",
+        parameters=[OpenApiParameter("kind", str, enum=list(StudyKind.values))],
+    )
     def get(self, request: Request) -> Response:
         queryset = selectors.studies_for_user(request.user)
         kind = request.query_params.get("kind", "")
@@ -98,8 +129,12 @@ class StudyListView(PlannerView):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="Create a study of a scenario", operation_id="studies_create",
-                   request=StudyCreateSerializer, responses={201: StudySerializer})
+    @extend_schema(
+        summary="Create a study of a scenario",
+        operation_id="studies_create",
+        request=StudyCreateSerializer,
+        responses={201: StudySerializer},
+    )
     def post(self, request: Request) -> Response:
         body = _validated(StudyCreateSerializer, request.data)
         try:
@@ -107,13 +142,20 @@ class StudyListView(PlannerView):
         except Exception:
             raise FieldErrors({"scenario": [f"no scenario with id {body['scenario']} among yours"]}) from None
         organisation = api_services.organisation_for_write(
-            user=request.user, organisation_id=body.get("organisation", scenario.organisation_id), action="create studies"
+            user=request.user,
+            organisation_id=body.get("organisation", scenario.organisation_id),
+            action="create studies",
         )
         if organisation.pk != scenario.organisation_id:
             raise FieldErrors({"scenario": ["belongs to another organisation"]})
         try:
-            study = services.study_create(owner=request.user, organisation=organisation, scenario=scenario,
-                                          name=body["name"], definition=body["definition"])
+            study = services.study_create(
+                owner=request.user,
+                organisation=organisation,
+                scenario=scenario,
+                name=body["name"],
+                definition=body["definition"],
+            )
         except ScenarioError as error:
             raise _definition_errors(error) from None
         data = self.get_serializer(study).data
@@ -127,8 +169,12 @@ class StudyDetailView(PlannerView):
     def get(self, request: Request, study_id: int) -> Response:
         return Response(self.get_serializer(selectors.study_for_user(request.user, study_id)).data)
 
-    @extend_schema(summary="Change a study's name or definition", operation_id="studies_update",
-                   request=StudyUpdateSerializer, responses={200: StudySerializer})
+    @extend_schema(
+        summary="Change a study's name or definition",
+        operation_id="studies_update",
+        request=StudyUpdateSerializer,
+        responses={200: StudySerializer},
+    )
     def put(self, request: Request, study_id: int) -> Response:
         study = selectors.study_for_user(request.user, study_id)
         ensure_can_edit(request.user, study.organisation_id, action="edit studies")
@@ -139,8 +185,11 @@ class StudyDetailView(PlannerView):
             raise _definition_errors(error) from None
         return Response(self.get_serializer(study).data)
 
-    @extend_schema(summary="Delete a study and its runs", operation_id="studies_destroy",
-                   responses={204: OpenApiResponse(description="deleted")})
+    @extend_schema(
+        summary="Delete a study and its runs",
+        operation_id="studies_destroy",
+        responses={204: OpenApiResponse(description="deleted")},
+    )
     def delete(self, request: Request, study_id: int) -> Response:
         study = selectors.study_for_user(request.user, study_id)
         ensure_can_edit(request.user, study.organisation_id, action="delete studies")
@@ -162,13 +211,19 @@ class StudyRunsView(PlannerView):
         page = self.paginate_queryset(study.runs.all())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="Start a run of the study", operation_id="study_runs_create", request=None,
-                   parameters=[IDEMPOTENCY_HEADER], responses={202: StudyRunSerializer})
+    @extend_schema(
+        summary="Start a run of the study",
+        operation_id="study_runs_create",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: StudyRunSerializer},
+    )
     def post(self, request: Request, study_id: int) -> Response:
         study = selectors.study_for_user(request.user, study_id)
         ensure_can_edit(request.user, study.organisation_id, action="start studies")
-        run, created = services.study_run_submit(study=study, submitted_by=request.user,
-                                                 idempotency_key=_idempotency_key(request))
+        run, created = services.study_run_submit(
+            study=study, submitted_by=request.user, idempotency_key=_idempotency_key(request)
+        )
         run.refresh_from_db()
         data = self.get_serializer(run).data
         headers = {"Location": data["url"]}
@@ -206,7 +261,10 @@ class StudyRunResultsView(PlannerView):
         summary="A study run's points (KPIs per point, reasons of refused points) and its summary",
         operation_id="study_runs_results",
         parameters=[OpenApiParameter("series", bool, description="include each point's daily series")],
-        responses={200: OpenApiResponse(description="summary and points"), 304: OpenApiResponse(description="not modified")},
+        responses={
+            200: OpenApiResponse(description="summary and points"),
+            304: OpenApiResponse(description="not modified"),
+        },
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.study_run_for_user(request.user, run_id)
@@ -217,8 +275,16 @@ class StudyRunResultsView(PlannerView):
         if etag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         points = [
-            {"index": p.index, "status": p.status, "values": p.values, "kpis": p.kpis, "error": p.error,
-             "worker": p.worker, "attempts": p.attempts, **({"series": p.series} if series else {})}
+            {
+                "index": p.index,
+                "status": p.status,
+                "values": p.values,
+                "kpis": p.kpis,
+                "error": p.error,
+                "worker": p.worker,
+                "attempts": p.attempts,
+                **({"series": p.series} if series else {}),
+            }
             for p in run.points.all()
         ]
         body = {"run": self.get_serializer(run).data, "summary": run.summary, "points": points}

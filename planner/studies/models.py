@@ -76,3 +76,6 @@ class StudyPoint(models.Model):
     class Meta:
         ordering = ["index"]
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_row_per_study_point")]
+
+    def __str__(self) -> str:
+        return f"point {self.index} of study run {self.run_id}"

@@ -15,7 +15,9 @@ from planner.studies.models import Study, StudyRun
 
 
 def studies_for_user(user: AbstractBaseUser) -> QuerySet[Study]:
-    return Study.objects.filter(organisation__memberships__user=user).select_related("organisation", "scenario", "owner")
+    return Study.objects.filter(organisation__memberships__user=user).select_related(
+        "organisation", "scenario", "owner"
+    )
 
 
 def study_for_user(user: AbstractBaseUser, study_id: int) -> Study:

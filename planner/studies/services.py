@@ -11,6 +11,7 @@ in-process.
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Any
 
@@ -54,11 +55,11 @@ def study_validate(*, scenario: Scenario, definition: Any) -> Any:
     if isinstance(study, defs.SweepStudy | defs.OptimisationStudy):
         from planner.engine.studies.params import apply_values
 
-        for path in (study.vary if isinstance(study, defs.SweepStudy) else study.choices):
+        for path in study.vary if isinstance(study, defs.SweepStudy) else study.choices:
             try:
                 apply_values(scenario.inputs, {path: points[0].get(path)})
             except SweepError as error:
-                raise ScenarioError({f"definition.{'vary' if study.kind == 'sweep' else 'choices'}": [str(error)]})
+                raise ScenarioError({"vary" if study.kind == "sweep" else "choices": [str(error)]}) from None
     return study
 
 
@@ -88,7 +89,9 @@ def study_update(*, study: Study, name: str | None = None, definition: dict | No
     return study
 
 
-def study_run_submit(*, study: Study, submitted_by: AbstractBaseUser, idempotency_key: str = "") -> tuple[StudyRun, bool]:
+def study_run_submit(
+    *, study: Study, submitted_by: AbstractBaseUser, idempotency_key: str = ""
+) -> tuple[StudyRun, bool]:
     """Queue a run of the study on the scenario's current inputs; (run, created). A retried submit
     with the same Idempotency-Key returns the first run (a failed one is never replayed)."""
     with transaction.atomic():
@@ -143,6 +146,14 @@ def study_run_execute(job_id: int, progress: ProgressFn) -> object:
     return HANDED_OFF
 
 
+def _test_fault(values: dict) -> None:
+    """Tests make a point raise (as a bug or a lost resource would) by naming one of its values in
+    PLANNER_TEST_STUDY_FAULT; the point then goes through the real retry-then-record path."""
+    marker = os.environ.get("PLANNER_TEST_STUDY_FAULT", "")
+    if marker and any(str(value) == marker for value in values.values()):
+        raise RuntimeError(f"injected fault for the value {marker}")
+
+
 def _outcome_of(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
@@ -157,7 +168,9 @@ def study_chunk_compute(*, run_id: int, points: list, final_attempt: bool, worke
     study = defs.parse_study(run.definition)
     relative = relative_names(study, run.inputs)
     with_series = isinstance(study, defs.UncertaintyStudy)
-    done = set(StudyPoint.objects.filter(run_id=run_id, index__in=[p[0] for p in points]).values_list("index", flat=True))
+    done = set(
+        StudyPoint.objects.filter(run_id=run_id, index__in=[p[0] for p in points]).values_list("index", flat=True)
+    )
     stored = 0
     for index, values in points:
         if index in done:
@@ -166,6 +179,7 @@ def study_chunk_compute(*, run_id: int, points: list, final_attempt: bool, worke
             return stored  # cancelled mid-chunk
         started = time.perf_counter()
         try:
+            _test_fault(values)
             outcome = evaluate_point(run.inputs, values, relative=relative, with_series=with_series)
         except Exception as error:  # not a refusal: a bug or a lost resource; retried, then recorded
             if not final_attempt:
@@ -177,12 +191,17 @@ def study_chunk_compute(*, run_id: int, points: list, final_attempt: bool, worke
         stored += _store_point(run_id, index, values, outcome, status, worker, attempt, time.perf_counter() - started)
         total_done = StudyPoint.objects.filter(run_id=run_id).count()
         job_heartbeat(
-            kind=KIND, job_id=run_id, stage=f"{total_done}/{run.points_total} points", progress_frac=0.99 * total_done / max(1, run.points_total)
+            kind=KIND,
+            job_id=run_id,
+            stage=f"{total_done}/{run.points_total} points",
+            progress_frac=0.99 * total_done / max(1, run.points_total),
         )
     return stored
 
 
-def _store_point(run_id, index, values, outcome: PointOutcome, status: str, worker: str, attempt: int, compute_s: float) -> int:
+def _store_point(
+    run_id, index, values, outcome: PointOutcome, status: str, worker: str, attempt: int, compute_s: float
+) -> int:
     try:
         with transaction.atomic():
             StudyPoint.objects.create(
@@ -210,7 +229,9 @@ def study_run_aggregate(*, run_id: int) -> object:
         return None
     study = defs.parse_study(run.definition)
     outcomes = {
-        p.index: PointOutcome(kpis=p.kpis, series=p.series, devices_by_accelerator=p.devices_by_accelerator, error=p.error)
+        p.index: PointOutcome(
+            kpis=p.kpis, series=p.series, devices_by_accelerator=p.devices_by_accelerator, error=p.error
+        )
         for p in run.points.all()
     }
     summary = summarise(study, run.inputs, outcomes, total=run.points_total)

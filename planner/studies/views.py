@@ -72,15 +72,26 @@ def study_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
                 errors["name"] = ["give the study a name"]
             else:
                 try:
-                    study = services.study_create(owner=request.user, organisation=scenario.organisation,
-                                                  scenario=scenario, name=name, definition=definition)
+                    study = services.study_create(
+                        owner=request.user,
+                        organisation=scenario.organisation,
+                        scenario=scenario,
+                        name=name,
+                        definition=definition,
+                    )
                 except ScenarioError as error:
                     errors = error.errors
                 else:
                     return redirect("study-detail", study_id=study.pk)
     context = {
-        "scenario": scenario, "kind": kind, "kinds": StudyKind.choices, "name": name, "definition": text,
-        "errors": errors, "templates": templates, "kpis": KPIS,
+        "scenario": scenario,
+        "kind": kind,
+        "kinds": StudyKind.choices,
+        "name": name,
+        "definition": text,
+        "errors": errors,
+        "templates": templates,
+        "kpis": KPIS,
     }
     return render(request, "studies/form.html", context, status=400 if errors else 200)
 
@@ -90,8 +101,12 @@ def study_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
 def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
     study = selectors.study_for_user(request.user, study_id)
     can_edit = scenario_selectors.can_edit(request.user, study.organisation_id)
-    context = {"study": study, "runs": study.runs.all()[:20], "can_edit": can_edit,
-               "definition": json.dumps(study.definition, indent=2)}
+    context = {
+        "study": study,
+        "runs": study.runs.all()[:20],
+        "can_edit": can_edit,
+        "definition": json.dumps(study.definition, indent=2),
+    }
     return render(request, "studies/detail.html", context)
 
 
@@ -120,8 +135,13 @@ def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.study_run_for_user(request.user, run_id)
     header, rows = selectors.study_run_table(run)
     context = {
-        "run": run, "study": run.study, "header": header, "rows": rows,
-        "fields": selectors.varied_fields(run), "kpis": KPIS, "series": SERIES,
+        "run": run,
+        "study": run.study,
+        "header": header,
+        "rows": rows,
+        "fields": selectors.varied_fields(run),
+        "kpis": KPIS,
+        "series": SERIES,
         "can_edit": scenario_selectors.can_edit(request.user, run.study.organisation_id),
         "summary": run.summary or {},
     }
@@ -132,9 +152,18 @@ def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_GET
 def study_run_status(request: HttpRequest, run_id: int) -> JsonResponse:
     run = selectors.study_run_for_user(request.user, run_id)
-    return JsonResponse({"id": run.pk, "status": run.status, "stage": run.stage, "progress_frac": run.progress_frac,
-                         "points_total": run.points_total, "points_stored": run.points.count(),
-                         "error": run.error, "finished": run.is_finished})
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "stage": run.stage,
+            "progress_frac": run.progress_frac,
+            "points_total": run.points_total,
+            "points_stored": run.points.count(),
+            "error": run.error,
+            "finished": run.is_finished,
+        }
+    )
 
 
 @login_required
@@ -144,12 +173,18 @@ def study_run_data(request: HttpRequest, run_id: int) -> JsonResponse:
     run = selectors.study_run_for_user(request.user, run_id)
     points = [{"index": p.index, "status": p.status, "values": p.values, "kpis": p.kpis} for p in run.points.all()]
     summary = run.summary or {}
-    return JsonResponse({
-        "kind": run.definition["kind"], "fields": selectors.varied_fields(run), "points": points,
-        "kpis": {k: {"unit": v.unit, "label": v.label} for k, v in KPIS.items()},
-        "series": {k: {"unit": v.unit, "label": v.label} for k, v in SERIES.items()},
-        "fan": summary.get("fan", {}), "sobol": summary.get("sobol", {}), "best_index": summary.get("best_index"),
-    })
+    return JsonResponse(
+        {
+            "kind": run.definition["kind"],
+            "fields": selectors.varied_fields(run),
+            "points": points,
+            "kpis": {k: {"unit": v.unit, "label": v.label} for k, v in KPIS.items()},
+            "series": {k: {"unit": v.unit, "label": v.label} for k, v in SERIES.items()},
+            "fan": summary.get("fan", {}),
+            "sobol": summary.get("sobol", {}),
+            "best_index": summary.get("best_index"),
+        }
+    )
 
 
 @login_required
