@@ -36,7 +36,8 @@ STUDY_HARD_LIMIT_S = 180
 CHUNK_SOFT_LIMIT_S = 600  # a chunk holds at most MAX_CHUNK_POINTS points of ≈0.02–2 s each
 CHUNK_HARD_LIMIT_S = 660
 MAX_CHUNK_POINTS = 32
-CHUNKS_PER_STUDY = 32  # enough tasks to keep many workers busy, few enough to keep the overhead small
+CHUNKS_PER_STUDY = 16  # enough tasks to keep many workers busy, few enough to keep the overhead small
+BEAT_EVERY_S = 1.0  # a chunk beats the parent's heartbeat (and looks for a cancel) this often
 
 
 def chunk_points(total: int) -> int:
@@ -172,11 +173,10 @@ def study_chunk_compute(*, run_id: int, points: list, final_attempt: bool, worke
         StudyPoint.objects.filter(run_id=run_id, index__in=[p[0] for p in points]).values_list("index", flat=True)
     )
     stored = 0
+    last_beat = time.monotonic()
     for index, values in points:
         if index in done:
             continue
-        if not StudyRun.objects.filter(pk=run_id, status=JobStatus.RUNNING).exists():
-            return stored  # cancelled mid-chunk
         started = time.perf_counter()
         try:
             _test_fault(values)
@@ -189,14 +189,19 @@ def study_chunk_compute(*, run_id: int, points: list, final_attempt: bool, worke
         else:
             status = PointStatus.REFUSED if outcome.error else PointStatus.COMPUTED
         stored += _store_point(run_id, index, values, outcome, status, worker, attempt, time.perf_counter() - started)
-        total_done = StudyPoint.objects.filter(run_id=run_id).count()
-        job_heartbeat(
-            kind=KIND,
-            job_id=run_id,
-            stage=f"{total_done}/{run.points_total} points",
-            progress_frac=0.99 * total_done / max(1, run.points_total),
-        )
+        if time.monotonic() - last_beat >= BEAT_EVERY_S:
+            last_beat = time.monotonic()
+            if not _beat(run_id, run.points_total):
+                return stored  # cancelled mid-chunk
+    _beat(run_id, run.points_total)
     return stored
+
+
+def _beat(run_id: int, total: int) -> bool:
+    """Heartbeat and progress of the parent run; False when it is no longer running (cancelled)."""
+    done = StudyPoint.objects.filter(run_id=run_id).count()
+    job_heartbeat(kind=KIND, job_id=run_id, stage=f"{done}/{total} points", progress_frac=0.99 * done / max(1, total))
+    return StudyRun.objects.filter(pk=run_id, status=JobStatus.RUNNING).exists()
 
 
 def _store_point(
