@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "planner.scenarios",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from static (no CDN)
     "planner.reports",
+    "planner.studies",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None  # results live in the database (Run.result), not in Celery
+# …except the chord counter of a study's fan-out (planner.studies): Celery's chord needs a result
+# backend, the broker's Redis. Tasks still ignore their results unless they say otherwise.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+    CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_IGNORE_RESULT = True
 # One queue name for the planner's jobs; tests and parallel deployments can separate theirs.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("PLANNER_CELERY_QUEUE", "planner")

@@ -15,5 +15,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("planner.api.urls")),
     path("reports/", include("planner.reports.urls")),
+    path("studies/", include("planner.studies.urls")),
     path("", include("planner.scenarios.urls")),
 ]

@@ -1,6 +1,6 @@
 """URLs of the REST API, mounted at /api/v1/ by planner/urls.py."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from planner.api.views import catalog, estimate, reports, runs, scenarios, tokens
@@ -27,6 +27,7 @@ urlpatterns = [
     path("reports/<int:report_id>/", reports.ReportDetailView.as_view(), name="api-report-detail"),
     path("reports/<int:report_id>/download/", reports.ReportDownloadView.as_view(), name="api-report-download"),
     path("estimate", estimate.EstimateView.as_view(), name="api-estimate"),
+    path("studies/", include("planner.studies.api_urls")),
 ]
 for _name in catalog.CATALOGS:
     urlpatterns += [
