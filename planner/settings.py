@@ -63,6 +63,20 @@ try:
     # A run whose worker vanished is requeued after this many seconds without a heartbeat.
     RUN_STALE_AFTER_S = env_int("PLANNER_RUN_STALE_AFTER_S", 120, minimum=5)
     RUN_MAX_ATTEMPTS = env_int("PLANNER_RUN_MAX_ATTEMPTS", 3, minimum=1)
+    # Jobs (planner.jobs, docs/jobs.md): RUN_STALE_AFTER_S and RUN_MAX_ATTEMPTS apply to every kind.
+    # Each worker sends the recovery task this often (0 turns its timer off); at most this many jobs a pass.
+    JOB_RECOVER_EVERY_S = env_int("PLANNER_JOB_RECOVER_EVERY_S", 30, minimum=0)
+    JOB_RECOVER_LIMIT = env_int("PLANNER_JOB_RECOVER_LIMIT", 100, minimum=1)
+    # A queued job not picked up this long after its message was sent is sent again (lost message).
+    JOB_REDISPATCH_AFTER_S = env_int("PLANNER_JOB_REDISPATCH_AFTER_S", 120, minimum=1)
+    JOB_BROKER_CONNECT_RETRIES = env_int("PLANNER_JOB_BROKER_CONNECT_RETRIES", 1, minimum=0)
+    # Embedded mode (no broker): local worker threads; a request waits this long for its job.
+    JOB_EMBEDDED_WORKERS = env_int("PLANNER_JOB_EMBEDDED_WORKERS", 2, minimum=1)
+    JOB_EMBEDDED_WAIT_S = env_int("PLANNER_JOB_EMBEDDED_WAIT_S", 30, minimum=0)
+    # Recovery thread of the embedded mode (off under pytest, where tests call job_recover themselves).
+    JOB_EMBEDDED_RECOVER_EVERY_S = env_int(
+        "PLANNER_JOB_EMBEDDED_RECOVER_EVERY_S", 0 if "pytest" in sys.modules else 60, minimum=0
+    )
     # A shared cache makes the API's per-token rate limits exact across processes and servers;
     # without one each process counts on its own (local memory).
     _cache_url = os.environ.get("PLANNER_CACHE_URL", "").strip()
@@ -92,6 +106,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "accelerators",
     "grid",
+    "planner.jobs",
     "planner.scenarios",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served from static (no CDN)
     "planner.reports",

@@ -40,6 +40,14 @@ class Conflict(exceptions.APIException):
     default_detail = "The resource is not in a state that allows this."
 
 
+class QueueUnavailable(exceptions.APIException):
+    """503: the job queue (broker) could not take the job; the job is stored as failed with the reason."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
+    default_detail = "The job queue is unavailable; retry later."
+
+
 def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail → {'field.sub[0]': [messages]}."""
     out: dict[str, list[str]] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from planner.jobs.describe import job_is_stuck, job_waiting_for
 from planner.scenarios.models import Organisation, Run, RunStatus, Scenario
 
 REPORT_KINDS = ("pdf", "xlsx", "csv", "json")
@@ -83,6 +84,16 @@ class RunSerializer(serializers.ModelSerializer):
     scenario_url = serializers.SerializerMethodField()
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    waiting_for = serializers.SerializerMethodField(
+        help_text="what a queued or running run waits for, e.g. 'waiting for a worker since 12:01:07 UTC'"
+    )
+    stuck = serializers.SerializerMethodField(
+        help_text="unfinished and overdue (recovery retries it; re-run meanwhile)"
+    )
+    constraints = serializers.SerializerMethodField(
+        help_text="constraints the run missed (status constraints_not_met): kind, label, message, figures"
+    )
 
     class Meta:
         model = Run
@@ -93,6 +104,10 @@ class RunSerializer(serializers.ModelSerializer):
             "scenario_url",
             "scenario_version",
             "status",
+            "status_label",
+            "constraints",
+            "waiting_for",
+            "stuck",
             "stage",
             "progress_frac",
             "finished",
@@ -116,8 +131,17 @@ class RunSerializer(serializers.ModelSerializer):
     def get_scenario_url(self, run: Run) -> str:
         return _absolute(self.context.get("request"), "api-scenario-detail", run.scenario_id)
 
+    def get_waiting_for(self, run: Run) -> str:
+        return job_waiting_for(run)
+
+    def get_stuck(self, run: Run) -> bool:
+        return job_is_stuck(run)
+
+    def get_constraints(self, run: Run) -> list[dict]:
+        return run.constraints
+
     def get_result_url(self, run: Run) -> str | None:
-        if run.status != RunStatus.SUCCEEDED:
+        if not run.is_completed:
             return None
         return _absolute(self.context.get("request"), "api-run-result", run.pk)
 
@@ -130,6 +154,7 @@ class RunResultSerializer(serializers.Serializer):
 
     run = serializers.IntegerField()
     status = serializers.ChoiceField(choices=RunStatus.choices)
+    constraints = serializers.ListField(child=serializers.DictField(), help_text="constraints the run missed")
     finished_at = serializers.DateTimeField()
     result = serializers.DictField(help_text="KPIs, pools, breakdown, warnings, meta (units in the key names)")
     hourly = serializers.DictField(
@@ -203,6 +228,7 @@ class ReportSerializer(serializers.Serializer):
     run = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=REPORT_KINDS)
     status = serializers.CharField(help_text="queued, running, ready or failed")
+    waiting_for = serializers.CharField(help_text="what a queued or running report waits for")
     error = serializers.CharField()
     size_bytes = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -5,7 +5,7 @@ from planner.reports.models import Report
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ["id", "run", "kind", "status", "size_bytes", "build_s", "created_at"]
+    list_display = ["id", "run", "kind", "status", "size_bytes", "compute_s", "created_at"]
     list_filter = ["kind", "status"]
     exclude = ["content"]
-    readonly_fields = ["run", "kind", "status", "error", "filename", "size_bytes", "attempts", "build_s"]
+    readonly_fields = ["run", "kind", "status", "error", "filename", "size_bytes", "attempts", "compute_s"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from planner.jobs.models import Job, JobStatus
+
 
 class ReportKind(models.TextChoices):
     PDF = "pdf", "PDF report"
@@ -12,27 +14,17 @@ class ReportKind(models.TextChoices):
     JSON = "json", "JSON of the whole result"
 
 
-class ReportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+# Reports share the job lifecycle of every background job (planner.jobs): a built report is SUCCEEDED.
+ReportStatus = JobStatus
 
 
-class Report(models.Model):
+class Report(Job):
     run = models.ForeignKey("scenarios.Run", on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(max_length=8, choices=ReportKind.choices)
-    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED, db_index=True)
-    error = models.TextField(blank=True)
     content = models.BinaryField(null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     filename = models.CharField(max_length=255, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    build_s = models.FloatField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -43,4 +35,4 @@ class Report(models.Model):
 
     @property
     def is_ready(self) -> bool:
-        return self.status == ReportStatus.READY
+        return self.status == JobStatus.SUCCEEDED

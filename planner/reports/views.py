@@ -7,7 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from planner.reports.models import ReportKind, ReportStatus
+from planner.jobs.describe import job_waiting_for
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.reports.models import Report, ReportKind, ReportStatus
 from planner.reports.services import ReportNotPossible, report_request
 from planner.scenarios import selectors
 
@@ -31,8 +33,12 @@ def report_file(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
         report = report_request(run=run, kind=kind)
     except ReportNotPossible as error:
         return render(request, "reports/pending.html", {"run": run, "kind": kind, "error": str(error)}, status=409)
-    if report.status == ReportStatus.READY:
+    except JobQueueUnavailable as error:  # the report is stored as failed with the reason; retrying queues it again
+        report = Report.objects.defer("content").get(pk=error.job_id)
+        return render(request, "reports/pending.html", {"run": run, "kind": kind, "report": report}, status=503)
+    if report.is_ready:
         return file_response(report)
     # A failed build shows its reason and a link that queues it again (the request above re-queues).
     status = 200 if report.status == ReportStatus.FAILED else 202
-    return render(request, "reports/pending.html", {"run": run, "kind": kind, "report": report}, status=status)
+    context = {"run": run, "kind": kind, "report": report, "waiting_for": job_waiting_for(report)}
+    return render(request, "reports/pending.html", context, status=status)

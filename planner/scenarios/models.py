@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from planner.jobs.models import Job, JobStatus
+
 
 class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -67,33 +69,19 @@ class ScenarioRevision(models.Model):
         return f"{self.scenario_id} v{self.version}"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+# Runs share the job lifecycle of every background job (planner.jobs); the old name stays.
+RunStatus = JobStatus
 
 
-class Run(models.Model):
+class Run(Job):
     scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="runs")
     scenario_version = models.PositiveIntegerField()
     # The inputs exactly as computed, so a run stays reproducible after the scenario is edited.
     inputs = models.JSONField()
     input_hash = models.CharField(max_length=64, db_index=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
-    stage = models.CharField(max_length=100, blank=True)
-    progress_frac = models.FloatField(default=0.0)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    worker = models.CharField(max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=200, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    compute_s = models.FloatField(null=True, blank=True)
-    # KPIs and breakdowns (JSON-able); the 8,760-hour series are in RunHourly.
+    # KPIs and breakdowns (JSON-able); the 8,760-hour series are in RunHourly. Missed constraints
+    # (power cap, unserved demand) are in result["constraints"] (status CONSTRAINTS_NOT_MET).
     result = models.JSONField(null=True, blank=True)
     code_version = models.CharField(max_length=64, blank=True)
 
@@ -104,8 +92,9 @@ class Run(models.Model):
         return f"Run {self.pk} of {self.scenario_id} ({self.status})"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in {RunStatus.SUCCEEDED, RunStatus.FAILED}
+    def constraints(self) -> list[dict]:
+        """The constraints this run missed (empty when it met them all or has no result)."""
+        return list((self.result or {}).get("constraints") or [])
 
 
 class RunHourly(models.Model):

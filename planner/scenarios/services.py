@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 import traceback
-from datetime import timedelta
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
 from planner.engine.result import hourly_to_npz
 from planner.engine.runner import CODE_VERSION, input_hash, run_scenario
 from planner.engine.schema import ScenarioError, parse_scenario
+from planner.jobs.lifecycle import HANDED_OFF, JobFailure, ProgressFn, job_dispatch, job_finish, job_run
 from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Run, RunHourly, RunStatus, Scenario, ScenarioRevision
 from planner.scenarios.validation import scenario_validate
 
 logger = logging.getLogger(__name__)
+
+RUN_JOB = "run"  # the JobKind name (registered in planner.scenarios.apps)
 
 
 class PermissionDenied(Exception):
@@ -73,9 +69,11 @@ def scenario_clone(*, scenario: Scenario, owner: AbstractBaseUser) -> Scenario:
 
 
 def run_submit(*, scenario: Scenario, submitted_by: AbstractBaseUser, idempotency_key: str = "") -> Run:
-    """Queue a run of the scenario's current inputs; the job is dispatched after commit."""
-    from planner.scenarios.tasks import run_execute_task
+    """Queue a run of the scenario's current inputs; the job is dispatched after commit.
 
+    Raises JobQueueUnavailable (from the commit) when the broker cannot take the job: the run
+    is then stored as failed with the reason, and its Idempotency-Key released.
+    """
     with transaction.atomic():
         if idempotency_key:
             existing = Run.objects.filter(scenario=scenario, idempotency_key=idempotency_key).first()
@@ -91,14 +89,12 @@ def run_submit(*, scenario: Scenario, submitted_by: AbstractBaseUser, idempotenc
             idempotency_key=idempotency_key,
             code_version=CODE_VERSION,
         )
-        transaction.on_commit(lambda: run_execute_task.delay(run.pk))
+        job_dispatch(kind=RUN_JOB, job_id=run.pk)
     return run
 
 
 def run_resubmit(*, run: Run, submitted_by: AbstractBaseUser) -> Run:
-    """Re-run a failed (or finished) run's own inputs snapshot as a new run."""
-    from planner.scenarios.tasks import run_execute_task
-
+    """Re-run a failed, stuck or finished run's own inputs snapshot as a new run."""
     with transaction.atomic():
         new_run = Run.objects.create(
             scenario=run.scenario,
@@ -108,134 +104,49 @@ def run_resubmit(*, run: Run, submitted_by: AbstractBaseUser) -> Run:
             submitted_by=submitted_by,
             code_version=CODE_VERSION,
         )
-        transaction.on_commit(lambda: run_execute_task.delay(new_run.pk))
+        job_dispatch(kind=RUN_JOB, job_id=new_run.pk)
     return new_run
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def run_claim(*, run_id: int) -> bool:
-    """Claim a queued run (or one whose worker stopped heart-beating) with one conditional UPDATE.
-
-    Returns False when another worker holds it or it is finished: a re-delivered message then
-    does nothing.
-    """
-    now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.RUN_STALE_AFTER_S)
-    claimed = (
-        Run.objects.filter(pk=run_id)
-        .filter(Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before))
-        .update(
-            status=RunStatus.RUNNING,
-            started_at=now,
-            heartbeat_at=now,
-            attempts=F("attempts") + 1,
-            worker=_worker_name(),
-            stage="starting",
-            progress_frac=0.0,
-            error="",
-        )
-    )
-    return claimed == 1
-
-
-def run_fail(*, run_id: int, reason: str) -> None:
-    Run.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCEEDED).update(
-        status=RunStatus.FAILED, error=reason[:10_000], finished_at=timezone.now()
-    )
-
-
-def _test_stage_delay_s() -> float:
-    # Lets the worker-kill test hold a run in "running" long enough to kill the worker.
-    return float(os.environ.get("PLANNER_TEST_STAGE_DELAY_S", "0") or 0)
-
-
 def run_execute(*, run_id: int) -> Run | None:
-    """Claim and compute a run, storing the result in the database. Idempotent."""
-    if not run_claim(run_id=run_id):
-        logger.info("run %s not claimed (finished or held by a live worker)", run_id)
+    """Claim and compute a run now, in this process (CLI, tests, benchmarks). Idempotent:
+    None when the run was not claimed (finished, or held by a live worker)."""
+    if not job_run(kind=RUN_JOB, job_id=run_id):
         return None
-    run = Run.objects.get(pk=run_id)
-    if run.attempts > settings.RUN_MAX_ATTEMPTS:
-        run_fail(run_id=run_id, reason=f"gave up after {run.attempts - 1} attempts: the worker was lost each time")
-        return Run.objects.get(pk=run_id)
+    return Run.objects.get(pk=run_id)
 
-    delay_s = _test_stage_delay_s()
 
-    def progress(stage: str, frac: float) -> None:
-        Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            stage=stage[:100], progress_frac=max(0.0, min(1.0, frac)), heartbeat_at=timezone.now()
-        )
-        if delay_s:
-            time.sleep(delay_s)
+def run_compute(run_id: int, progress: ProgressFn) -> object:
+    """The run job's work (planner.jobs JobKind "run"): compute, store the result, finish.
+
+    The run is marked finished before its efficiency-lever variants are computed, so the result
+    page shows at once; hence HANDED_OFF (this function called job_finish itself).
+    """
+    from planner.scenarios.selectors import upload_inputs_for_spec
 
     started = time.perf_counter()
+    run = Run.objects.select_related("scenario").get(pk=run_id)
     try:
         spec = parse_scenario(run.inputs)
-        # Uploaded hourly files the scenario references (weather, carbon, price, system load).
-        from planner.scenarios.selectors import upload_inputs_for_spec
-
-        weather, uploads = upload_inputs_for_spec(spec, organisation_id=run.scenario.organisation_id)
-        result = run_scenario(spec, progress=progress, weather=weather, uploads=uploads)
-        document = result.to_dict(hourly=False)
-        blob = hourly_to_npz(result.hourly)
     except ScenarioError as error:
-        run_fail(run_id=run_id, reason=f"invalid scenario: {error}")
-        return Run.objects.get(pk=run_id)
-    except SoftTimeLimitExceeded:
-        run_fail(run_id=run_id, reason=f"stopped at the time limit of {settings.RUN_SOFT_TIME_LIMIT_S} s")
-        return Run.objects.get(pk=run_id)
-    except Exception as error:  # the job must record why it failed, whatever failed
-        logger.exception("run %s failed", run_id)
-        detail = traceback.format_exception_only(type(error), error)[-1].strip()
-        run_fail(run_id=run_id, reason=f"computation failed: {detail}")
-        return Run.objects.get(pk=run_id)
-
+        raise JobFailure(f"invalid scenario: {error}") from error
+    # Uploaded hourly files the scenario references (weather, carbon, price, system load).
+    weather, uploads = upload_inputs_for_spec(spec, organisation_id=run.scenario.organisation_id)
+    result = run_scenario(spec, progress=progress, weather=weather, uploads=uploads)
+    document = result.to_dict(hourly=False)
+    blob = hourly_to_npz(result.hourly)
     with transaction.atomic():
         RunHourly.objects.update_or_create(run_id=run_id, defaults={"npz": blob})
-        Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            status=RunStatus.SUCCEEDED,
-            result=document,
-            stage="done",
-            progress_frac=1.0,
-            finished_at=timezone.now(),
-            compute_s=time.perf_counter() - started,
-        )
+        Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(result=document)
+    status = RunStatus.CONSTRAINTS_NOT_MET if document.get("constraints") else RunStatus.SUCCEEDED
+    job_finish(kind=RUN_JOB, job_id=run_id, status=status, compute_s=time.perf_counter() - started)
     # The result page's efficiency-lever chart: three more runs, each with one lever applied,
-    # computed here after the run has succeeded so its result shows at once (issue 6).
+    # computed here after the run has finished so its result shows at once (issue 6).
     try:
         run_levers_compute(run_id=run_id)
     except Exception:  # the page computes them on first view if this failed
         logger.exception("lever variants of run %s failed", run_id)
-    return Run.objects.get(pk=run_id)
-
-
-def run_recover_stale() -> list[int]:
-    """Requeue runs whose worker vanished (no heartbeat); fail those past the attempt limit.
-
-    Called when a worker starts and whenever a run's status is read, so a run is never stuck in
-    "running" forever even if the broker never re-delivers its message.
-    """
-    from planner.scenarios.tasks import run_execute_task
-
-    stale_before = timezone.now() - timedelta(seconds=settings.RUN_STALE_AFTER_S)
-    stale = list(
-        Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before).values_list("pk", "attempts")
-    )
-    requeued: list[int] = []
-    for run_id, attempts in stale:
-        if attempts >= settings.RUN_MAX_ATTEMPTS:
-            run_fail(run_id=run_id, reason=f"the worker was lost {attempts} times; re-run to try again")
-            continue
-        updated = Run.objects.filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=stale_before).update(
-            status=RunStatus.QUEUED, stage="requeued after a lost worker"
-        )
-        if updated:
-            requeued.append(run_id)
-            transaction.on_commit(lambda run_id=run_id: run_execute_task.delay(run_id))
-    return requeued
+    return HANDED_OFF
 
 
 # ---- uploads, organisation members and efficiency levers (issue 6) ------------------------------

@@ -17,13 +17,14 @@
       if (i === index) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
     });
   };
-  const labels = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed" };
   const poll = async () => {
     try {
       const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
       const run = await response.json();
       const status = document.getElementById("status-text");
-      status.textContent = labels[run.status] || run.status;
+      status.textContent = run.status_label || run.status;
+      const waiting = document.getElementById("waiting-for");
+      if (waiting && run.waiting_for) waiting.textContent = run.waiting_for.charAt(0).toUpperCase() + run.waiting_for.slice(1);
       status.className = `status status-${run.status}`;
       document.getElementById("stage-text").textContent = run.stage;
       document.getElementById("progress").value = run.progress_frac;

@@ -30,15 +30,15 @@ def test_it_executes_a_submitted_run_in_the_worker(celery_worker, owner, organis
 
 
 def test_it_does_nothing_when_a_message_is_redelivered(celery_worker, owner, organisation, small_inputs):
-    from planner.scenarios.tasks import run_execute_task
+    from planner.jobs.tasks import job_execute_task
 
     scenario = services.scenario_create(owner=owner, organisation=organisation, inputs=small_inputs)
     run = services.run_submit(scenario=scenario, submitted_by=owner)
     done = wait_for(lambda: _finished(run.pk), timeout_s=120, what="the first execution")
     finished_at = done.finished_at
 
-    run_execute_task.delay(run.pk)  # the same message again, as a broker re-delivery would
-    run_execute_task.delay(run.pk)
+    job_execute_task.delay("run", run.pk)  # the same message again, as a broker re-delivery would
+    job_execute_task.delay("run", run.pk)
     probe = services.run_submit(scenario=scenario, submitted_by=owner)  # a later job as a fence
     wait_for(lambda: _finished(probe.pk), timeout_s=120, what="the fence run")
 
@@ -54,9 +54,9 @@ def test_it_records_why_a_run_failed_and_reruns_it(celery_worker, owner, organis
     bad["hardware"] = [{**small_inputs["hardware"][0], "accelerator": "no-such-chip"}]
     # Stored inputs are validated by schema only; the catalog lookup fails inside the job.
     run = Run.objects.create(scenario=scenario, scenario_version=1, inputs=bad, input_hash="x", submitted_by=owner)
-    from planner.scenarios.tasks import run_execute_task
+    from planner.jobs.tasks import job_execute_task
 
-    run_execute_task.delay(run.pk)
+    job_execute_task.delay("run", run.pk)
     failed = wait_for(lambda: _finished(run.pk), timeout_s=120, what="the failing run")
     assert failed.status == RunStatus.FAILED
     assert "no-such-chip" in failed.error

@@ -118,7 +118,7 @@ def test_it_refuses_to_compare_one_run_or_a_failed_one(client, owner, scenario, 
         scenario=scenario, scenario_version=1, inputs=scenario.inputs, input_hash="h", submitted_by=owner
     )
     response = client.get(reverse("run-compare") + f"?run={run.pk}&run={queued.pk}")
-    assert response.status_code == 400 and "Only succeeded runs" in response.content.decode()
+    assert response.status_code == 400 and "Only completed runs" in response.content.decode()
 
 
 def test_it_computes_the_levers_in_the_job_and_stores_them_once(client, owner, run, monkeypatch):

@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from planner.jobs.lifecycle import job_recover
 from planner.scenarios import services
 from planner.scenarios.models import Run, RunStatus
 from tests.conftest import Worker, wait_for
@@ -29,18 +30,15 @@ def test_it_reruns_a_run_whose_worker_was_killed(services_ready, owner, organisa
     killed = Run.objects.get(pk=run.pk)
     assert killed.status == RunStatus.RUNNING and killed.attempts == 1
 
-    second = Worker(services_ready, {"PLANNER_RUN_STALE_AFTER_S": str(STALE_AFTER_S)}).start()
+    recovering = {"PLANNER_RUN_STALE_AFTER_S": str(STALE_AFTER_S), "PLANNER_JOB_RECOVER_EVERY_S": "2"}
+    second = Worker(services_ready, recovering).start()
     try:
-        client.force_login(owner)
-
-        def finished():
-            # Reading the status (as the run page does) requeues a run whose worker went silent.
-            status = client.get(f"/runs/{run.pk}/status.json").json()
-            return status if status["finished"] else None
-
-        status = wait_for(finished, timeout_s=180, interval_s=0.5, what="the recovered run to finish")
+        # No page or API read: the worker's periodic recovery requeues the run whose worker went silent.
+        wait_for(lambda: Run.objects.get(pk=run.pk).is_finished, timeout_s=180, what="the recovered run to finish")
     finally:
         second.stop()
+    client.force_login(owner)
+    status = client.get(f"/runs/{run.pk}/status.json").json()
     recovered = Run.objects.get(pk=run.pk)
     assert status["status"] == RunStatus.SUCCEEDED, recovered.error
     assert recovered.attempts == 2
@@ -60,7 +58,7 @@ def test_it_fails_a_run_with_a_reason_after_too_many_lost_workers(owner, organis
         attempts=2,
         heartbeat_at=timezone.now() - timedelta(seconds=60),
     )
-    assert services.run_recover_stale() == []
+    assert job_recover() == [("run", run.pk)]
     failed = Run.objects.get(pk=run.pk)
     assert failed.status == RunStatus.FAILED
     assert "lost 2 times" in failed.error

@@ -32,7 +32,7 @@ def test_it_builds_once_and_ignores_a_redelivered_job(succeeded_run, django_capt
         report = services.report_request(run=succeeded_run, kind="json")
     assert len(callbacks) == 1
     report.refresh_from_db()
-    assert report.status == ReportStatus.READY and report.attempts == 1
+    assert report.status == ReportStatus.SUCCEEDED and report.attempts == 1
     finished_at = report.finished_at
     assert services.report_build(report_id=report.pk) is None  # the same message again does nothing
     report.refresh_from_db()
@@ -56,14 +56,19 @@ def test_it_records_why_a_build_failed_and_requeues_on_request(
         again = services.report_request(run=succeeded_run, kind="csv")
     assert again.pk == report.pk and len(callbacks) == 1
     again.refresh_from_db()
-    assert again.status == ReportStatus.READY and again.attempts == 2 and again.error == ""
+    assert again.status == ReportStatus.SUCCEEDED and again.attempts == 2 and again.error == ""
 
 
 def test_it_reclaims_a_report_whose_job_vanished(succeeded_run, settings):
-    stale = timezone.now() - timezone.timedelta(seconds=settings.REPORT_HARD_TIME_LIMIT_S + 60)
-    report = Report.objects.create(run=succeeded_run, kind="json", status=ReportStatus.RUNNING, started_at=stale)
-    assert services.report_build(report_id=report.pk).status == ReportStatus.READY
-    fresh = Report.objects.create(run=succeeded_run, kind="csv", status=ReportStatus.RUNNING, started_at=timezone.now())
+    stale = timezone.now() - timezone.timedelta(seconds=settings.RUN_STALE_AFTER_S + 60)
+    report = Report.objects.create(
+        run=succeeded_run, kind="json", status=ReportStatus.RUNNING, started_at=stale, heartbeat_at=stale
+    )
+    assert services.report_build(report_id=report.pk).status == ReportStatus.SUCCEEDED
+    now = timezone.now()
+    fresh = Report.objects.create(
+        run=succeeded_run, kind="csv", status=ReportStatus.RUNNING, started_at=now, heartbeat_at=now
+    )
     assert services.report_build(report_id=fresh.pk) is None, "a live job keeps its report"
 
 

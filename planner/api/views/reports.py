@@ -11,10 +11,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, flatten
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
 from planner.api.serializers import ReportRequestSerializer, ReportSerializer
 from planner.api.views.base import PlannerView
-from planner.reports.models import Report, ReportStatus
+from planner.jobs.describe import job_waiting_for
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.reports.models import Report
 from planner.reports.services import ReportNotPossible, report_request
 from planner.reports.views import file_response
 from planner.scenarios import selectors
@@ -31,7 +33,9 @@ def report_payload(report: Report, request: Request) -> dict:
         "url": absolute(f"/api/v1/reports/{report.pk}/"),
         "run": report.run_id,
         "kind": report.kind,
-        "status": report.status,
+        # The API's word for a built report stays "ready" (the job status is "succeeded").
+        "status": "ready" if report.is_ready else report.status,
+        "waiting_for": job_waiting_for(report),
         "error": report.error,
         "size_bytes": report.size_bytes,
         "created_at": report.created_at,
@@ -66,12 +70,13 @@ class RunReportsView(PlannerView):
         return self.get_paginated_response([report_payload(report, request) for report in page])
 
     @extend_schema(
-        summary="Request a report of a succeeded run (PDF, XLSX, CSV or JSON)",
+        summary="Request a report of a completed run (PDF, XLSX, CSV or JSON)",
         operation_id="run_reports_create",
         request=ReportRequestSerializer,
         responses={
             202: ReportSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="the run has not succeeded"),
+            409: OpenApiResponse(ErrorSerializer, description="the run has not completed"),
+            503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
         },
         tags=["reports"],
     )
@@ -84,6 +89,8 @@ class RunReportsView(PlannerView):
             report = report_request(run=run, kind=serializer.validated_data["kind"])
         except ReportNotPossible as error:
             raise Conflict(str(error)) from None
+        except JobQueueUnavailable as error:
+            raise QueueUnavailable(f"report {error.job_id} failed: {error.reason}") from None
         data = report_payload(report, request)
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
@@ -110,7 +117,7 @@ class ReportDownloadView(PlannerView):
     )
     def get(self, request: Request, report_id: int) -> Response:
         report = _report_for_user(request, report_id)
-        if report.status != ReportStatus.READY:
+        if not report.is_ready:
             raise Conflict(f"the report is {report.status}" + (f": {report.error}" if report.error else ""))
         stamp = f"{report.pk}:{report.finished_at.isoformat() if report.finished_at else ''}"
         etag = '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'

@@ -12,12 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import RunResultSerializer, RunSerializer
 from planner.api.views.base import PlannerView, bool_param, choice_param, int_param
 from planner.engine.result import hourly_from_npz, to_jsonable
-from planner.scenarios import selectors, services
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.scenarios import selectors
 from planner.scenarios.models import RunHourly, RunStatus
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -82,13 +83,23 @@ class ScenarioRunsView(PlannerView):
         operation_id="scenario_runs_create",
         request=None,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={202: RunSerializer},
+        responses={
+            202: RunSerializer,
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="the job queue is unavailable: the run is stored as failed with the reason; "
+                "a retry with the same Idempotency-Key starts a new run",
+            ),
+        },
     )
     def post(self, request: Request, scenario_id: int) -> Response:
         scenario = selectors.scenario_for_user(request.user, scenario_id)
         ensure_can_edit(request.user, scenario.organisation_id, action="start runs")
         key = _idempotency_key(request)
-        run, created = api_services.run_submit_once(scenario=scenario, user=request.user, idempotency_key=key)
+        try:
+            run, created = api_services.run_submit_once(scenario=scenario, user=request.user, idempotency_key=key)
+        except JobQueueUnavailable as error:
+            raise QueueUnavailable(f"run {error.job_id} failed: {error.reason}") from None
         run.refresh_from_db()
         data = self.get_serializer(run).data
         headers = {"Location": data["url"]}
@@ -103,9 +114,6 @@ class RunDetailView(PlannerView):
     @extend_schema(summary="A run's status and progress (poll this)", operation_id="runs_retrieve")
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_for_user(request.user, run_id)
-        if run.status == RunStatus.RUNNING:
-            services.run_recover_stale()
-            run.refresh_from_db()
         return Response(self.get_serializer(run).data)
 
 
@@ -141,14 +149,14 @@ class RunResultView(PlannerView):
         responses={
             200: RunResultSerializer,
             304: OpenApiResponse(description="not modified (If-None-Match / If-Modified-Since)"),
-            409: OpenApiResponse(ErrorSerializer, description="the run has not succeeded (yet)"),
+            409: OpenApiResponse(ErrorSerializer, description="the run has not completed (yet), or failed"),
         },
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_for_user(request.user, run_id)
         hourly = bool_param(request, "hourly")
         series = request.query_params.get("series", "").strip()
-        if run.status != RunStatus.SUCCEEDED:
+        if not run.is_completed:
             detail = f"the run is {run.status}" + (f": {run.error}" if run.error else "; poll the run and retry")
             raise Conflict(detail)
         etag = _etag(run, hourly=hourly, series=series)
@@ -157,7 +165,13 @@ class RunResultView(PlannerView):
             headers["Last-Modified"] = format_datetime(run.finished_at.replace(microsecond=0), usegmt=True)
         if _not_modified(request, etag, run.finished_at):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        body = {"run": run.pk, "status": run.status, "finished_at": run.finished_at, "result": run.result or {}}
+        body = {
+            "run": run.pk,
+            "status": run.status,
+            "constraints": run.constraints,
+            "finished_at": run.finished_at,
+            "result": run.result or {},
+        }
         if hourly:
             row = RunHourly.objects.filter(run=run).first()
             arrays = hourly_from_npz(row.npz) if row is not None else {}

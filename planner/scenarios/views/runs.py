@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,10 +13,12 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from planner.engine.result import hourly_from_npz
+from planner.jobs.describe import job_is_stuck, job_waiting_for
+from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors, services
 from planner.scenarios.compare import inputs_that_differ
 from planner.scenarios.kpis import kpi_cards, kpi_table
-from planner.scenarios.models import RunHourly, RunLevers, RunStatus
+from planner.scenarios.models import RunHourly, RunLevers
 from planner.scenarios.views.common import require_editor
 
 # The runner's progress stages in order (planner/engine/runner.py and facility_stage.py).
@@ -38,7 +41,11 @@ _CACHE = "private, max-age=86400"
 def run_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
     scenario = selectors.scenario_for_user(request.user, scenario_id)
     require_editor(request.user, scenario.organisation_id, "start runs")
-    run = services.run_submit(scenario=scenario, submitted_by=request.user)
+    try:
+        run = services.run_submit(scenario=scenario, submitted_by=request.user)
+    except JobQueueUnavailable as error:  # the run is stored as failed with the reason; its page says so
+        messages.error(request, f"The run could not be queued: {error.reason}")
+        return redirect("run-detail", run_id=error.job_id)
     return redirect("run-detail", run_id=run.pk)
 
 
@@ -47,7 +54,11 @@ def run_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
 def run_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_for_user(request.user, run_id)
     require_editor(request.user, run.scenario.organisation_id, "start runs")
-    new_run = services.run_resubmit(run=run, submitted_by=request.user)
+    try:
+        new_run = services.run_resubmit(run=run, submitted_by=request.user)
+    except JobQueueUnavailable as error:
+        messages.error(request, f"The run could not be queued: {error.reason}")
+        return redirect("run-detail", run_id=error.job_id)
     return redirect("run-detail", run_id=new_run.pk)
 
 
@@ -60,13 +71,16 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run,
         "scenario": run.scenario,
         "result": result,
-        "cards": kpi_cards(result) if run.status == RunStatus.SUCCEEDED else [],
+        "cards": kpi_cards(result) if run.is_completed else [],
         "warnings": result.get("warnings", []),
+        "constraints": run.constraints,
+        "waiting_for": job_waiting_for(run),
+        "stuck": job_is_stuck(run),
         "can_edit": selectors.can_edit(request.user, run.scenario.organisation_id),
         "stages": STAGES,
         "inputs_json": json.dumps(run.inputs, indent=2),
         "error_text": readable_error(run.error),
-        "report_links": _report_links(run.pk) if run.status == RunStatus.SUCCEEDED else [],
+        "report_links": _report_links(run.pk) if run.is_completed else [],
     }
     return render(request, "scenarios/run.html", context)
 
@@ -93,13 +107,14 @@ def _report_links(run_id: int) -> list[tuple[str, str]]:
 @require_GET
 def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
     run = selectors.run_for_user(request.user, run_id)
-    if run.status == RunStatus.RUNNING:
-        services.run_recover_stale()
-        run.refresh_from_db()
     return JsonResponse(
         {
             "id": run.pk,
             "status": run.status,
+            "status_label": run.get_status_display(),
+            "waiting_for": job_waiting_for(run),
+            "stuck": job_is_stuck(run),
+            "constraints": run.constraints,
             "stage": run.stage,
             "progress_frac": run.progress_frac,
             "error": run.error,
@@ -137,8 +152,8 @@ def run_hourly(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_levers(request: HttpRequest, run_id: int) -> JsonResponse:
     """The efficiency-lever variants: stored after the first computation (on the first view)."""
     run = selectors.run_for_user(request.user, run_id)
-    if run.status != RunStatus.SUCCEEDED:
-        return JsonResponse({"error": "the run has not succeeded"}, status=404)
+    if not run.is_completed:
+        return JsonResponse({"error": "the run has not completed"}, status=404)
     stored = RunLevers.objects.filter(run=run).first()
     data = stored.data if stored else services.run_levers_compute(run_id=run.pk)
     return JsonResponse(data)
@@ -172,11 +187,11 @@ def run_compare(request: HttpRequest) -> HttpResponse:
         return render(request, "scenarios/compare.html", context, status=400)
     # The earliest run is the baseline the others are compared with.
     runs = [selectors.run_for_user(request.user, run_id) for run_id in sorted(ids)]
-    failed = [run for run in runs if run.status != RunStatus.SUCCEEDED]
+    failed = [run for run in runs if not run.is_completed]
     if failed:
         names = ", ".join(f"#{run.pk} ({run.status})" for run in failed)
         return render(
-            request, "scenarios/compare.html", {"problem": f"Only succeeded runs can be compared: {names}."}, status=400
+            request, "scenarios/compare.html", {"problem": f"Only completed runs can be compared: {names}."}, status=400
         )
     results = [run.result or {} for run in runs]
     context = {

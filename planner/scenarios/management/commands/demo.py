@@ -11,8 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.jobs.models import COMPLETED_STATUSES
 from planner.scenarios import services
-from planner.scenarios.models import Membership, Organisation, Role, RunStatus, Scenario
+from planner.scenarios.models import Membership, Organisation, Role, Scenario
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-planner"  # noqa: S105 — a documented local demo login, not a secret
@@ -36,8 +38,12 @@ class Command(BaseCommand):
             scenario = Scenario.objects.filter(organisation=organisation, name=inputs["name"]).first()
             if scenario is None:
                 scenario = services.scenario_create(owner=user, organisation=organisation, inputs=inputs)
-            if not scenario.runs.filter(status=RunStatus.SUCCEEDED).exists():
-                run = services.run_submit(scenario=scenario, submitted_by=user)
+            if not scenario.runs.filter(status__in=COMPLETED_STATUSES).exists():
+                try:
+                    run = services.run_submit(scenario=scenario, submitted_by=user)
+                except JobQueueUnavailable as error:
+                    self.stdout.write(f"{scenario.name}: run #{error.job_id} failed: {error.reason}")
+                    continue
                 if settings.CELERY_TASK_ALWAYS_EAGER:
                     run.refresh_from_db()
                 self.stdout.write(f"{scenario.name}: run #{run.pk} {run.status} {run.error}".rstrip())
