@@ -22,7 +22,8 @@ from django.db import IntegrityError, transaction
 from planner.engine.schema import ScenarioError
 from planner.engine.studies import definition as defs
 from planner.engine.studies.aggregate import summarise
-from planner.engine.studies.points import PointOutcome, evaluate_point, relative_names, study_points
+from planner.engine.studies.optimise import candidate_space, next_round, option_indices
+from planner.engine.studies.points import PointOutcome, evaluate_point, relative_names, study_plan
 from planner.engine.sweep import SweepError
 from planner.jobs.lifecycle import HANDED_OFF, JobFailure, ProgressFn, job_dispatch, job_fail, job_finish, job_heartbeat
 from planner.jobs.models import JobStatus
@@ -50,7 +51,7 @@ def study_validate(*, scenario: Scenario, definition: Any) -> Any:
     ``vary``, ``inputs[0].distribution``, ``definition.vary.<path>``)."""
     study = defs.parse_study(definition)
     try:
-        points = study_points(study, scenario.inputs)
+        first = next(iter(study_plan(study, scenario.inputs).values()))
     except (SweepError, ValueError) as error:
         raise ScenarioError({"definition": [str(error)]}) from None
     if isinstance(study, defs.SweepStudy | defs.OptimisationStudy):
@@ -58,7 +59,7 @@ def study_validate(*, scenario: Scenario, definition: Any) -> Any:
 
         for path in study.vary if isinstance(study, defs.SweepStudy) else study.choices:
             try:
-                apply_values(scenario.inputs, {path: points[0].get(path)})
+                apply_values(scenario.inputs, {path: first.get(path)})
             except SweepError as error:
                 raise ScenarioError({"vary" if study.kind == "sweep" else "choices": [str(error)]}) from None
     return study
@@ -113,7 +114,7 @@ def study_run_submit(
             idempotency_key=idempotency_key,
             inputs=inputs,
             definition=study.definition,
-            points_total=len(study_points(parsed, inputs)),
+            points_total=len(study_plan(parsed, inputs)),
         )
         job_dispatch(kind=KIND, job_id=run.pk)
     return run, True
@@ -130,21 +131,26 @@ def study_run_execute(job_id: int, progress: ProgressFn) -> object:
     study = defs.parse_study(run.definition)
     progress("planning points", 0.0)
     try:
-        points = study_points(study, run.inputs)
+        plan = study_plan(study, run.inputs)
     except (SweepError, ValueError) as error:
         raise JobFailure(f"the study's points cannot be built: {error}") from None
     stored = set(run.points.values_list("index", flat=True))
-    missing = [(index, values) for index, values in enumerate(points) if index not in stored]
+    missing = {index: values for index, values in plan.items() if index not in stored}
     if not missing:
         return study_run_aggregate(run_id=run.pk)
+    progress(f"{len(stored)}/{run.points_total} points", len(stored) / max(1, run.points_total))
+    _send_chord(run.pk, missing, total=len(plan))
+    return HANDED_OFF
+
+
+def _send_chord(run_id: int, points: dict[int, dict], *, total: int) -> None:
+    """A group of chunk tasks over the points, then the aggregate callback."""
     from planner.studies.tasks import study_aggregate_task, study_chunk_task
 
-    size = chunk_points(len(points))
-    chunks = [missing[start : start + size] for start in range(0, len(missing), size)]
-    progress(f"{len(stored)}/{len(points)} points", len(stored) / len(points))
-    header = group(study_chunk_task.s(run.pk, [[index, values] for index, values in chunk]) for chunk in chunks)
-    chord(header, study_aggregate_task.si(run.pk)).apply_async()
-    return HANDED_OFF
+    items = [[index, values] for index, values in sorted(points.items())]
+    size = chunk_points(total)
+    header = group(study_chunk_task.s(run_id, items[start : start + size]) for start in range(0, len(items), size))
+    chord(header, study_aggregate_task.si(run_id)).apply_async()
 
 
 def _test_fault(values: dict) -> None:
@@ -228,7 +234,8 @@ def _store_point(
 
 
 def study_run_aggregate(*, run_id: int) -> object:
-    """Summarise the stored points and finish the run (the chord's callback, or execute() on a re-run)."""
+    """Summarise the stored points and finish the run (the chord's callback, or execute() on a
+    re-run). A searched optimisation first sends its next round, if the search wants one."""
     run = StudyRun.objects.get(pk=run_id)
     if run.status != JobStatus.RUNNING:
         return None
@@ -239,8 +246,22 @@ def study_run_aggregate(*, run_id: int) -> object:
         )
         for p in run.points.all()
     }
-    summary = summarise(study, run.inputs, outcomes, total=run.points_total)
-    StudyRun.objects.filter(pk=run_id).update(summary=summary)
+    planned = set(study_plan(study, run.inputs)) | set(outcomes)
+    if isinstance(study, defs.OptimisationStudy):
+        round_done = (run.summary or {}).get("search_round", 0)
+        space = candidate_space(study, run.inputs)
+        more = next_round(study, space, outcomes) if round_done < study.max_rounds else []
+        if more:
+            StudyRun.objects.filter(pk=run_id).update(
+                points_total=len(planned) + len(more), summary={"search_round": round_done + 1}
+            )
+            job_heartbeat(kind=KIND, job_id=run_id, stage=f"search round {round_done + 1}: {len(more)} candidates")
+            _send_chord(run_id, {flat: space.point(option_indices(space, flat)) for flat in more}, total=len(more))
+            return HANDED_OFF
+    summary = summarise(study, run.inputs, outcomes, planned=planned)
+    if isinstance(study, defs.OptimisationStudy):
+        summary["search_round"] = (run.summary or {}).get("search_round", 0)
+    StudyRun.objects.filter(pk=run_id).update(summary=summary, points_total=len(planned))
     status = JobStatus.SUCCEEDED
     if isinstance(study, defs.OptimisationStudy) and summary.get("best_index") is None:
         status = JobStatus.CONSTRAINTS_NOT_MET

@@ -9,7 +9,7 @@ from planner.engine.schema import ScenarioError
 from planner.engine.schema_uncertainty import Triangular, Uniform
 from planner.engine.studies.aggregate import run_in_process
 from planner.engine.studies.definition import parse_study
-from planner.engine.studies.optimise import CandidateSpace, rank, search, share_splits
+from planner.engine.studies.optimise import CandidateSpace, flat_index, option_indices, rank, search, share_splits
 from planner.engine.studies.params import apply_values
 from planner.engine.studies.points import PointOutcome, evaluate_point, grid_points, study_points
 from planner.engine.studies.uncertainty import (
@@ -209,11 +209,19 @@ def test_it_splits_shares_on_a_grid_that_adds_up_to_one():
     assert all(sum(s.values()) == pytest.approx(1) for s in share_splits([0, 1, 2], 0.2))
 
 
-def test_it_searches_a_large_space_by_differential_evolution():
-    # f = (a-7)² + (b-3)² + (c-11)² over 20×20×20 options, with a ≥ 9 infeasible: best is (8, 3, 11).
+def test_it_searches_a_large_space_by_sampling_and_coordinate_rounds():
+    # f = (a-7)² + (b-3)² + (c-11)² over 20×20×20 options, with a < 8 over the limit: the best
+    # feasible candidate is (8, 3, 11). A sample of 16, then coordinate rounds, finds it without
+    # enumerating the 8,000 candidates.
     space = CandidateSpace(dimensions=tuple(tuple({k: i} for i in range(20)) for k in "abc"))
     study = parse_study(
-        {"kind": "optimisation", "choices": {"x": [1]}, "objective": "devices", "limits": {"servers": 0}}
+        {
+            "kind": "optimisation",
+            "choices": {"x": [1]},
+            "objective": "devices",
+            "limits": {"servers": 0},
+            "exhaustive_limit": 16,
+        }
     )
 
     def evaluate_many(candidates):
@@ -227,6 +235,8 @@ def test_it_searches_a_large_space_by_differential_evolution():
             for c in candidates
         ]
 
-    best, seen = search(study, space, evaluate_many, max_evaluations=3000)
-    assert best == {"a": 8, "b": 3, "c": 11}
-    assert len(seen) < space.size  # it did not enumerate
+    outcomes = search(study, space, evaluate_many, max_rounds=10)
+    best = rank(outcomes, study).best_index
+    assert space.point(option_indices(space, best)) == {"a": 8, "b": 3, "c": 11}
+    assert len(outcomes) < 400
+    assert flat_index(space, option_indices(space, 1234)) == 1234

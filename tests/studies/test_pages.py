@@ -92,3 +92,31 @@ def test_it_names_the_input_that_drives_emissions(owner, scenario, django_captur
     assert sobol["location_based_tco2e"]["first_order"] == pytest.approx([1.0, 0.0], abs=0.1)
     assert "does not vary" in sobol["peak_facility_power_mw"]["error"]
     assert len(run.summary["fan"]["daily_location_tco2e"]["p50"]) == 365
+
+
+def test_it_searches_a_mix_in_rounds_and_respects_the_limits(owner, scenario, django_capture_on_commit_callbacks):
+    # 4 precisions × 5 cooling types = 20 candidates; a sample of 4, then coordinate rounds (each a
+    # chord). Every candidate the search keeps as feasible meets the site cap; the winner is the
+    # least-energy candidate among those computed.
+    from planner.engine.schema import COOLING_TYPES
+
+    definition = {
+        "kind": "optimisation",
+        "choices": {
+            "hardware[0].weight_precision": ["bf16", "fp8", "int8", "int4"],
+            "site.cooling": list(COOLING_TYPES),
+        },
+        "objective": "annual_facility_energy_mwh",
+        "limits": {"peak_facility_power_mw": 45},
+        "exhaustive_limit": 4,
+        "max_rounds": 3,
+    }
+    study = make_study(scenario, owner, definition)
+    run, _ = submit(study, owner, django_capture_on_commit_callbacks)
+    assert run.status == "succeeded", run.error
+    summary = run.summary
+    assert summary["search_round"] >= 1 and 4 < run.points.count() < 20
+    energy = {p.index: p.kpis["annual_facility_energy_mwh"] for p in run.points.filter(status="computed")}
+    feasible = [i for i in energy if run.points.get(index=i).kpis["peak_facility_power_mw"] <= 45]
+    assert summary["best_index"] == min(feasible, key=energy.get)
+    assert all(reason.startswith(("peak_facility_power_mw", "refused")) for reason in summary["excluded"].values())

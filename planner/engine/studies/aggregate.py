@@ -7,7 +7,7 @@ disappears from the summary.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -30,14 +30,19 @@ def _column(outcomes: Mapping[int, Any], total: int, name: str) -> np.ndarray:
     return column
 
 
-def summarise(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any], *, total: int) -> dict[str, Any]:
+def summarise(
+    study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any], *, planned: Collection[int]
+) -> dict[str, Any]:
+    """The study's summary; ``planned``: the indices of every point sent (dense 0..n-1 except for a
+    searched optimisation)."""
+    total = len(planned)
     computed = sum(1 for o in outcomes.values() if not o.error)
     summary: dict[str, Any] = {
         "kind": study.kind,
         "points": total,
         "computed": computed,
         "refused": {str(i): o.error for i, o in sorted(outcomes.items()) if o.error},
-        "missing": [i for i in range(total) if i not in outcomes],
+        "missing": sorted(i for i in planned if i not in outcomes),
     }
     if isinstance(study, defs.UncertaintyStudy):
         summary |= _uncertainty(study, document, outcomes, total)
@@ -91,15 +96,24 @@ def _uncertainty(study: Any, document: Mapping[str, Any], outcomes: Mapping[int,
     return out
 
 
-def run_in_process(study: Any, document: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[int, Any], dict]:
-    """Compute every point here, one after another (CLI, embedded checks, benchmarks' baseline)."""
-    from planner.engine.studies.points import evaluate_point, relative_names, study_points
+def run_in_process(study: Any, document: Mapping[str, Any]) -> tuple[dict[int, dict[str, Any]], dict[int, Any], dict]:
+    """Compute every point here, one after another (CLI, checks, the benchmark's baseline).
+    Returns (index → values, index → outcome, summary)."""
+    from planner.engine.studies.optimise import candidate_space, option_indices, search
+    from planner.engine.studies.points import evaluate_point, relative_names, study_plan
 
-    points = study_points(study, document)
     relative = relative_names(study, document)
     with_series = isinstance(study, defs.UncertaintyStudy)
-    outcomes = {
-        index: evaluate_point(document, values, relative=relative, with_series=with_series)
-        for index, values in enumerate(points)
-    }
-    return points, outcomes, summarise(study, document, outcomes, total=len(points))
+
+    def evaluate_many(batch: list[dict[str, Any]]) -> list[Any]:
+        return [evaluate_point(document, values, relative=relative, with_series=with_series) for values in batch]
+
+    if isinstance(study, defs.OptimisationStudy):
+        space = candidate_space(study, document)
+        study_plan(study, document)  # refuses a space too large to enumerate
+        outcomes = search(study, space, evaluate_many, max_rounds=study.max_rounds)
+        plan = {flat: space.point(option_indices(space, flat)) for flat in outcomes}
+    else:
+        plan = study_plan(study, document)
+        outcomes = dict(zip(plan, evaluate_many(list(plan.values())), strict=True))
+    return plan, outcomes, summarise(study, document, outcomes, planned=list(plan))

@@ -9,7 +9,7 @@ Three kinds, told apart by ``kind``:
   the points follow Saltelli's design so that Sobol indices can be computed.
 - ``optimisation``: ``choices`` (path → options) and optional ``shares`` span a discrete candidate
   space; the candidate minimising ``objective`` subject to ``limits`` (KPI → maximum) and
-  ``max_devices_by_accelerator`` wins.
+  ``max_devices_by_accelerator`` wins. Spaces larger than ``exhaustive_limit`` are searched (see optimise).
 """
 
 from __future__ import annotations
@@ -108,8 +108,11 @@ class OptimisationStudy(_Strict):
     objective: str = Field("annual_facility_energy_mwh", description="KPI to minimise")
     limits: dict[str, float] = Field(default_factory=dict, description="KPI → maximum allowed value")
     max_devices_by_accelerator: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    method: Literal["auto", "exhaustive", "differential_evolution"] = "auto"
-    exhaustive_limit: int = Field(256, ge=1, le=MAX_STUDY_POINTS)
+    method: Literal["auto", "exhaustive", "sampled_coordinate"] = Field(
+        "auto", description="auto: exhaustive up to exhaustive_limit candidates, else sampled_coordinate"
+    )
+    exhaustive_limit: int = Field(256, ge=1, le=MAX_STUDY_POINTS, description="also the sample size of a search")
+    max_rounds: int = Field(8, ge=0, le=50, description="coordinate refinement rounds of a search")
     seed: int = Field(0, ge=0, le=2**31)
 
     _objective_known = field_validator("objective")(_known_kpi)

@@ -6,9 +6,12 @@ when the engine computes it (a mix that cannot meet the latency targets or does 
 by the engine with its reason), every ``limits`` KPI is at or under its maximum (site power cap at
 the meter = ``peak_facility_power_mw``; budget = ``operator_cost_usd``) and the devices of each
 accelerator are within ``max_devices_by_accelerator``. Small spaces are enumerated (every
-candidate is a point, fanned out as chunks); large ones are searched by scipy's
-differential_evolution over the option indices (``integrality``), infeasible candidates carrying
-a penalty above any feasible objective.
+candidate is a point, fanned out as chunks); large ones are searched by a
+documented heuristic whose every round fans out: a Latin-hypercube sample of ``exhaustive_limit``
+candidates, then rounds of coordinate refinement (every unexplored candidate that differs from the
+best feasible one in one dimension) until no neighbour is left or ``max_rounds`` is reached. It finds
+a coordinate-wise optimum, not necessarily the global one; scipy's differential_evolution was not
+used because its population map is synchronous, which a chord of chunk tasks is not.
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-INFEASIBLE_PENALTY = 1e30
 
 
 def share_splits(pools: Sequence[int], step_frac: float) -> list[dict[str, float]]:
@@ -49,9 +50,6 @@ class CandidateSpace:
         for options, index in zip(self.dimensions, indices, strict=True):
             values.update(options[int(index)])
         return values
-
-    def all_points(self) -> list[dict[str, Any]]:
-        return [self.point(indices) for indices in itertools.product(*(range(len(d)) for d in self.dimensions))]
 
 
 def candidate_space(study: Any, document: Mapping[str, Any]) -> CandidateSpace:
@@ -109,51 +107,81 @@ def rank(outcomes: Mapping[int, Any], study: Any) -> Ranked:
     return Ranked(best_index=order[0] if order else None, feasible=order, excluded=excluded)
 
 
+# ---- large spaces: sampled starts, then coordinate refinement, each round fanned out ------------
+
+
+def flat_index(space: CandidateSpace, indices: Sequence[int]) -> int:
+    """Mixed-radix position of a candidate in the enumerated space (its point index)."""
+    flat = 0
+    for options, index in zip(space.dimensions, indices, strict=True):
+        flat = flat * len(options) + int(index)
+    return flat
+
+
+def option_indices(space: CandidateSpace, flat: int) -> tuple[int, ...]:
+    indices = []
+    for options in reversed(space.dimensions):
+        flat, index = divmod(flat, len(options))
+        indices.append(index)
+    return tuple(reversed(indices))
+
+
+def sampled_candidates(space: CandidateSpace, *, samples: int, seed: int) -> list[int]:
+    """A Latin-hypercube sample of the option indices (each dimension's options evenly covered)."""
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(space.dimensions), seed=seed).random(samples)
+    sizes = np.array([len(d) for d in space.dimensions])
+    picks = np.minimum((unit * sizes).astype(int), sizes - 1)
+    return sorted({flat_index(space, row) for row in picks})
+
+
+def coordinate_neighbours(space: CandidateSpace, flat: int) -> list[int]:
+    """Every candidate that differs from this one in exactly one dimension."""
+    base = option_indices(space, flat)
+    out = []
+    for dim, options in enumerate(space.dimensions):
+        for option in range(len(options)):
+            if option != base[dim]:
+                out.append(flat_index(space, (*base[:dim], option, *base[dim + 1 :])))
+    return out
+
+
+def next_round(study: Any, space: CandidateSpace, outcomes: Mapping[int, Any]) -> list[int]:
+    """The candidates a search round adds: none when the space was enumerated; else the unexplored
+    coordinate neighbours of the best feasible candidate so far (none left: the search has
+    converged to a coordinate-wise optimum). With no feasible candidate yet, nothing more is tried."""
+    if is_exhaustive(study, space):
+        return []
+    best = rank(outcomes, study).best_index
+    if best is None:
+        return []
+    return [flat for flat in coordinate_neighbours(space, best) if flat not in outcomes]
+
+
+def is_exhaustive(study: Any, space: CandidateSpace) -> bool:
+    return study.method == "exhaustive" or (study.method == "auto" and space.size <= study.exhaustive_limit)
+
+
+def first_round(study: Any, space: CandidateSpace) -> dict[int, dict[str, Any]]:
+    """The points computed first: the whole space, or a Latin-hypercube sample of exhaustive_limit."""
+    if is_exhaustive(study, space):
+        return {flat: space.point(option_indices(space, flat)) for flat in range(space.size)}
+    flats = sampled_candidates(space, samples=study.exhaustive_limit, seed=study.seed)
+    return {flat: space.point(option_indices(space, flat)) for flat in flats}
+
+
 def search(
-    study: Any,
-    space: CandidateSpace,
-    evaluate_many: Callable[[list[dict[str, Any]]], list[Any]],
-    *,
-    max_evaluations: int = 400,
-) -> tuple[dict[str, Any] | None, dict[tuple[int, ...], Any]]:
-    """Differential evolution over option indices (for spaces too large to enumerate).
-    ``evaluate_many`` computes a population of candidates at once (it may fan out). Returns the
-    best feasible candidate's values (None if none found) and every evaluated outcome."""
-    from scipy.optimize import differential_evolution
-
-    seen: dict[tuple[int, ...], Any] = {}
-    sizes = [len(d) for d in space.dimensions]
-
-    def key_of(x: np.ndarray) -> tuple[int, ...]:
-        return tuple(min(round(v), n - 1) for v, n in zip(x, sizes, strict=True))
-
-    def penalised(outcome: Any) -> float:
-        reason = infeasibility(
-            kpis=outcome.kpis, devices_by_accelerator=outcome.devices_by_accelerator, error=outcome.error, study=study
-        )
-        return INFEASIBLE_PENALTY if reason else float(outcome.kpis[study.objective])
-
-    def population_map(func: Callable[[np.ndarray], float], xs: Any) -> list[float]:
-        keys = [key_of(np.asarray(x)) for x in xs]
-        missing = sorted({k for k in keys if k not in seen})
-        for k, outcome in zip(missing, evaluate_many([space.point(k) for k in missing]), strict=True):
-            seen[k] = outcome
-        return [penalised(seen[k]) for k in keys]
-
-    population = 8
-    result = differential_evolution(
-        lambda x: 0.0,  # replaced by population_map, which looks candidates up
-        bounds=[(0, n - 1) for n in sizes],
-        integrality=[True] * len(sizes),
-        workers=population_map,
-        updating="deferred",
-        popsize=population,
-        maxiter=max(1, max_evaluations // (population * len(sizes))),
-        seed=study.seed,
-        polish=False,
-        tol=0,
-    )
-    best_key = key_of(result.x)
-    if best_key not in seen or penalised(seen[best_key]) >= INFEASIBLE_PENALTY:
-        return None, seen
-    return space.point(best_key), seen
+    study: Any, space: CandidateSpace, evaluate_many: Callable[[list[dict[str, Any]]], list[Any]], *, max_rounds: int
+) -> dict[int, Any]:
+    """The whole search in one process (the Django layer runs the same rounds as chords)."""
+    outcomes: dict[int, Any] = {}
+    batch = first_round(study, space)
+    for _ in range(max_rounds + 1):
+        flats = list(batch)
+        outcomes.update(zip(flats, evaluate_many([batch[f] for f in flats]), strict=True))
+        more = next_round(study, space, outcomes)
+        if not more:
+            break
+        batch = {flat: space.point(option_indices(space, flat)) for flat in more}
+    return outcomes

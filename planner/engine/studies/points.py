@@ -15,7 +15,7 @@ from typing import Any
 from planner.engine.schema import ScenarioError, parse_scenario
 from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import read_kpis, read_series
-from planner.engine.studies.optimise import candidate_space
+from planner.engine.studies.optimise import candidate_space, first_round, is_exhaustive
 from planner.engine.studies.params import apply_values, resolve_path
 from planner.engine.studies.uncertainty import saltelli_unit, transform, unit_samples
 
@@ -40,15 +40,29 @@ def uncertainty_points(study: defs.UncertaintyStudy, document: Mapping[str, Any]
     return [{name: float(v) for name, v in zip(names, row, strict=True)} for row in values]
 
 
-def study_points(study: Any, document: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The points of a study, in a fixed order (their index is their identity)."""
+def study_plan(study: Any, document: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    """The points a study computes first, by index (the index is the point's identity; for an
+    optimisation it is the candidate's position in the enumerated space, so later search rounds
+    add points without renumbering)."""
     if isinstance(study, defs.SweepStudy):
-        return grid_points(study.vary)
+        return dict(enumerate(grid_points(study.vary)))
     if isinstance(study, defs.UncertaintyStudy):
-        return uncertainty_points(study, document)
+        return dict(enumerate(uncertainty_points(study, document)))
     if isinstance(study, defs.OptimisationStudy):
-        return candidate_space(study, document).all_points()
+        space = candidate_space(study, document)
+        if is_exhaustive(study, space) and space.size > defs.MAX_STUDY_POINTS:
+            raise ValueError(
+                f"choices: {space.size} candidates, more than the {defs.MAX_STUDY_POINTS} a study enumerates; "
+                "use method auto or sampled_coordinate"
+            )
+        return first_round(study, space)
     raise TypeError(f"unknown study {study!r}")
+
+
+def study_points(study: Any, document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The first points of a study in index order."""
+    plan = study_plan(study, document)
+    return [plan[index] for index in sorted(plan)]
 
 
 def relative_names(study: Any, document: Mapping[str, Any]) -> frozenset[str]:
