@@ -259,6 +259,8 @@ def field_path(location: tuple[int | str, ...]) -> str:
             path += f"[{part}]"
         elif part in {"str", "dict[str,any]", "DailyShape", "function-after[_has_a_peak(), DailyShape]"}:
             continue  # pydantic's union-member tags are not field names
+        elif part in {"uniform", "triangular", "normal", "lognormal"}:
+            continue  # tags of the uncertainty section's distributions (schema_uncertainty)
         elif part.startswith(("function-", "constrained-str", "json-or-python")):
             continue
         else:

@@ -240,3 +240,30 @@ def test_it_searches_a_large_space_by_sampling_and_coordinate_rounds():
     assert space.point(option_indices(space, best)) == {"a": 8, "b": 3, "c": 11}
     assert len(outcomes) < 400
     assert flat_index(space, option_indices(space, 1234)) == 1234
+
+
+def test_it_reads_the_scenarios_own_uncertainty_section(example_inputs):
+    from planner.engine.schema import parse_scenario
+    from planner.engine.studies.definition import default_inputs, study_inputs
+
+    section = {
+        "inputs": [
+            {
+                "parameter": "demand_growth",
+                "distribution": {"kind": "uniform", "low": 0, "high": 0.3},
+                "source": "operator forecast",
+            }
+        ]
+    }
+    spec = parse_scenario({**example_inputs, "uncertainty": section})
+    assert spec.uncertainty is not None and spec.uncertainty.inputs[0].source == "operator forecast"
+    study = parse_study({"kind": "uncertainty", "samples": 8})
+    assert [i.parameter for i in study_inputs(study, {**example_inputs, "uncertainty": section})] == ["demand_growth"]
+    assert study_inputs(study, example_inputs) == default_inputs()
+    assert all(i.source for i in default_inputs())  # every default says where it comes from
+    bad = {"inputs": [{"parameter": "x", "distribution": {"kind": "normal", "mean": 1, "sd": 1, "low": 2, "high": 3}}]}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario({**example_inputs, "uncertainty": bad})
+    assert "uncertainty.inputs[0].distribution" in caught.value.errors
+    # A scenario without the section is unchanged (its stored JSON and input hash stay the same).
+    assert "uncertainty" not in parse_scenario(example_inputs).model_dump(mode="json")
