@@ -1,6 +1,6 @@
 """A study fans out over real Celery workers (Redis broker + result backend, PostgreSQL): chunks run
 on both workers, every point is stored, a point that raises is retried then recorded with its reason,
-a re-run skips stored points, a cancelled run stops."""
+a re-run skips stored points, a cancelled run stops, and SIGKILL of a worker mid-study loses no point."""
 
 import pytest
 
@@ -17,7 +17,9 @@ FAULT = "7000"  # the point with this rate raises (PLANNER_TEST_STUDY_FAULT)
 
 @pytest.fixture(scope="module")
 def two_workers(services_ready):
-    workers = [Worker(services_ready, extra_env={"PLANNER_TEST_STUDY_FAULT": FAULT}) for _ in range(2)]
+    # Fast recovery, so that the last test sees a killed worker's study re-executed within seconds.
+    env = {"PLANNER_TEST_STUDY_FAULT": FAULT, "PLANNER_RUN_STALE_AFTER_S": "5", "PLANNER_JOB_RECOVER_EVERY_S": "1"}
+    workers = [Worker(services_ready, extra_env=env) for _ in range(2)]
     for worker in workers:
         worker.start()
     yield workers
@@ -81,3 +83,21 @@ def test_it_stops_a_cancelled_run(two_workers, scenario, owner):
     settled = StudyPoint.objects.filter(run_id=run.pk).count()
     time.sleep(1.0)
     assert StudyPoint.objects.filter(run_id=run.pk).count() == settled < 64
+
+
+def test_it_loses_no_point_when_a_worker_is_killed(two_workers, scenario, owner):
+    # Last in this module: it kills the first worker. The second one's recovery timer finds the
+    # study's heartbeat stale and re-executes it; execute() sends only the points without a row.
+    points = 96
+    rates = [100 * (i + 1) for i in range(points)]
+    study = make_study(scenario, owner, {"kind": "sweep", "vary": {"workloads[1].peak_requests_per_s": rates}})
+    run, _ = services.study_run_submit(study=study, submitted_by=owner)
+    try:
+        wait_for(lambda: StudyPoint.objects.filter(run_id=run.pk).count() >= 4, timeout_s=60, what="first points")
+    finally:
+        two_workers[0].kill()
+    assert StudyPoint.objects.filter(run_id=run.pk).count() < points, "finished before the kill; make it larger"
+    done = wait_for(lambda: _finished(run.pk), timeout_s=120, what="recovery by the other worker")
+    assert done.status == "succeeded", done.error
+    assert sorted(done.points.values_list("index", flat=True)) == list(range(points))
+    assert done.attempts >= 2  # re-executed by the recovery
