@@ -79,7 +79,7 @@ class ScenarioUpdateSerializer(serializers.Serializer):
 
 class RunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    result_url = serializers.SerializerMethodField(help_text="KPIs once succeeded (add ?hourly=1 for the series)")
+    result_url = serializers.SerializerMethodField(help_text="KPIs once completed (add ?hourly=1 for the series)")
     reports_url = serializers.SerializerMethodField()
     scenario_url = serializers.SerializerMethodField()
     finished = serializers.BooleanField(source="is_finished", read_only=True)

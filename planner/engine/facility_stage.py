@@ -415,6 +415,13 @@ def _build_result(
         "racks": sizing.racks,
         "annual_output_tokens": served * 3600.0,
         "unserved_output_tokens_frac": float(unserved_total.sum() / demand_total.sum()) if demand_total.sum() else 0.0,
+        "unserved_output_tokens_frac_by_workload": {
+            d.name: float(fleet.unserved_tokens_per_s[d.name].sum() / d.output_tokens_per_s.sum())
+            if d.output_tokens_per_s.sum()
+            else 0.0
+            for d in demands
+            if d.name in fleet.unserved_tokens_per_s
+        },
         "facility_energy_per_output_token_j": facility_mwh * 3.6e9 / (served * 3600.0) if served > 0 else None,
         "cooling": spec.site.cooling,
         "ashrae_class": spec.site.ashrae_class,

@@ -18,6 +18,8 @@ class ScenarioResult:
     breakdown: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    # Constraints missed (planner.engine.constraints.ConstraintViolation.to_dict()); empty: all met.
+    constraints: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self, *, hourly: bool = False) -> dict[str, Any]:
         """JSON-ready result: KPIs at the top level, as `manage.py plan --json` prints them."""
@@ -25,6 +27,7 @@ class ScenarioResult:
         document["pools"] = self.pools
         document["breakdown"] = self.breakdown
         document["warnings"] = list(self.warnings)
+        document["constraints"] = list(self.constraints)
         document["meta"] = self.meta
         if hourly:
             document["hourly"] = {name: series.tolist() for name, series in self.hourly.items()}

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from planner.engine.constraints import constraint_violations
 from planner.engine.result import ScenarioResult
 from planner.engine.schema import ScenarioSpec
 
@@ -94,4 +95,5 @@ def run_scenario(
         breakdown=facility.breakdown,
         warnings=tuple(facility.warnings) + tuple(grid.warnings),
         meta=meta,
+        constraints=tuple(violation.to_dict() for violation in constraint_violations(summary)),
     )

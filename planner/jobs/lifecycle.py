@@ -201,13 +201,20 @@ def job_heartbeat(*, kind: str, job_id: int, stage: str | None = None, progress_
 
 
 def job_finish(*, kind: str, job_id: int, status: JobStatus, compute_s: float | None = None) -> None:
-    """Mark a running job finished with a result (SUCCEEDED or CONSTRAINTS_NOT_MET)."""
+    """Mark a running job finished with a result (SUCCEEDED or CONSTRAINTS_NOT_MET).
+
+    For HANDED_OFF jobs: whoever completes the sub-tasks calls this (e.g. a chord callback). While
+    the sub-tasks run, they should call job_heartbeat on the parent job, or the recovery takes it
+    for a lost worker after RUN_STALE_AFTER_S and queues it again.
+    """
     if status not in COMPLETED_STATUSES:
         raise ValueError(f"job_finish takes succeeded or constraints_not_met, not {status!r}; use job_fail")
-    fields: dict[str, Any] = {"status": status, "stage": "done", "progress_frac": 1.0, "finished_at": timezone.now()}
-    if compute_s is not None:
-        fields["compute_s"] = compute_s
-    job_kind(kind).model.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**fields)
+    now = timezone.now()
+    running = job_kind(kind).model.objects.filter(pk=job_id, status=JobStatus.RUNNING)
+    if compute_s is None:  # a HANDED_OFF job: from its claim to now
+        started_at = running.values_list("started_at", flat=True).first()
+        compute_s = (now - started_at).total_seconds() if started_at else None
+    running.update(status=status, stage="done", progress_frac=1.0, finished_at=now, compute_s=compute_s)
 
 
 def job_fail(*, kind: str, job_id: int, reason: str) -> None:

@@ -142,6 +142,12 @@ def build_xlsx(content: ReportContent) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
+    if content.constraints:  # first, so that nobody reads the figures without it
+        sheet = book.create_sheet("Constraints not met")
+        sheet.append(["Completed — constraints not met: the figures describe a plan that misses these"])
+        sheet.append(["constraint", "what", "limit", "value", "unit"])
+        for c in content.constraints:
+            sheet.append([c.get("label"), c.get("message"), c.get("limit"), c.get("value"), c.get("unit")])
     sheet = book.create_sheet("Inputs")
     sheet.append(["field", "value"])
     for path, value in _flatten(content.inputs):
@@ -190,6 +196,8 @@ def build_csv(content: ReportContent) -> bytes:
     _names, headers, table = hourly_table(content)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    for c in content.constraints:  # above the header, as comment lines (pandas: comment="#")
+        buffer.write(f"# Completed — constraints not met: {c.get('label')}: {c.get('message')}\n")
     writer.writerow(headers)
     for row in table.tolist():
         writer.writerow([int(v) for v in row[:4]] + [repr(v) for v in row[4:]])
@@ -205,6 +213,7 @@ def build_json(content: ReportContent) -> bytes:
         "code_version": content.code_version,
         "data_version": content.data_version,
         "input_hash": content.input_hash,
+        "constraints": content.constraints,
         "inputs": content.inputs,
         "result": content.result,
         "hourly": content.hourly,

@@ -74,6 +74,11 @@ class ReportContent:
     sensitivity: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def constraints(self) -> list[dict[str, Any]]:
+        """Constraints the run missed (planner.engine.constraints); empty when it met them all."""
+        return [c for c in self.result.get("constraints") or [] if isinstance(c, dict)]
+
+    @property
     def start_year(self) -> int:
         return int(self.result.get("year") or self.inputs.get("horizon", {}).get("start_year", 2027))
 

@@ -152,8 +152,41 @@ def format_number(value: float | None, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
+# Engine warnings that change what a KPI means: (text the warning starts with or contains, KPI keys, note).
+_KPI_WARNINGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("weather generated from monthly statistics", ("peak_mw", "pue"), "typical weather, not a record heat wave"),
+    ("embodied carbon of", ("tco2e",), "an embodied-carbon figure is assumed"),
+    ("household bill, flexible view", ("household_bill",), "flexible view not computed (no headroom figure)"),
+)
+
+
+def _constraint_note(constraint: Mapping[str, Any]) -> str:
+    value, limit = constraint.get("value"), constraint.get("limit")
+    if constraint.get("kind") == "power_cap" and isinstance(limit, int | float):
+        return f"exceeds the site's {limit:g} MW power cap"
+    if constraint.get("kind") == "unserved_demand" and isinstance(value, int | float):
+        return f"counts served demand only: {100 * value:.1f}% unserved"
+    return str(constraint.get("label", "constraint not met"))
+
+
+def kpi_notes(result: Mapping[str, Any]) -> dict[str, list[str]]:
+    """KPI key → notes on what changes its meaning: missed constraints first, then engine warnings."""
+    notes: dict[str, list[str]] = {}
+    for constraint in result.get("constraints") or []:
+        if isinstance(constraint, Mapping):
+            for key in constraint.get("kpis") or []:
+                notes.setdefault(str(key), []).append(_constraint_note(constraint))
+    warnings = [w for w in result.get("warnings") or [] if isinstance(w, str)]
+    for text, keys, note in _KPI_WARNINGS:
+        if any(text in warning for warning in warnings):
+            for key in keys:
+                notes.setdefault(key, []).append(note)
+    return notes
+
+
 def kpi_cards(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     cards = []
+    notes = kpi_notes(result)
     for kpi in KPIS:
         value = kpi.get(result)
         cards.append(
@@ -163,6 +196,7 @@ def kpi_cards(result: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "unit": kpi.unit,
                 "value": value,
                 "text": format_number(value, kpi.digits),
+                "notes": notes.get(kpi.key, []),
             }
         )
     return cards

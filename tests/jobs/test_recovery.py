@@ -90,3 +90,18 @@ def test_reports_share_the_recovery(embedded, scenario, owner, settings):
     assert job_recover() == [("report", report.pk)]
     report.refresh_from_db()
     assert report.is_ready, report.error
+
+
+def test_the_page_and_api_say_what_a_stuck_run_waits_for_and_offer_a_rerun(scenario, owner, client, settings):
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_REDISPATCH_AFTER_S + 5)
+    stuck = _run(scenario, owner, dispatched_at=long_ago)
+    client.force_login(owner)
+    page = client.get(f"/runs/{stuck.pk}/").content.decode()
+    assert f"since {long_ago:%H:%M:%S} UTC" in page and 'id="rerun-button"' in page and 'id="stuck-note"' in page
+    status = client.get(f"/runs/{stuck.pk}/status.json").json()
+    assert status["stuck"] is True and status["waiting_for"].startswith("waiting for a")
+    assert Run.objects.get(pk=stuck.pk).status == JobStatus.QUEUED, "reading the status recovers nothing"
+
+    fresh = _run(scenario, owner, dispatched_at=timezone.now())
+    page = client.get(f"/runs/{fresh.pk}/").content.decode()
+    assert 'id="rerun-button"' not in page and "waiting for a" in page.lower()

@@ -58,6 +58,10 @@ def _human_summary(document: dict[str, Any]) -> str:
         ("racks", "Racks", ""),
     ]
     lines = [f"Scenario: {document.get('meta', {}).get('scenario_name', '')}"]
+    constraints = document.get("constraints") or []
+    if constraints:
+        lines.append("  COMPLETED — CONSTRAINTS NOT MET:")
+        lines.extend(f"    {c['label']}: {c['message']}" for c in constraints)
     for key, label, unit in keys:
         if key in document:
             lines.append(f"  {label:28s} {document[key]} {unit}".rstrip())
