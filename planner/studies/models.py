@@ -55,6 +55,7 @@ class StudyRun(Job):
 
 class PointStatus(models.TextChoices):
     COMPUTED = "computed", "Computed"
+    CONSTRAINTS_NOT_MET = "constraints_not_met", "Computed — constraints not met"
     REFUSED = "refused", "Refused by the schema or engine"
     FAILED = "failed", "Failed after retries"
 
@@ -63,11 +64,12 @@ class StudyPoint(models.Model):
     run = models.ForeignKey(StudyRun, on_delete=models.CASCADE, related_name="points")
     index = models.PositiveIntegerField()
     values = models.JSONField()
-    status = models.CharField(max_length=16, choices=PointStatus.choices)
+    status = models.CharField(max_length=24, choices=PointStatus.choices)
     kpis = models.JSONField(default=dict)
     series = models.JSONField(default=dict)
     devices_by_accelerator = models.JSONField(default=dict)
     error = models.TextField(blank=True)
+    violations = models.JSONField(default=list)  # messages of missed constraints (power cap, unserved demand)
     attempts = models.PositiveIntegerField(default=1)
     worker = models.CharField(max_length=200, blank=True)
     compute_s = models.FloatField(default=0.0)

@@ -62,7 +62,7 @@ def study_run_table(run: StudyRun) -> tuple[list[str], list[list[Any]]]:
                 point.status,
                 *(point.values.get(f) for f in fields),
                 *(point.kpis.get(k) for k in kpis),
-                point.error,
+                "; ".join([point.error, *point.violations]).strip("; "),
             ]
         )
     return header, rows

@@ -194,6 +194,8 @@ def study_chunk_compute(*, run_id: int, points: list, final_attempt: bool, worke
             status = PointStatus.FAILED
         else:
             status = PointStatus.REFUSED if outcome.error else PointStatus.COMPUTED
+            if outcome.violations:
+                status = PointStatus.CONSTRAINTS_NOT_MET
         stored += _store_point(run_id, index, values, outcome, status, worker, attempt, time.perf_counter() - started)
         if time.monotonic() - last_beat >= BEAT_EVERY_S:
             last_beat = time.monotonic()
@@ -224,6 +226,7 @@ def _store_point(
                 series=outcome.series,
                 devices_by_accelerator=outcome.devices_by_accelerator,
                 error=outcome.error,
+                violations=list(outcome.violations),
                 attempts=attempt,
                 worker=worker[:200],
                 compute_s=compute_s,
@@ -242,7 +245,11 @@ def study_run_aggregate(*, run_id: int) -> object:
     study = defs.parse_study(run.definition)
     outcomes = {
         p.index: PointOutcome(
-            kpis=p.kpis, series=p.series, devices_by_accelerator=p.devices_by_accelerator, error=p.error
+            kpis=p.kpis,
+            series=p.series,
+            devices_by_accelerator=p.devices_by_accelerator,
+            error=p.error,
+            violations=tuple(p.violations),
         )
         for p in run.points.all()
     }

@@ -44,7 +44,7 @@
     const fieldSelect = document.getElementById("chart-field");
     const draw = () => {
       const kpi = kpiSelect.value, field = fieldSelect.value;
-      const computed = data.points.filter((p) => p.status === "computed" && p.kpis[kpi] !== null && p.kpis[kpi] !== undefined);
+      const computed = data.points.filter((p) => (p.status === "computed" || p.status === "constraints_not_met") && p.kpis[kpi] !== null && p.kpis[kpi] !== undefined);
       const x = computed.map((p) => (field === "__index" ? p.index : p.values[field]));
       const y = computed.map((p) => p.kpis[kpi]);
       const unit = data.kpis[kpi].unit ? ` [${data.kpis[kpi].unit}]` : "";

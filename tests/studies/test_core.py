@@ -267,3 +267,24 @@ def test_it_reads_the_scenarios_own_uncertainty_section(example_inputs):
     assert "uncertainty.inputs[0].distribution" in caught.value.errors
     # A scenario without the section is unchanged (its stored JSON and input hash stay the same).
     assert "uncertainty" not in parse_scenario(example_inputs).model_dump(mode="json")
+
+
+def test_it_excludes_a_candidate_that_breaks_the_scenarios_own_power_cap(example_inputs):
+    # The site's cap is 30 MW at the meter. The bf16 candidate (more devices, ≈59 MW peak) breaks it:
+    # the engine computes its figures but reports the missed constraint, so the optimiser excludes it
+    # with that reason; fp8 (≈40 MW) also breaks it; a cap of 45 MW lets fp8 win.
+    capped = {**example_inputs, "site": {**example_inputs["site"], "power_cap_mw": 30}}
+    study = parse_study(
+        {
+            "kind": "optimisation",
+            "choices": {"hardware[0].weight_precision": ["bf16", "fp8"]},
+            "objective": "annual_facility_energy_mwh",
+        }
+    )
+    _, _, summary = run_in_process(study, capped)
+    assert summary["best_index"] is None
+    assert all("constraint not met: peak facility power" in reason for reason in summary["excluded"].values())
+    assert set(summary["constraints_not_met"]) == {"0", "1"}
+    capped["site"]["power_cap_mw"] = 45
+    _, _, summary = run_in_process(study, capped)
+    assert summary["best_index"] == 1 and "constraint not met" in summary["excluded"]["0"]

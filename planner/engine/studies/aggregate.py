@@ -43,6 +43,7 @@ def summarise(
         "computed": computed,
         "refused": {str(i): o.error for i, o in sorted(outcomes.items()) if o.error},
         "missing": sorted(i for i in planned if i not in outcomes),
+        "constraints_not_met": {str(i): list(o.violations) for i, o in sorted(outcomes.items()) if o.violations},
     }
     if isinstance(study, defs.UncertaintyStudy):
         summary |= _uncertainty(study, document, outcomes, total)

@@ -62,11 +62,19 @@ def candidate_space(study: Any, document: Mapping[str, Any]) -> CandidateSpace:
     return CandidateSpace(dimensions=tuple(dimensions))
 
 
-def infeasibility(*, kpis: Mapping[str, Any], devices_by_accelerator: Mapping[str, int], error: str, study: Any) -> str:
-    """Why a computed candidate is excluded ('' when feasible)."""
+def infeasibility(
+    *,
+    kpis: Mapping[str, Any],
+    devices_by_accelerator: Mapping[str, int],
+    error: str,
+    study: Any,
+    violations: Sequence[str] = (),
+) -> str:
+    """Why a computed candidate is excluded ('' when feasible); ``violations``: the constraints the
+    engine says the scenario misses (its own site power cap, unserved demand)."""
     if error:
         return f"refused: {error}"
-    reasons = []
+    reasons = [f"constraint not met: {message}" for message in violations]
     if kpis.get(study.objective) is None:
         reasons.append(f"{study.objective} not computed")
     for name, maximum in study.limits.items():
@@ -96,7 +104,11 @@ def rank(outcomes: Mapping[int, Any], study: Any) -> Ranked:
     feasible: list[tuple[float, int]] = []
     for index, outcome in outcomes.items():
         reason = infeasibility(
-            kpis=outcome.kpis, devices_by_accelerator=outcome.devices_by_accelerator, error=outcome.error, study=study
+            kpis=outcome.kpis,
+            devices_by_accelerator=outcome.devices_by_accelerator,
+            error=outcome.error,
+            study=study,
+            violations=getattr(outcome, "violations", ()),
         )
         if reason:
             excluded[index] = reason

@@ -77,6 +77,9 @@ class PointOutcome:
     series: dict[str, list[float]] = field(default_factory=dict)
     devices_by_accelerator: dict[str, int] = field(default_factory=dict)
     error: str = ""
+    # Constraints the computed scenario misses (planner.engine.constraints messages): site power
+    # cap, unserved demand. The figures are computed, but the plan is not feasible as it stands.
+    violations: tuple[str, ...] = ()
 
 
 def evaluate_point(
@@ -106,4 +109,5 @@ def evaluate_point(
         kpis=read_kpis(result.summary),
         series=read_series(result) if with_series else {},
         devices_by_accelerator=by_accelerator,
+        violations=tuple(str(v["message"]) for v in result.constraints),
     )
