@@ -95,7 +95,8 @@ def _histogram_mean(raw: Any) -> float | None:
         return None
     if not tokens or len(tokens) != len(weights) or min(weights) <= 0:
         return None
-    return sum(t * w for t, w in zip(tokens, weights, strict=True)) / sum(weights)
+    mean = sum(t * w for t, w in zip(tokens, weights, strict=True)) / sum(weights)
+    return mean if math.isfinite(mean) else None  # huge or infinite figures: the field checks say why
 
 
 class Workload(_Strict):

@@ -14,11 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, FieldErrors, flatten
+from planner.api.errors import Conflict, FieldErrors, QueueUnavailable, flatten
 from planner.api.permissions import ensure_can_edit
 from planner.api.views.base import PlannerView, bool_param
 from planner.api.views.runs import IDEMPOTENCY_HEADER, _idempotency_key
 from planner.engine.schema import ScenarioError
+from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.studies import selectors, services
 from planner.studies.models import Study, StudyKind, StudyRun
@@ -27,6 +28,8 @@ from planner.studies.models import Study, StudyKind, StudyRun
 class StudySerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.username", read_only=True)
+    # A plain string in the schema: another "kind" enum (reports) would collide in its naming.
+    kind = serializers.CharField(read_only=True, help_text="sweep, uncertainty or optimisation")
 
     class Meta:
         model = Study
@@ -117,7 +120,8 @@ class StudyListView(PlannerView):
     @extend_schema(
         summary="Studies of your organisations",
         operation_id="studies_list",
-        parameters=[OpenApiParameter("kind", str, enum=list(StudyKind.values))],
+        responses=StudySerializer(many=True),
+        parameters=[OpenApiParameter("kind", str, description="sweep, uncertainty or optimisation")],
     )
     def get(self, request: Request) -> Response:
         queryset = selectors.studies_for_user(request.user)
@@ -205,7 +209,7 @@ class StudyDetailView(PlannerView):
 class StudyRunsView(PlannerView):
     serializer_class = StudyRunSerializer
 
-    @extend_schema(summary="Runs of a study", operation_id="study_runs_list")
+    @extend_schema(summary="Runs of a study", operation_id="study_runs_list", responses=StudyRunSerializer(many=True))
     def get(self, request: Request, study_id: int) -> Response:
         study = selectors.study_for_user(request.user, study_id)
         page = self.paginate_queryset(study.runs.all())
@@ -221,9 +225,12 @@ class StudyRunsView(PlannerView):
     def post(self, request: Request, study_id: int) -> Response:
         study = selectors.study_for_user(request.user, study_id)
         ensure_can_edit(request.user, study.organisation_id, action="start studies")
-        run, created = services.study_run_submit(
-            study=study, submitted_by=request.user, idempotency_key=_idempotency_key(request)
-        )
+        try:
+            run, created = services.study_run_submit(
+                study=study, submitted_by=request.user, idempotency_key=_idempotency_key(request)
+            )
+        except JobQueueUnavailable as error:
+            raise QueueUnavailable(f"study run {error.job_id} failed: {error.reason}") from None
         run.refresh_from_db()
         data = self.get_serializer(run).data
         headers = {"Location": data["url"]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from planner.engine.schema import ScenarioError
 from planner.engine.studies.definition import default_inputs
 from planner.engine.studies.kpis import KPIS, SERIES
+from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.views.common import require_editor
 from planner.studies import selectors, services
@@ -115,7 +117,11 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
 def study_run_create(request: HttpRequest, study_id: int) -> HttpResponse:
     study = selectors.study_for_user(request.user, study_id)
     require_editor(request.user, study.organisation_id, "start studies")
-    run, _ = services.study_run_submit(study=study, submitted_by=request.user)
+    try:
+        run, _ = services.study_run_submit(study=study, submitted_by=request.user)
+    except JobQueueUnavailable as error:  # the run is stored as failed with the reason; its page says so
+        messages.error(request, f"The study could not be queued: {error.reason}")
+        return redirect("study-run-detail", run_id=error.job_id)
     return redirect("study-run-detail", run_id=run.pk)
 
 
