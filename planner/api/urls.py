@@ -35,4 +35,4 @@ for _name in catalog.CATALOGS:
         path(f"{_name}/<str:slug>/", catalog.DETAIL_VIEWS[_name].as_view(), name=f"api-{_name}-detail"),
     ]
 # Anything else under /api/v1/ (an unknown path, an id that is not a number): the JSON error body.
-urlpatterns.append(re_path(r"(?s)^.*$", not_found, name="api-not-found"))  # (?s): a path with a newline too
+urlpatterns.append(re_path(r"^[\s\S]*$", not_found, name="api-not-found"))  # [\s\S]: a path with a newline too
