@@ -40,14 +40,16 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def embedded_submit(*, kind: str, job_id: int) -> None:
-    """Run the job in a local worker thread and wait for it up to JOB_EMBEDDED_WAIT_S."""
+def embedded_submit(*, kind: str, job_id: int, wait: bool = True) -> None:
+    """Run the job in a local worker thread and wait for it up to JOB_EMBEDDED_WAIT_S (or not at all)."""
     if connection.in_atomic_block:
         job_run(kind=kind, job_id=job_id, enforce_soft_limit=True)
         return
     future = _pool().submit(_execute, kind, job_id)
     _futures.add(future)
     future.add_done_callback(_futures.discard)
+    if not wait:
+        return
     try:
         future.result(timeout=settings.JOB_EMBEDDED_WAIT_S)
     except FutureTimeout:

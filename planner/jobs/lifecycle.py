@@ -116,12 +116,12 @@ def job_dispatch(*, kind: str, job_id: int) -> None:
     transaction.on_commit(lambda: _dispatch_now(kind=kind, job_id=job_id))
 
 
-def _dispatch_now(*, kind: str, job_id: int) -> None:
+def _dispatch_now(*, kind: str, job_id: int, wait: bool = True) -> None:
     if embedded_mode():
         from planner.jobs.embedded import embedded_submit
 
         _mark_dispatched(kind=kind, job_id=job_id)
-        embedded_submit(kind=kind, job_id=job_id)
+        embedded_submit(kind=kind, job_id=job_id, wait=wait)
         return
     try:
         publish(kind=kind, job_id=job_id)
@@ -378,7 +378,7 @@ def _recover_queued(spec: JobKind, *, now, limit: int) -> list[tuple[str, int]]:
 def _redispatch(spec: JobKind, job_id: int) -> bool:
     try:
         if embedded_mode():
-            _dispatch_now(kind=spec.name, job_id=job_id)
+            _dispatch_now(kind=spec.name, job_id=job_id, wait=False)  # a recovery pass never waits for a job
         else:
             publish(kind=spec.name, job_id=job_id)
     except JobQueueUnavailable as error:

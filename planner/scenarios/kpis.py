@@ -156,6 +156,7 @@ def format_number(value: float | None, digits: int) -> str:
 _KPI_WARNINGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("weather generated from monthly statistics", ("peak_mw", "pue"), "typical weather, not a record heat wave"),
     ("embodied carbon of", ("tco2e",), "an embodied-carbon figure is assumed"),
+    ("no residual mix for this region", ("tco2e",), "unmatched energy at the location average (no residual mix)"),
     ("household bill, flexible view", ("household_bill",), "flexible view not computed (no headroom figure)"),
 )
 

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from planner.jobs.describe import job_is_stuck, job_waiting_for
+from planner.jobs.embedded import embedded_wait
 from planner.jobs.lifecycle import job_recover
 from planner.jobs.models import JobStatus
 from planner.reports.models import Report
@@ -29,6 +30,7 @@ def test_it_redispatches_a_queued_run_whose_message_was_lost(embedded, scenario,
     assert "waiting for a local worker thread since" in job_waiting_for(lost)
 
     assert job_recover() == [("run", lost.pk)]
+    assert embedded_wait(60), "the recovery hands the job to a local worker thread without waiting"
     lost.refresh_from_db()
     assert lost.status == JobStatus.SUCCEEDED, lost.error
     assert lost.attempts == 1
@@ -46,6 +48,7 @@ def test_it_requeues_a_running_run_with_a_stale_heartbeat_and_fails_it_after_max
     assert "heartbeat" in job_waiting_for(beating) and "s ago" in job_waiting_for(beating)
 
     assert sorted(job_recover()) == sorted([("run", lost_once.pk), ("run", lost_twice.pk)])
+    assert embedded_wait(60)
     lost_once.refresh_from_db()
     lost_twice.refresh_from_db()
     assert lost_once.status == JobStatus.SUCCEEDED and lost_once.attempts == 2, lost_once.error
@@ -88,6 +91,7 @@ def test_reports_share_the_recovery(embedded, scenario, owner, settings):
     long_ago = timezone.now() - timedelta(seconds=settings.JOB_REDISPATCH_AFTER_S + 5)
     report = Report.objects.create(run=done, kind="json", dispatched_at=long_ago)
     assert job_recover() == [("report", report.pk)]
+    assert embedded_wait(60)
     report.refresh_from_db()
     assert report.is_ready, report.error
 

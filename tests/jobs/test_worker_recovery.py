@@ -31,12 +31,12 @@ def test_it_completes_queued_jobs_whose_messages_the_broker_lost(services_ready,
         finished_at=timezone.now(),
         result={"peak_facility_power_mw": 1.0},
     )
-    runs = [services.run_submit(scenario=scenario, submitted_by=owner) for _ in range(3)]
+    runs = [services.run_submit(scenario=scenario, submitted_by=owner) for _ in range(2)]
     report = report_request(run=done, kind="json")
     assert all(Run.objects.get(pk=run.pk).dispatched_at for run in runs), "each message was sent"
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    assert broker.llen(settings.CELERY_TASK_DEFAULT_QUEUE) >= 4
+    assert broker.llen(settings.CELERY_TASK_DEFAULT_QUEUE) >= 3
     broker.flushdb()  # Redis restarted without persistence: every queued message is gone
 
     worker = Worker(services_ready, FAST_RECOVERY).start()
