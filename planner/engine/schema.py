@@ -168,6 +168,13 @@ class HardwarePool(_Strict):
     )
     serving_stack: str | None = Field(None, max_length=40, description="vllm, tensorrt-llm or static-dataflow")
     power_limit_w: float | None = Field(None, gt=0, le=5000, description="GPU power limit per device [W]")
+    energy_multiplier: float = Field(
+        1.0,
+        ge=0.1,
+        le=10.0,
+        description="multiplier on the accelerators' power at every load (uncertainty studies: the engine's "
+        "p10/p90 band of uncalibrated devices, accelerators/data/calibration.yaml); 1 = the engine's estimate",
+    )
     server_height_u: int | None = Field(
         None, ge=1, le=60, description="rack units per server [U]; blank: by accelerator (grid/data/hosts_network.yaml)"
     )

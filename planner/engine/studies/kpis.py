@@ -67,6 +67,19 @@ for _kpi in (
     Kpi("location_based_tco2e", "tCO2e", "emissions, location-based", _at("carbon", "location_based_tco2e")),
     Kpi("market_based_tco2e", "tCO2e", "emissions, market-based", _at("carbon", "market_based_tco2e")),
     Kpi("operator_cost_usd", "USD/year", "operator electricity cost", _at("operator_cost_usd")),
+    Kpi("tco_usd_per_year", "USD/year", "total cost of ownership per year", _at("tco", "tco_usd_per_year")),
+    Kpi(
+        "usd_per_million_output_tokens",
+        "USD/Mtok",
+        "TCO per million output tokens",
+        _at("tco", "usd_per_million_output_tokens"),
+    ),
+    Kpi(
+        "output_tokens_per_s_per_mw",
+        "tokens/s/MW",
+        "output tokens per second per MW of peak",
+        _at("tco", "output_tokens_per_s_per_mw"),
+    ),
     Kpi(
         "household_bill_usd_per_month",
         "USD/month",

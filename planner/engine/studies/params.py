@@ -58,8 +58,7 @@ for _parameter in (
         "engine_energy_multiplier",
         "hardware[*].energy_multiplier",
         "×",
-        "the engine's p10/p90 energy band of uncalibrated devices",
-        waits_for="issue 14 (engine uncertainty bands)",
+        "multiplier on accelerator power, every pool (the engine's p10/p90 band of uncalibrated devices)",
     ),
 ):
     register_parameter(_parameter)
