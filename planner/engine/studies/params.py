@@ -103,15 +103,15 @@ def _get(document: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-RegionFigure = Callable[[str, str], float | None]
+RegionFigure = Callable[[Any, str], float | None]
 
 
-def region_figure(region_slug: str, figure: str) -> float | None:
-    """The catalog value of a region figure, or None where the region lacks it."""
-    from grid.regions import get_region
+def region_figure(region_ref: str | Mapping[str, Any], figure: str) -> float | None:
+    """The value of a region figure (a catalog slug or an own region's snapshot), or None where it lacks it."""
+    from grid.regions import region_from_ref
 
     try:
-        return float(get_region(region_slug).value(figure))
+        return float(region_from_ref(region_ref).value(figure))
     except ValueError:
         return None
 
@@ -122,7 +122,7 @@ def base_value(document: Mapping[str, Any], path: str, *, figure_of: RegionFigur
     if isinstance(own, int | float) and not isinstance(own, bool):
         return float(own)
     if path.startswith("grid.overrides."):
-        region = str(_get(document, "grid.region") or "pjm-dominion")
+        region = _get(document, "grid.region") or "pjm-dominion"
         return figure_of(region, path.removeprefix("grid.overrides."))
     return None
 
