@@ -91,6 +91,7 @@ class PortfolioRunSerializer(serializers.ModelSerializer):
     )
     url = serializers.SerializerMethodField()
     result_url = serializers.SerializerMethodField()
+    reports_url = serializers.SerializerMethodField(help_text="request and list its PDF, XLSX and CSV reports")
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
 
@@ -112,8 +113,12 @@ class PortfolioRunSerializer(serializers.ModelSerializer):
             "finished_at",
             "compute_s",
             "result_url",
+            "reports_url",
         ]
         read_only_fields = fields
+
+    def get_reports_url(self, run: PortfolioRun) -> str:
+        return _absolute(self.context.get("request"), "api-portfolio-run-reports", run.pk)
 
     def get_url(self, run: PortfolioRun) -> str:
         return _absolute(self.context.get("request"), "api-portfolio-run-detail", run.pk)

@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grid.portfolio import RAMP_UNITS
+from grid.portfolio_checks import missed_constraints
 from grid.regions import list_regions
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.jobs.models import JobStatus
@@ -167,6 +169,14 @@ def portfolio_run(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.portfolio_run_for_user(request.user, run_id)
     result = run.result if run.status == JobStatus.SUCCEEDED else None
     context = {"run": run, "portfolio": run.portfolio, "result": result}
+    if result:
+        context |= {
+            "constraints": missed_constraints(result),
+            "report_links": [
+                (reverse("portfolio-report-file", args=[run.pk, kind]), label)
+                for kind, label in (("pdf", "PDF report"), ("xlsx", "Excel workbook"), ("csv", "CSV of the years"))
+            ],
+        }
     return render(request, "portfolios/run.html", context)
 
 
