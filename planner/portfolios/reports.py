@@ -33,6 +33,12 @@ def _years(region: dict[str, Any]) -> list[int]:
     return [y["year"] for y in region.get("yearly", [])]
 
 
+def _done(figure, axes, years: list[int], legend_size: int = 7) -> bytes:
+    axes.set_xticks(years, [str(y) for y in years])
+    axes.legend(fontsize=legend_size, loc="best")
+    return _png(figure)
+
+
 def chart_stack(region: dict[str, Any]) -> bytes:
     """Coincident MW by facility, stacked per year, and the aggregate as % of the system peak."""
     years, yearly = _years(region), region.get("yearly", [])
@@ -47,8 +53,7 @@ def chart_stack(region: dict[str, Any]) -> bytes:
     right.plot(years, [y["share_of_system_peak_pct"] for y in yearly], color="black", marker="o", label="% of peak")
     right.set_ylabel("% of system peak")
     right.set_ylim(bottom=0)
-    axes.legend(fontsize=7, loc="upper left")
-    return _png(figure)
+    return _done(figure, axes, years)
 
 
 def chart_reserve(region: dict[str, Any]) -> bytes:
@@ -61,8 +66,7 @@ def chart_reserve(region: dict[str, Any]) -> bytes:
     ):
         axes.plot(years, [y["reserve_margin"][key] for y in yearly], style, marker="o", label=label)
     axes.set_ylabel("reserve margin [%]")
-    axes.legend(fontsize=7)
-    return _png(figure)
+    return _done(figure, axes, years)
 
 
 def chart_bills(region: dict[str, Any]) -> bytes:
@@ -85,8 +89,7 @@ def chart_bills(region: dict[str, Any]) -> bytes:
             label=f"{tables.VIEW_LABELS[view]}, if curtailed",
         )
     axes.set_ylabel("USD per household per month")
-    axes.legend(fontsize=6, ncol=2)
-    return _png(figure)
+    return _done(figure, axes, years, legend_size=6)
 
 
 def chart_headroom(region: dict[str, Any]) -> bytes:
@@ -103,8 +106,7 @@ def chart_headroom(region: dict[str, Any]) -> bytes:
             )
     axes.axhline(100, color="black", linewidth=0.8)
     axes.set_ylabel("headroom used [%]")
-    axes.legend(fontsize=7)
-    return _png(figure)
+    return _done(figure, axes, years)
 
 
 CHARTS = (
