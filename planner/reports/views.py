@@ -41,7 +41,7 @@ def report_state(report) -> dict:
     }
 
 
-def _serve(request: HttpRequest, *, kind: str, subject: dict, page: dict) -> HttpResponse:
+def serve_report(request: HttpRequest, *, kind: str, subject: dict, page: dict) -> HttpResponse:
     """The one download flow of every report subject: JSON state for the button, the file once
     built, otherwise a page that refreshes itself (or says why there is no report)."""
     try:
@@ -84,7 +84,7 @@ def report_file(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
         "back_url": reverse("run-detail", args=[run.pk]),
         "back_label": "Back to the run",
     }
-    return _serve(request, kind=kind, subject={"run": run}, page=page)
+    return serve_report(request, kind=kind, subject={"run": run}, page=page)
 
 
 @login_required
@@ -104,4 +104,4 @@ def portfolio_report_file(request: HttpRequest, run_id: int, kind: str) -> HttpR
         "back_url": reverse("portfolio-run", args=[run.pk]),
         "back_label": "Back to the portfolio run",
     }
-    return _serve(request, kind=kind, subject={"portfolio_run": run}, page=page)
+    return serve_report(request, kind=kind, subject={"portfolio_run": run}, page=page)

@@ -34,6 +34,7 @@ def report_payload(report: Report, request: Request) -> dict:
         "url": absolute(f"/api/v1/reports/{report.pk}/"),
         "run": report.run_id,
         "portfolio_run": report.portfolio_run_id,
+        "comparison_run": report.comparison_run_id,
         "kind": report.kind,
         # The API's word for a built report stays "ready" (the job status is "succeeded").
         "status": "ready" if report.is_ready else report.status,
@@ -49,11 +50,12 @@ def report_payload(report: Report, request: Request) -> dict:
 def _report_for_user(request: Request, report_id: int) -> Report:
     report = Report.objects.filter(pk=report_id).defer("content").first()
     if report is not None:
-        member = (
-            Q(run__scenario__organisation__memberships__user=request.user)
-            if report.run_id
-            else Q(portfolio_run__portfolio__organisation__memberships__user=request.user)
-        )
+        if report.run_id:
+            member = Q(run__scenario__organisation__memberships__user=request.user)
+        elif report.portfolio_run_id:
+            member = Q(portfolio_run__portfolio__organisation__memberships__user=request.user)
+        else:
+            member = Q(comparison_run__comparison__organisation__memberships__user=request.user)
         if Report.objects.filter(member, pk=report_id).exists():
             return report
     raise NotFound("No such report.")
