@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from planner.jobs.models import JobStatus
+from planner.jobs.models import COMPLETED_STATUSES
 from planner.portfolios.models import Portfolio, PortfolioRun
 
 
@@ -40,7 +40,7 @@ def portfolio_run_for_user(user: AbstractBaseUser, run_id: int) -> PortfolioRun:
 
 
 # A run with a result: succeeded, or completed with constraints not met (grid.portfolio_checks).
-COMPLETED = (JobStatus.SUCCEEDED, JobStatus.CONSTRAINTS_NOT_MET)
+COMPLETED = COMPLETED_STATUSES
 
 
 def latest_succeeded_run(portfolio: Portfolio) -> PortfolioRun | None:
