@@ -19,5 +19,6 @@ urlpatterns = [
     path("reports/", include("planner.reports.urls")),
     path("portfolios/", include("planner.portfolios.urls")),
     path("sites/", include("planner.sites.urls")),
+    path("studies/", include("planner.studies.urls")),
     path("", include("planner.scenarios.urls")),
 ]

@@ -25,6 +25,8 @@ CORE_MODULES = [
     "planner.engine.sweep",
     "planner.engine.tco_stage",
     "planner.engine.site_comparison",
+    "planner.engine.studies.points",
+    "planner.engine.studies.aggregate",
 ]
 
 

@@ -1,6 +1,13 @@
 """Fleet sizing and hourly dispatch over pools of accelerators (pure core, no Django)."""
 
-from grid.fleet.curves import CurveError, ReplicaCurve, ReplicaPower, replica_curve, replicas_power
+from grid.fleet.curves import (
+    CurveError,
+    ReplicaCurve,
+    ReplicaPower,
+    replica_curve,
+    replicas_power,
+    scale_accelerator_power,
+)
 from grid.fleet.dispatch import FleetHourly, PoolHourly, dispatch_fleet
 from grid.fleet.sizing import (
     FleetError,
@@ -27,5 +34,6 @@ __all__ = [
     "load_network_defaults",
     "replica_curve",
     "replicas_power",
+    "scale_accelerator_power",
     "size_fleet",
 ]

@@ -10,7 +10,7 @@ engine's contract says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,27 @@ class ReplicaCurve:
     def energy_per_token_j(self) -> float:
         """Accelerator + host energy per output token at full load [J/token]."""
         return self.full_load_power_w / self.max_throughput_tokens_per_s
+
+
+def scale_accelerator_power(curve: ReplicaCurve, multiplier: float) -> ReplicaCurve:
+    """The same curve with every accelerator power term (arithmetic, data movement, static and
+    idle, serving overhead) times ``multiplier`` [-]; throughput and host power unchanged.
+
+    How an uncertainty study applies the engine's p10/p90 energy band of an uncalibrated device
+    (accelerators/data/calibration.yaml, ``transfer.uncertainty``) to a whole facility-year.
+    """
+    if multiplier == 1.0:
+        return curve
+    if not multiplier > 0:
+        raise CurveError(f"energy multiplier must be positive, not {multiplier}")
+    overhead = curve.serving_overhead_power_w
+    return replace(
+        curve,
+        arithmetic_power_w=curve.arithmetic_power_w * multiplier,
+        data_movement_power_w=curve.data_movement_power_w * multiplier,
+        static_power_w=curve.static_power_w * multiplier,
+        serving_overhead_power_w=None if overhead is None else overhead * multiplier,
+    )
 
 
 def replica_curve(curve: Any) -> ReplicaCurve:

@@ -16,6 +16,7 @@ from planner.engine.schema import ScenarioSpec
 
 _ERRORS_ALWAYS = ("401", "403", "429")
 _ERRORS_WITH_BODY_OR_QUERY = ("400",)
+_ERRORS_WITH_A_BODY = ("413", "415")
 _PREFIX = "Scenario"
 
 
@@ -26,6 +27,8 @@ class PlannerAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         # 404 everywhere: an unknown id, an id of another organisation, or a page past the last.
         codes = [*_ERRORS_ALWAYS, *_ERRORS_WITH_BODY_OR_QUERY, "404"]
+        if self.method in {"POST", "PUT", "PATCH"}:  # a body too large, or of a type the API does not read
+            codes += list(_ERRORS_WITH_A_BODY)
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)

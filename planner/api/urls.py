@@ -1,6 +1,6 @@
 """URLs of the REST API, mounted at /api/v1/ by planner/urls.py."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from planner.api.views import catalog, comparisons, estimate, reports, runs, scenarios, tokens
@@ -40,6 +40,7 @@ urlpatterns = [
         comparisons.ComparisonRunResultView.as_view(),
         name="api-comparison-run-result",
     ),
+    path("studies/", include("planner.studies.api_urls")),
 ]
 for _name in catalog.CATALOGS:
     urlpatterns += [
@@ -47,4 +48,4 @@ for _name in catalog.CATALOGS:
         path(f"{_name}/<str:slug>/", catalog.DETAIL_VIEWS[_name].as_view(), name=f"api-{_name}-detail"),
     ]
 # Anything else under /api/v1/ (an unknown path, an id that is not a number): the JSON error body.
-urlpatterns.append(re_path(r"^[\s\S]*$", not_found, name="api-not-found"))
+urlpatterns.append(re_path(r"^[\s\S]*$", not_found, name="api-not-found"))  # [\s\S]: a path with a newline too

@@ -30,6 +30,7 @@ from grid.fleet import (
     ReplicaCurve,
     dispatch_fleet,
     replica_curve,
+    scale_accelerator_power,
     size_fleet,
 )
 from grid.fleet.dispatch import FleetHourly
@@ -106,7 +107,7 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                         f"{scenario_message(error)} (workload {load.name!r} on pool {pool.name!r})",
                         field=scenario_field_for(error, pool_index=p, workload_index=w),
                     ) from error
-            curves[p, w] = cache[key]
+            curves[p, w] = scale_accelerator_power(cache[key], pool.energy_multiplier)
     return curves
 
 

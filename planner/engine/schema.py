@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.engine.documents import DocumentError, check_document
 from planner.engine.schema_economics import Economics
+from planner.engine.schema_uncertainty import UncertaintySpec
 
 SCHEMA_VERSION: Final = 1
 
@@ -98,7 +99,7 @@ def _histogram_mean(raw: Any) -> float | None:
     if not tokens or len(tokens) != len(weights) or min(weights) <= 0:
         return None
     mean = sum(t * w for t, w in zip(tokens, weights, strict=True)) / sum(weights)
-    return mean if math.isfinite(mean) else None  # 1e308 tokens: the schema's bounds say why
+    return mean if math.isfinite(mean) else None  # huge or infinite figures: the field checks say why
 
 
 class Workload(_Strict):
@@ -167,6 +168,13 @@ class HardwarePool(_Strict):
     )
     serving_stack: str | None = Field(None, max_length=40, description="vllm, tensorrt-llm or static-dataflow")
     power_limit_w: float | None = Field(None, gt=0, le=5000, description="GPU power limit per device [W]")
+    energy_multiplier: float = Field(
+        1.0,
+        ge=0.1,
+        le=10.0,
+        description="multiplier on the accelerators' power at every load (uncertainty studies: the engine's "
+        "p10/p90 band of uncalibrated devices, accelerators/data/calibration.yaml); 1 = the engine's estimate",
+    )
     server_height_u: int | None = Field(
         None, ge=1, le=60, description="rack units per server [U]; blank: by accelerator (grid/data/hosts_network.yaml)"
     )
@@ -247,6 +255,7 @@ class ScenarioSpec(_Strict):
     economics: Economics = Field(
         default_factory=Economics, description="TCO figures (planner/engine/schema_economics.py)"
     )
+    uncertainty: UncertaintySpec | None = Field(None, exclude_if=lambda value: value is None)
 
     @model_validator(mode="after")
     def _consistent(self) -> ScenarioSpec:
@@ -277,6 +286,8 @@ def field_path(location: tuple[int | str, ...]) -> str:
             path += f"[{part}]"
         elif part in {"str", "dict[str,any]", "DailyShape", "function-after[_has_a_peak(), DailyShape]"}:
             continue  # pydantic's union-member tags are not field names
+        elif part in {"uniform", "triangular", "normal", "lognormal"}:
+            continue  # tags of the uncertainty section's distributions (schema_uncertainty)
         elif part.startswith(("function-", "constrained-str", "json-or-python")):
             continue
         else:

@@ -8,27 +8,14 @@ full grid of combinations, each validated by the one schema and computed by the 
 from __future__ import annotations
 
 import copy
-import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from planner.engine.runner import run_scenario
-from planner.engine.schema import ScenarioError, parse_scenario
+from planner.engine.schema import parse_scenario
 
-MAX_SWEEP_VARIANTS = 200  # a sweep is a planning table, not a batch job; bigger grids go through runs
-
-# KPIs a sweep row reports (from the runner's summary; units in the names).
-SWEEP_KPIS = (
-    "peak_facility_power_mw",
-    "annual_facility_energy_mwh",
-    "annual_pue",
-    "annual_water_m3",
-    "servers",
-    "facility_energy_per_output_token_j",
-    "operator_cost_usd",
-)
+MAX_SWEEP_VARIANTS = 200  # a sweep is a planning table, not a batch job; bigger grids are studies (planner.studies)
 
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
@@ -84,30 +71,18 @@ def sweep(
     its row with the reason, so the table shows where the feasible region ends."""
     if not vary:
         raise SweepError("vary: give at least one field path and its values")
-    paths = list(vary)
-    grid = list(itertools.product(*(list(vary[path]) for path in paths)))
+    # One grid expansion and one point computation for `manage.py sweep` and studies.
+    from planner.engine.studies.points import evaluate_point, grid_points
+
+    grid = grid_points({path: list(values) for path, values in vary.items()})
     if len(grid) > MAX_SWEEP_VARIANTS:
         raise SweepError(f"vary: {len(grid)} combinations, more than the {MAX_SWEEP_VARIANTS} a sweep computes")
     base = dict(document)
     parse_scenario(base)  # the base scenario itself must be valid
     rows = []
-    for index, combination in enumerate(grid):
-        values = dict(zip(paths, combination, strict=True))
-        variant = base
-        for path, value in values.items():
-            variant = set_path(variant, path, value)
-        try:
-            summary = run_scenario(parse_scenario(variant)).summary
-        except ScenarioError as error:
-            rows.append(SweepRow(values=values, kpis={}, error=str(error)))
-        except ValueError as error:  # catalog / engine / facility errors name their field
-            rows.append(SweepRow(values=values, kpis={}, error=str(error)))
-        else:
-            kpis = {key: summary.get(key) for key in SWEEP_KPIS}
-            carbon = summary.get("carbon") or {}
-            kpis["location_based_tco2e"] = carbon.get("location_based_tco2e")
-            kpis["devices"] = sum((summary.get("devices") or {}).values())
-            rows.append(SweepRow(values=values, kpis=kpis))
+    for index, values in enumerate(grid):
+        outcome = evaluate_point(base, values)
+        rows.append(SweepRow(values=dict(values), kpis=outcome.kpis, error=outcome.error))
         if progress:
             progress(index + 1, len(grid))
     return rows

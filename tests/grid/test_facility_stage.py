@@ -123,3 +123,23 @@ def test_it_keeps_django_out_of_the_core_modules():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_pool_energy_multiplier_raises_accelerator_energy_by_that_factor(example_inputs):
+    """hardware[i].energy_multiplier (the engine's p10/p90 band, sampled by uncertainty studies):
+    the fleet is sized on throughput, so devices stay the same and accelerator energy scales exactly."""
+    import copy
+
+    base = facility_stage(parse_scenario(example_inputs))
+    inputs = copy.deepcopy(example_inputs)
+    for pool in inputs["hardware"]:
+        pool["energy_multiplier"] = 1.25
+    high = facility_stage(parse_scenario(inputs))
+    assert high.summary["devices"] == base.summary["devices"]
+
+    def accelerator_mwh(result):
+        return sum(v for k, v in result.breakdown.items() if k.startswith("accelerator_"))
+
+    assert accelerator_mwh(high) / accelerator_mwh(base) == pytest.approx(1.25, rel=1e-9)
+    assert high.breakdown["host"] == pytest.approx(base.breakdown["host"], rel=1e-12)
+    assert high.summary["peak_facility_power_mw"] > base.summary["peak_facility_power_mw"]

@@ -132,3 +132,26 @@ def test_it_refuses_a_curve_it_cannot_interpolate():
     with pytest.raises(CurveError, match="empty"):
         replica_curve(HandCurve(output_tokens_per_s=(), arithmetic_power_w=(), data_movement_power_w=(),
                                 static_power_w=(), host_power_w=()))  # fmt: skip
+
+
+def test_an_energy_multiplier_scales_accelerator_power_only():
+    """The uncertainty band of an uncalibrated device multiplies accelerator power at every load
+    (idle included); throughput and host power are the engine's own."""
+    import numpy as np
+
+    from grid.fleet import ReplicaCurve, scale_accelerator_power
+
+    curve = ReplicaCurve(
+        devices_per_replica=2,
+        throughput_tokens_per_s=np.array([0.0, 100.0, 300.0]),
+        arithmetic_power_w=np.array([0.0, 200.0, 500.0]),
+        data_movement_power_w=np.array([0.0, 100.0, 150.0]),
+        static_power_w=np.array([180.0, 400.0, 400.0]),
+        host_power_w=np.array([300.0, 350.0, 400.0]),
+        serving_overhead_power_w=np.array([0.0, 20.0, 30.0]),
+    )
+    scaled = scale_accelerator_power(curve, 1.6)
+    np.testing.assert_allclose(scaled.accelerator_power_w, 1.6 * curve.accelerator_power_w)
+    np.testing.assert_array_equal(scaled.host_power_w, curve.host_power_w)
+    np.testing.assert_array_equal(scaled.throughput_tokens_per_s, curve.throughput_tokens_per_s)
+    assert scale_accelerator_power(curve, 1.0) is curve

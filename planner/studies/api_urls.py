@@ -1,0 +1,14 @@
+"""Mounted at /api/v1/studies/ by planner/api/urls.py."""
+
+from django.urls import path
+
+from planner.studies import api
+
+urlpatterns = [
+    path("", api.StudyListView.as_view(), name="api-study-list"),
+    path("<int:study_id>/", api.StudyDetailView.as_view(), name="api-study-detail"),
+    path("<int:study_id>/runs/", api.StudyRunsView.as_view(), name="api-study-runs"),
+    path("runs/<int:run_id>/", api.StudyRunDetailView.as_view(), name="api-study-run-detail"),
+    path("runs/<int:run_id>/cancel/", api.StudyRunCancelView.as_view(), name="api-study-run-cancel"),
+    path("runs/<int:run_id>/results/", api.StudyRunResultsView.as_view(), name="api-study-run-results"),
+]

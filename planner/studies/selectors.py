@@ -1,0 +1,97 @@
+"""Reads scoped to the user's organisations (outsiders get 404), and the results table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.http import Http404
+
+from planner.engine.studies.kpis import KPIS
+from planner.studies.models import Study, StudyRun
+
+
+def studies_for_user(user: AbstractBaseUser) -> QuerySet[Study]:
+    return Study.objects.filter(organisation__memberships__user=user).select_related(
+        "organisation", "scenario", "owner"
+    )
+
+
+def study_for_user(user: AbstractBaseUser, study_id: int) -> Study:
+    study = studies_for_user(user).filter(pk=study_id).first()
+    if study is None:
+        raise Http404("No such study")
+    return study
+
+
+def study_runs_for_user(user: AbstractBaseUser) -> QuerySet[StudyRun]:
+    return StudyRun.objects.filter(study__organisation__memberships__user=user).select_related("study")
+
+
+def study_run_for_user(user: AbstractBaseUser, run_id: int) -> StudyRun:
+    run = study_runs_for_user(user).filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such study run")
+    return run
+
+
+def varied_fields(run: StudyRun) -> list[str]:
+    """The names a point's values use, in the definition's order."""
+    definition = run.definition
+    if definition["kind"] == "sweep":
+        return list(definition["vary"])
+    names: list[str] = []
+    for point in run.points.all()[:1]:
+        names = list(point.values)
+    return names
+
+
+def study_run_table(run: StudyRun) -> tuple[list[str], list[list[Any]]]:
+    """One row per point: index, status, the varied values, every KPI, the reason if any."""
+    fields = varied_fields(run)
+    kpis = list(KPIS)
+    header = ["point", "status", *fields, *(f"{k} [{KPIS[k].unit}]" if KPIS[k].unit else k for k in kpis), "reason"]
+    rows = []
+    for point in run.points.all():
+        rows.append(
+            [
+                point.index,
+                point.status,
+                *(point.values.get(f) for f in fields),
+                *(point.kpis.get(k) for k in kpis),
+                "; ".join([point.error, *point.violations]).strip("; "),
+            ]
+        )
+    return header, rows
+
+
+def study_run_csv(run: StudyRun) -> str:
+    header, rows = study_run_table(run)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def study_run_xlsx(run: StudyRun) -> bytes:
+    from openpyxl import Workbook
+
+    header, rows = study_run_table(run)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "points"
+    sheet.append(header)
+    for row in rows:
+        sheet.append([v if isinstance(v, int | float | str) or v is None else str(v) for v in row])
+    info = book.create_sheet("study")
+    info.append(["study", run.study.name])
+    info.append(["kind", run.definition["kind"]])
+    info.append(["run", run.pk])
+    info.append(["status", run.status])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

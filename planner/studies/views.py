@@ -1,0 +1,211 @@
+"""Study pages: list, create from a scenario, the study with its runs, a run's progress, table,
+charts and downloads. Thin: services write, selectors read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from planner.engine.schema import ScenarioError
+from planner.engine.studies.definition import default_inputs
+from planner.engine.studies.kpis import KPIS, SERIES
+from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.scenarios import selectors as scenario_selectors
+from planner.scenarios.views.common import require_editor
+from planner.studies import selectors, services
+from planner.studies.models import StudyKind
+
+
+def definition_templates() -> dict[str, dict[str, Any]]:
+    """What the form starts from for each kind (editable JSON)."""
+    return {
+        "sweep": {"kind": "sweep", "vary": {"site.cooling": ["direct_liquid_dry_cooler", "evaporative"]}},
+        "uncertainty": {
+            "kind": "uncertainty",
+            "samples": 32,
+            "method": "sobol",
+            "sensitivity": False,
+            "inputs": [i.model_dump(mode="json") for i in default_inputs()],
+        },
+        "optimisation": {
+            "kind": "optimisation",
+            "choices": {"hardware[0].weight_precision": ["bf16", "fp8"]},
+            "objective": "annual_facility_energy_mwh",
+            "limits": {"peak_facility_power_mw": 100},
+            "max_devices_by_accelerator": {},
+        },
+    }
+
+
+@login_required
+@require_GET
+def study_list(request: HttpRequest) -> HttpResponse:
+    studies = selectors.studies_for_user(request.user)
+    return render(request, "studies/list.html", {"studies": studies})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = scenario_selectors.scenario_for_user(request.user, scenario_id)
+    require_editor(request.user, scenario.organisation_id, "create studies")
+    templates = definition_templates()
+    kind = request.POST.get("kind") or request.GET.get("kind") or "sweep"
+    if kind not in templates:
+        kind = "sweep"
+    name = request.POST.get("name", f"{scenario.name} — {kind}").strip()
+    text = request.POST.get("definition") or json.dumps(templates[kind], indent=2)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            definition = json.loads(text)
+        except json.JSONDecodeError as error:
+            errors = {"definition": [f"not valid JSON: {error.msg} at line {error.lineno}"]}
+        else:
+            if isinstance(definition, dict):
+                definition["kind"] = kind
+            if not name:
+                errors["name"] = ["give the study a name"]
+            else:
+                try:
+                    study = services.study_create(
+                        owner=request.user,
+                        organisation=scenario.organisation,
+                        scenario=scenario,
+                        name=name,
+                        definition=definition,
+                    )
+                except ScenarioError as error:
+                    errors = error.errors
+                else:
+                    return redirect("study-detail", study_id=study.pk)
+    context = {
+        "scenario": scenario,
+        "kind": kind,
+        "kinds": StudyKind.choices,
+        "name": name,
+        "definition": text,
+        "errors": errors,
+        "templates": templates,
+        "kpis": KPIS,
+    }
+    return render(request, "studies/form.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = selectors.study_for_user(request.user, study_id)
+    can_edit = scenario_selectors.can_edit(request.user, study.organisation_id)
+    context = {
+        "study": study,
+        "runs": study.runs.all()[:20],
+        "can_edit": can_edit,
+        "definition": json.dumps(study.definition, indent=2),
+    }
+    return render(request, "studies/detail.html", context)
+
+
+@login_required
+@require_POST
+def study_run_create(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = selectors.study_for_user(request.user, study_id)
+    require_editor(request.user, study.organisation_id, "start studies")
+    try:
+        run, _ = services.study_run_submit(study=study, submitted_by=request.user)
+    except JobQueueUnavailable as error:  # the run is stored as failed with the reason; its page says so
+        messages.error(request, f"The study could not be queued: {error.reason}")
+        return redirect("study-run-detail", run_id=error.job_id)
+    return redirect("study-run-detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def study_run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.study_run_for_user(request.user, run_id)
+    require_editor(request.user, run.study.organisation_id, "cancel studies")
+    if not run.is_finished:
+        services.study_run_cancel(run=run, user=request.user)
+    return redirect("study-run-detail", run_id=run.pk)
+
+
+@login_required
+@require_GET
+def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.study_run_for_user(request.user, run_id)
+    header, rows = selectors.study_run_table(run)
+    context = {
+        "run": run,
+        "study": run.study,
+        "header": header,
+        "rows": rows,
+        "fields": selectors.varied_fields(run),
+        "kpis": KPIS,
+        "series": SERIES,
+        "can_edit": scenario_selectors.can_edit(request.user, run.study.organisation_id),
+        "summary": run.summary or {},
+    }
+    return render(request, "studies/run.html", context)
+
+
+@login_required
+@require_GET
+def study_run_status(request: HttpRequest, run_id: int) -> JsonResponse:
+    run = selectors.study_run_for_user(request.user, run_id)
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "stage": run.stage,
+            "progress_frac": run.progress_frac,
+            "points_total": run.points_total,
+            "points_stored": run.points.count(),
+            "error": run.error,
+            "finished": run.is_finished,
+        }
+    )
+
+
+@login_required
+@require_GET
+def study_run_data(request: HttpRequest, run_id: int) -> JsonResponse:
+    """Everything the charts draw: points (values, KPIs), fan bands, Sobol indices, units."""
+    run = selectors.study_run_for_user(request.user, run_id)
+    points = [{"index": p.index, "status": p.status, "values": p.values, "kpis": p.kpis} for p in run.points.all()]
+    summary = run.summary or {}
+    return JsonResponse(
+        {
+            "kind": run.definition["kind"],
+            "fields": selectors.varied_fields(run),
+            "points": points,
+            "kpis": {k: {"unit": v.unit, "label": v.label} for k, v in KPIS.items()},
+            "series": {k: {"unit": v.unit, "label": v.label} for k, v in SERIES.items()},
+            "fan": summary.get("fan", {}),
+            "sobol": summary.get("sobol", {}),
+            "best_index": summary.get("best_index"),
+        }
+    )
+
+
+@login_required
+@require_GET
+def study_run_download(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404("Downloads are .csv or .xlsx")
+    run = selectors.study_run_for_user(request.user, run_id)
+    stem = f"study-{run.study_id}-run-{run.pk}"
+    if fmt == "csv":
+        response = HttpResponse(selectors.study_run_csv(run), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            selectors.study_run_xlsx(run),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response

@@ -1,0 +1,122 @@
+"""Study pages with the owner / teammate / viewer / outsider; an uncertainty study with Sobol
+indices computed in-process (embedded mode: the same chord, run eagerly)."""
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from planner.studies.models import Study
+from tests.studies.conftest import make_study, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_a_study_from_a_scenario_page(client, owner, scenario):
+    client.force_login(owner)
+    url = reverse("study-create", args=[scenario.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"name": "s", "kind": "sweep", "definition": '{"vary": {}}'})
+    assert bad.status_code == 400 and b"vary" in bad.content
+    done = client.post(url, {"name": "s", "kind": "sweep", "definition": '{"vary": {"site.cooling": ["immersion"]}}'})
+    study = Study.objects.get()
+    assert done.status_code == 302 and done["Location"] == reverse("study-detail", args=[study.pk])
+
+
+def test_it_shows_members_the_study_and_hides_it_from_outsiders(client, owner, viewer, outsider, scenario):
+    study = make_study(scenario, owner, {"kind": "sweep", "vary": {"site.cooling": ["immersion"]}})
+    client.force_login(viewer)
+    page = client.get(reverse("study-detail", args=[study.pk]))
+    assert page.status_code == 200 and b"start-study" not in page.content
+    assert client.post(reverse("study-run-create", args=[study.pk])).status_code == 403
+    assert client.get(reverse("study-create", args=[scenario.pk])).status_code == 403
+    client.force_login(outsider)
+    assert client.get(reverse("study-detail", args=[study.pk])).status_code == 404
+    assert client.get(reverse("study-create", args=[scenario.pk])).status_code == 404
+    assert client.get(reverse("study-list")).content.count(b"/studies/") <= 2  # nav only, no study
+
+
+def test_it_runs_a_sweep_and_downloads_the_table(
+    client, owner, teammate, outsider, scenario, django_capture_on_commit_callbacks
+):
+    study = make_study(scenario, owner, {"kind": "sweep", "vary": {"hardware[0].tensor_parallel": [1, 4]}})
+    run, _ = submit(study, teammate, django_capture_on_commit_callbacks)
+    assert run.status == "succeeded", run.error
+    client.force_login(owner)
+    page = client.get(reverse("study-run-detail", args=[run.pk]))
+    assert page.status_code == 200 and b"points-table" in page.content and b"does not fit" in page.content
+    csv_text = client.get(reverse("study-run-download", args=[run.pk, "csv"])).content.decode()
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("point,status,hardware[0].tensor_parallel,peak_facility_power_mw [MW]")
+    assert lines[1].startswith("0,refused,1,") and lines[2].startswith("1,computed,4,")
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get(reverse("study-run-download", args=[run.pk, "xlsx"])).content))
+    assert book["points"].max_row == 3
+    data = client.get(reverse("study-run-data", args=[run.pk])).json()
+    assert data["fields"] == ["hardware[0].tensor_parallel"] and len(data["points"]) == 2
+    client.force_login(outsider)
+    assert client.get(reverse("study-run-detail", args=[run.pk])).status_code == 404
+    assert client.get(reverse("study-run-download", args=[run.pk, "csv"])).status_code == 404
+
+
+def test_it_names_the_input_that_drives_emissions(owner, scenario, django_capture_on_commit_callbacks):
+    # Carbon intensity ×U(0.7, 1.3) against the energy price ×U(0.9, 1.1): location-based tCO2e is
+    # energy × intensity and does not depend on the price, so its first-order index is ≈1 for the
+    # intensity and ≈0 for the price; peak MW depends on neither (no index: the KPI does not vary).
+    study = make_study(
+        scenario,
+        owner,
+        {
+            "kind": "uncertainty",
+            "samples": 8,
+            "sensitivity": True,
+            "inputs": [
+                {
+                    "parameter": "carbon_intensity",
+                    "mode": "relative",
+                    "distribution": {"kind": "uniform", "low": 0.7, "high": 1.3},
+                },
+                {
+                    "parameter": "energy_price",
+                    "mode": "relative",
+                    "distribution": {"kind": "uniform", "low": 0.9, "high": 1.1},
+                },
+            ],
+        },
+    )
+    run, _ = submit(study, owner, django_capture_on_commit_callbacks)
+    assert run.status == "succeeded", run.error
+    assert run.points_total == 8 * (2 + 2)
+    sobol = run.summary["sobol"]
+    assert sobol["location_based_tco2e"]["first_order"] == pytest.approx([1.0, 0.0], abs=0.1)
+    assert "does not vary" in sobol["peak_facility_power_mw"]["error"]
+    assert len(run.summary["fan"]["daily_location_tco2e"]["p50"]) == 365
+
+
+def test_it_searches_a_mix_in_rounds_and_respects_the_limits(owner, scenario, django_capture_on_commit_callbacks):
+    # 4 precisions × 5 cooling types = 20 candidates; a sample of 4, then coordinate rounds (each a
+    # chord). Every candidate the search keeps as feasible meets the site cap; the winner is the
+    # least-energy candidate among those computed.
+    from planner.engine.schema import COOLING_TYPES
+
+    definition = {
+        "kind": "optimisation",
+        "choices": {
+            "hardware[0].weight_precision": ["bf16", "fp8", "int8", "int4"],
+            "site.cooling": list(COOLING_TYPES),
+        },
+        "objective": "annual_facility_energy_mwh",
+        "limits": {"peak_facility_power_mw": 55},
+        "exhaustive_limit": 4,
+        "max_rounds": 3,
+    }
+    study = make_study(scenario, owner, definition)
+    run, _ = submit(study, owner, django_capture_on_commit_callbacks)
+    assert run.status == "succeeded", run.error
+    summary = run.summary
+    assert summary["search_round"] >= 1 and 4 < run.points.count() < 20
+    energy = {p.index: p.kpis["annual_facility_energy_mwh"] for p in run.points.filter(status="computed")}
+    feasible = [i for i in energy if run.points.get(index=i).kpis["peak_facility_power_mw"] <= 55]
+    assert summary["best_index"] == min(feasible, key=energy.get)
+    assert all(reason.startswith(("peak_facility_power_mw", "refused")) for reason in summary["excluded"].values())
