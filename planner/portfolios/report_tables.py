@@ -24,7 +24,7 @@ BILL_ITEMS = (
 )
 
 
-def _headroom_used(row: dict[str, Any], rate_pct: float = FLEX_RATE_FRAC * 100) -> float | None:
+def headroom_used_pct(row: dict[str, Any], rate_pct: float = FLEX_RATE_FRAC * 100) -> float | None:
     used = next((h for h in row.get("headroom_used", []) if h["rate_pct"] == rate_pct), None)
     return None if used is None or used["used_frac"] is None else 100 * used["used_frac"]
 
@@ -52,7 +52,7 @@ YEAR_COLUMNS: tuple[tuple[str, int, Callable[[dict[str, Any]], Any]], ...] = (
         for v in VIEWS  # bind v per column
     ),
     *((f"Bill if curtailed, {VIEW_LABELS[v]} view [USD/month]", 2, _bill(v, curtailed=True)) for v in VIEWS),
-    (f"Headroom used at {FLEX_RATE_FRAC * 100:g} % curtailment [%]", 1, _headroom_used),
+    (f"Headroom used at {FLEX_RATE_FRAC * 100:g} % curtailment [%]", 1, headroom_used_pct),
     (
         "Aggregate curtailment to stay within historical peaks [% of energy]",
         4,
@@ -126,7 +126,7 @@ def headroom_table(region: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     for row in region.get("headroom", []):
         used = []
         for y in region.get("yearly", []):
-            used.append(_headroom_used(y, row["rate_pct"]))
+            used.append(headroom_used_pct(y, row["rate_pct"]))
         rows.append([row["rate_pct"], row.get("headroom_mw"), row.get("curtailed_hours_per_year"), *used])
     return headers, rows
 

@@ -25,6 +25,7 @@ from grid.portfolio_checks import missed_constraints
 from planner.portfolios import report_tables as tables
 from planner.reports.builders import CONTENT_TYPES, BuiltFile, _data_uri, text_safe_sheet
 from planner.reports.charts import _png
+from planner.reports.units import fmt
 
 FIGSIZE = (7.2, 2.6)
 
@@ -96,7 +97,7 @@ def chart_headroom(region: dict[str, Any]) -> bytes:
     years, yearly = _years(region), region.get("yearly", [])
     figure, axes = plt.subplots(figsize=FIGSIZE)
     for row in region.get("headroom", []):
-        used = [tables._headroom_used(y, row["rate_pct"]) for y in yearly]
+        used = [tables.headroom_used_pct(y, row["rate_pct"]) for y in yearly]
         if any(u is not None for u in used):
             axes.plot(
                 years,
@@ -118,13 +119,19 @@ CHARTS = (
 
 
 def _table(headers_rows: tuple[list[str], list[list[Any]]], digits: list[int] | None = None) -> dict[str, Any]:
+    """Cells as the PDF prints them: fixed decimals per column (``digits``; −1 = as is, e.g. a year),
+    else 4 significant digits (planner.reports.units.fmt); text as it is."""
     headers, rows = headers_rows
     out = []
     for row in rows:
         cells = []
         for i, value in enumerate(row):
-            d = digits[i] if digits else (1 if isinstance(value, float) else 0)
-            cells.append(tables.formatted(value, d) if isinstance(value, int | float) or value is None else value)
+            if isinstance(value, str):
+                cells.append(value)
+            elif digits is None:
+                cells.append("—" if value is None else fmt(value))
+            else:
+                cells.append(tables.formatted(value, digits[i] if i < len(digits) else digits[-1]))
         out.append(cells)
     return {"headers": headers, "rows": out}
 
@@ -140,9 +147,9 @@ def build_pdf(run) -> bytes:
             "name": region.get("region_name", slug),
             "region": region,
             "years": _table(tables.year_table(region), digits),
-            "members": _table(tables.member_mw_table(region)),
+            "members": _table(tables.member_mw_table(region), [-1, 1]),
             "curtailment": _table(tables.curtailment_table(region), [-1, 0, 0, 1, 4, 1]),
-            "headroom": _table(tables.headroom_table(region)),
+            "headroom": _table(tables.headroom_table(region), [2, 0, 1, 1]),
             "bills": _table(tables.bill_item_table(region), [-1, 0, 0, 3, 3, 3, 3, 3, 4]),
             "charts": [(title, _data_uri(draw(region))) for title, draw in CHARTS],
         }

@@ -52,6 +52,8 @@ def test_it_builds_a_pdf_holding_the_year_table(done):
         assert f"{row['aggregate_coincident_peak_mw']:,.1f}" in text
         assert f"{row['bills']['socialised']['total_usd_per_month']:,.2f}" in text
     assert "queue order" in text and "Norris" in text  # the curtailment assumption and the headroom method
+    # Sources: every region figure with its value (4 significant digits), e.g. the headroom rates.
+    assert "fixed_charge_rate_frac" in text and "0.25" in text
 
 
 def test_it_builds_a_workbook_of_text_safe_sheets_equal_to_the_result(done):
