@@ -252,7 +252,11 @@ class EstimateRequestSerializer(serializers.Serializer):
 class ReportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
-    run = serializers.IntegerField()
+    run = serializers.IntegerField(allow_null=True, help_text="the scenario run reported on (or null)")
+    portfolio_run = serializers.IntegerField(allow_null=True, help_text="the portfolio run reported on (or null)")
+    comparison_run = serializers.IntegerField(
+        allow_null=True, help_text="the site-comparison run reported on (or null)"
+    )
     kind = serializers.ChoiceField(choices=REPORT_KINDS)
     status = serializers.CharField(help_text="queued, running, ready or failed")
     waiting_for = serializers.CharField(help_text="what a queued or running report waits for")

@@ -19,7 +19,6 @@ from planner.api.serializers import _absolute
 from planner.api.views.base import PlannerView, int_param
 from planner.api.views.runs import IDEMPOTENCY_HEADER, _etag, _idempotency_key, _not_modified
 from planner.jobs.lifecycle import JobQueueUnavailable
-from planner.jobs.models import JobStatus
 from planner.portfolios import selectors, services
 from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError
@@ -91,8 +90,12 @@ class PortfolioRunSerializer(serializers.ModelSerializer):
     )
     url = serializers.SerializerMethodField()
     result_url = serializers.SerializerMethodField()
+    reports_url = serializers.SerializerMethodField(help_text="request and list its PDF, XLSX and CSV reports")
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+    constraints = serializers.SerializerMethodField(
+        help_text="constraints the portfolio misses (status constraints_not_met): kind, label, message, region, years"
+    )
 
     class Meta:
         model = PortfolioRun
@@ -101,6 +104,7 @@ class PortfolioRunSerializer(serializers.ModelSerializer):
             "url",
             "portfolio",
             "status",
+            "constraints",
             "stage",
             "progress_frac",
             "finished",
@@ -112,14 +116,21 @@ class PortfolioRunSerializer(serializers.ModelSerializer):
             "finished_at",
             "compute_s",
             "result_url",
+            "reports_url",
         ]
         read_only_fields = fields
+
+    def get_constraints(self, run: PortfolioRun) -> list[dict]:
+        return run.constraints
+
+    def get_reports_url(self, run: PortfolioRun) -> str:
+        return _absolute(self.context.get("request"), "api-portfolio-run-reports", run.pk)
 
     def get_url(self, run: PortfolioRun) -> str:
         return _absolute(self.context.get("request"), "api-portfolio-run-detail", run.pk)
 
     def get_result_url(self, run: PortfolioRun) -> str | None:
-        if run.status != JobStatus.SUCCEEDED:
+        if run.status not in selectors.COMPLETED:
             return None
         return _absolute(self.context.get("request"), "api-portfolio-run-result", run.pk)
 
@@ -127,6 +138,9 @@ class PortfolioRunSerializer(serializers.ModelSerializer):
 class PortfolioResultSerializer(serializers.Serializer):
     run = serializers.IntegerField()
     status = serializers.CharField()
+    constraints = serializers.ListField(
+        child=serializers.DictField(), help_text="constraints the portfolio misses (kind, label, message, years…)"
+    )
     finished_at = serializers.DateTimeField()
     result = serializers.DictField(help_text="years, members (with where each load came from), regions → yearly rows")
 
@@ -226,7 +240,7 @@ class PortfolioRunsView(PlannerView):
     )
     def get(self, request: Request, portfolio_id: int) -> Response:
         portfolio = selectors.portfolio_for_user(request.user, portfolio_id)
-        page = self.paginate_queryset(portfolio.runs.select_related("submitted_by"))
+        page = self.paginate_queryset(selectors.portfolio_runs_for_list(portfolio.runs.select_related("submitted_by")))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -278,12 +292,12 @@ class PortfolioRunResultView(PlannerView):
         responses={
             200: PortfolioResultSerializer,
             304: OpenApiResponse(description="not modified (If-None-Match / If-Modified-Since)"),
-            409: OpenApiResponse(ErrorSerializer, description="the run has not succeeded (yet)"),
+            409: OpenApiResponse(ErrorSerializer, description="the run has not completed (yet)"),
         },
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.portfolio_run_for_user(request.user, run_id)
-        if run.status != JobStatus.SUCCEEDED:
+        if run.status not in selectors.COMPLETED:
             raise Conflict(f"the run is {run.status}" + (f": {run.error}" if run.error else "; poll the run and retry"))
         etag = _etag(run, hourly=False, series="portfolio")
         headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
@@ -291,5 +305,11 @@ class PortfolioRunResultView(PlannerView):
             headers["Last-Modified"] = format_datetime(run.finished_at.replace(microsecond=0), usegmt=True)
         if _not_modified(request, etag, run.finished_at):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        body = {"run": run.pk, "status": run.status, "finished_at": run.finished_at, "result": run.result or {}}
+        body = {
+            "run": run.pk,
+            "status": run.status,
+            "constraints": run.constraints,
+            "finished_at": run.finished_at,
+            "result": run.result or {},
+        }
         return Response(body, headers=headers)

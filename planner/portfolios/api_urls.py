@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from planner.api.views.reports import PortfolioRunReportsView
 from planner.portfolios import api
 
 urlpatterns = [
@@ -10,4 +11,5 @@ urlpatterns = [
     path("portfolios/<int:portfolio_id>/runs/", api.PortfolioRunsView.as_view(), name="api-portfolio-runs"),
     path("portfolios/runs/<int:run_id>/", api.PortfolioRunDetailView.as_view(), name="api-portfolio-run-detail"),
     path("portfolios/runs/<int:run_id>/result/", api.PortfolioRunResultView.as_view(), name="api-portfolio-run-result"),
+    path("portfolios/runs/<int:run_id>/reports/", PortfolioRunReportsView.as_view(), name="api-portfolio-run-reports"),
 ]

@@ -68,3 +68,16 @@ class PortfolioRun(Job):
 
     def __str__(self) -> str:
         return f"Portfolio run {self.pk} of {self.portfolio_id} ({self.status})"
+
+    @property
+    def constraints(self) -> list[dict]:
+        """The constraints the portfolio misses (grid.portfolio_checks), stored in the result by the
+        job; lists annotate them (selectors.portfolio_runs_for_list) instead of loading the result."""
+        if "missed_constraints" in self.__dict__:
+            return list(self.__dict__["missed_constraints"] or [])
+        result = self.result or {}
+        if result and "constraints" not in result:  # stored before the job stored them
+            from grid.portfolio_checks import missed_constraints
+
+            return missed_constraints(result)
+        return list(result.get("constraints") or [])

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from planner.jobs.models import JobStatus
+from planner.jobs.models import COMPLETED_STATUSES
 from planner.portfolios.models import Portfolio, PortfolioRun
 
 
@@ -25,6 +25,13 @@ def portfolio_runs_for_user(user: AbstractBaseUser) -> QuerySet[PortfolioRun]:
     return PortfolioRun.objects.filter(portfolio__organisation__memberships__user=user).select_related("portfolio")
 
 
+def portfolio_runs_for_list(queryset: QuerySet[PortfolioRun]) -> QuerySet[PortfolioRun]:
+    """Runs as lists show them: status and missed constraints, without loading inputs or result."""
+    from django.db.models.fields.json import KeyTransform
+
+    return queryset.defer("inputs", "result").annotate(missed_constraints=KeyTransform("constraints", "result"))
+
+
 def portfolio_run_for_user(user: AbstractBaseUser, run_id: int) -> PortfolioRun:
     run = portfolio_runs_for_user(user).filter(pk=run_id).first()
     if run is None:
@@ -32,5 +39,10 @@ def portfolio_run_for_user(user: AbstractBaseUser, run_id: int) -> PortfolioRun:
     return run
 
 
+# A run with a result: succeeded, or completed with constraints not met (grid.portfolio_checks).
+COMPLETED = COMPLETED_STATUSES
+
+
 def latest_succeeded_run(portfolio: Portfolio) -> PortfolioRun | None:
-    return portfolio.runs.filter(status=JobStatus.SUCCEEDED).order_by("-finished_at", "-id").first()
+    """The latest completed run (succeeded, or completed with constraints not met)."""
+    return portfolio.runs.filter(status__in=COMPLETED).order_by("-finished_at", "-id").first()

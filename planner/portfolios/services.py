@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from grid import portfolio as core
+from grid.portfolio_checks import missed_constraints
 from grid.regions import get_region, hourly_series
 from planner.engine.result import hourly_from_npz
 from planner.engine.runner import run_scenario
@@ -225,5 +226,8 @@ def portfolio_run_execute(job_id: int, progress: ProgressFn) -> str:
         document = portfolio_study(run.inputs, progress)
     except PortfolioInputError as error:
         raise JobFailure(f"invalid portfolio: {error}") from error
+    # A portfolio beyond its headroom (grid.portfolio_checks) is completed, not "succeeded"; the
+    # constraints are stored in the result, as a run's are, so lists read them without the result.
+    document["constraints"] = missed_constraints(document)
     PortfolioRun.objects.filter(pk=job_id).update(result=document, compute_s=time.perf_counter() - started)
-    return JobStatus.SUCCEEDED
+    return JobStatus.CONSTRAINTS_NOT_MET if document["constraints"] else JobStatus.SUCCEEDED

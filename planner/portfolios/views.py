@@ -6,16 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grid.portfolio import RAMP_UNITS
 from grid.regions import list_regions
 from planner.jobs.lifecycle import JobQueueUnavailable
-from planner.jobs.models import JobStatus
 from planner.portfolios import selectors, services
-from planner.portfolios.models import Portfolio
+from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.models import Scenario, Upload
@@ -27,7 +28,8 @@ BLANK_ROWS = 3  # empty member rows offered on the form
 @login_required
 @require_GET
 def portfolio_list(request: HttpRequest) -> HttpResponse:
-    portfolios = selectors.portfolios_for_user(request.user).prefetch_related("members", "runs")
+    runs = Prefetch("runs", queryset=selectors.portfolio_runs_for_list(PortfolioRun.objects.all()))
+    portfolios = selectors.portfolios_for_user(request.user).prefetch_related("members", runs)
     can_create = scenario_selectors.editable_organisations(request.user).exists()
     return render(request, "portfolios/list.html", {"portfolios": portfolios, "can_create": can_create})
 
@@ -141,7 +143,7 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     context = {
         "portfolio": portfolio,
         "members": portfolio.members.select_related("scenario"),
-        "runs": portfolio.runs.all()[:20],
+        "runs": selectors.portfolio_runs_for_list(portfolio.runs.all())[:20],
         "can_edit": scenario_selectors.can_edit(request.user, portfolio.organisation_id),
         "others": others,
     }
@@ -165,8 +167,16 @@ def portfolio_run_create(request: HttpRequest, portfolio_id: int) -> HttpRespons
 @require_GET
 def portfolio_run(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.portfolio_run_for_user(request.user, run_id)
-    result = run.result if run.status == JobStatus.SUCCEEDED else None
+    result = run.result if run.status in selectors.COMPLETED else None
     context = {"run": run, "portfolio": run.portfolio, "result": result}
+    if result:
+        context |= {
+            "constraints": run.constraints,
+            "report_links": [
+                (reverse("portfolio-report-file", args=[run.pk, kind]), label)
+                for kind, label in (("pdf", "PDF report"), ("xlsx", "Excel workbook"), ("csv", "CSV of the years"))
+            ],
+        }
     return render(request, "portfolios/run.html", context)
 
 

@@ -1,14 +1,21 @@
-"""Report writes: request (cached per run and kind) and build (a job of the shared lifecycle)."""
+"""Report writes: request (cached per subject and kind) and build (a job of the shared lifecycle).
+
+A report's subject is a scenario run, a portfolio run or a site-comparison run; all go through
+this one path (request, queue after commit, build in a worker, cache, recovery, retry). What
+differs — which kinds exist and how the file is laid out — is the SUBJECTS table below.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from planner.jobs.lifecycle import ProgressFn, job_dispatch, job_run
 from planner.reports.models import Report, ReportKind, ReportStatus
-from planner.scenarios.models import Run
 
 logger = logging.getLogger(__name__)
 
@@ -16,27 +23,73 @@ REPORT_JOB = "report"  # the JobKind name (registered in planner.reports.apps)
 
 
 class ReportNotPossible(ValueError):
-    """The run has no result to report on (not finished, or failed)."""
+    """The subject has no result to report on (not finished, or failed)."""
 
 
-def report_request(*, run: Run, kind: str) -> Report:
-    """The run's report of this kind: the cached one, or a new build queued after commit.
+def _build_run(report: Report, progress: ProgressFn) -> Any:
+    from planner.reports.builders import build_file
+    from planner.reports.content import report_content
+
+    content = report_content(run=report.run, sensitivity=report.kind == "pdf")
+    progress(f"building the {report.kind.upper()} file", 0.6)
+    return build_file(kind=report.kind, content=content)
+
+
+def _build_portfolio_run(report: Report, progress: ProgressFn) -> Any:
+    from planner.portfolios.reports import build_portfolio_file
+
+    progress(f"building the {report.kind.upper()} file", 0.3)
+    return build_portfolio_file(kind=report.kind, run=report.portfolio_run)
+
+
+def _build_comparison_run(report: Report, progress: ProgressFn) -> Any:
+    from planner.sites.reports import build_comparison_file
+
+    progress(f"building the {report.kind.upper()} file", 0.3)
+    return build_comparison_file(kind=report.kind, run=report.comparison_run)
+
+
+@dataclass(frozen=True)
+class Subject:
+    what: str  # how messages name it
+    kinds: tuple[str, ...]  # the report kinds it has
+    build: Callable[[Report, ProgressFn], Any]  # (report, progress) → planner.reports.builders.BuiltFile
+
+
+# Keyed by the Report foreign key that names the subject.
+SUBJECTS = {
+    "run": Subject("run", tuple(ReportKind.values), _build_run),
+    # A portfolio's JSON is its result endpoint: no JSON report.
+    "portfolio_run": Subject("portfolio run", ("pdf", "xlsx", "csv"), _build_portfolio_run),
+    "comparison_run": Subject("comparison run", ("pdf", "xlsx"), _build_comparison_run),
+}
+SUBJECT_KINDS = {field: subject.kinds for field, subject in SUBJECTS.items()}
+
+
+def report_request(*, kind: str, **subject_of: Any) -> Report:
+    """The report of this kind of one subject (``run=``, ``portfolio_run=`` or ``comparison_run=``):
+    the cached one, or a new build queued after commit.
 
     A failed report is queued again (a retry is a new attempt, never a replay of the failure);
-    a ready one is returned as it is (a run's result never changes). A report whose job or
-    message was lost is recovered by the periodic job recovery, like every job. Raises
-    JobQueueUnavailable (from the commit) when the broker cannot take the job; the report is
-    then failed with the reason.
+    a ready one is returned as it is (a result never changes). A report whose job or message was
+    lost is recovered by the periodic job recovery, like every job. Raises JobQueueUnavailable
+    (from the commit) when the broker cannot take the job; the report is then failed with the reason.
     """
-    if kind not in ReportKind.values:
-        raise ValueError(f"kind must be one of {', '.join(ReportKind.values)}, got {kind!r}")
-    if not run.is_completed:
-        raise ReportNotPossible(f"run {run.pk} is {run.status}; reports need a completed run")
+    given = {field: value for field, value in subject_of.items() if value is not None}
+    if len(given) != 1 or not set(given) <= set(SUBJECTS):
+        raise TypeError(f"report_request takes exactly one of {', '.join(SUBJECTS)}=")
+    ((field, subject),) = given.items()
+    spec = SUBJECTS[field]
+    if kind not in spec.kinds:
+        raise ValueError(f"kind must be one of {', '.join(spec.kinds)}, got {kind!r}")
+    if not subject.is_completed or getattr(subject, "result", None) is None:
+        raise ReportNotPossible(f"{spec.what} {subject.pk} is {subject.status}; reports need a completed {spec.what}")
+    lookup = {field: subject, "kind": kind}
     try:
         with transaction.atomic():
-            report, created = Report.objects.get_or_create(run=run, kind=kind)
+            report, created = Report.objects.get_or_create(**lookup)
     except IntegrityError:  # a concurrent request created it first
-        report, created = Report.objects.get(run=run, kind=kind), False
+        report, created = Report.objects.get(**lookup), False
     with transaction.atomic():
         requeue = created or bool(
             Report.objects.filter(pk=report.pk, status=ReportStatus.FAILED).update(
@@ -59,14 +112,12 @@ def report_build(*, report_id: int) -> Report | None:
 
 def report_compute(report_id: int, progress: ProgressFn) -> None:
     """The report job's work (planner.jobs JobKind "report"): build the file and store it."""
-    from planner.reports.builders import build_file
-    from planner.reports.content import report_content
-
-    report = Report.objects.select_related("run__scenario__organisation").get(pk=report_id)
+    report = Report.objects.select_related(
+        "run__scenario__organisation", "portfolio_run__portfolio", "comparison_run__comparison"
+    ).get(pk=report_id)
     progress("content", 0.1)
-    content = report_content(run=report.run, sensitivity=report.kind == "pdf")
-    progress(f"building the {report.kind.upper()} file", 0.6)
-    built = build_file(kind=report.kind, content=content)
+    field = next(f for f in SUBJECTS if getattr(report, f"{f}_id"))
+    built = SUBJECTS[field].build(report, progress)
     Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
         content=built.data,
         content_type=built.content_type,

@@ -93,7 +93,12 @@ class Run(Job):
 
     @property
     def constraints(self) -> list[dict]:
-        """The constraints this run missed (empty when it met them all or has no result)."""
+        """The constraints this run missed (empty when it met them all or has no result).
+
+        Lists annotate them from the database (selectors.runs_for_list: ``missed_constraints``)
+        with the result deferred, so a list never loads each run's whole result."""
+        if "missed_constraints" in self.__dict__:
+            return list(self.__dict__["missed_constraints"] or [])
         return list((self.result or {}).get("constraints") or [])
 
 

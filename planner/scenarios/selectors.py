@@ -39,6 +39,17 @@ def runs_for_user(user: AbstractBaseUser) -> QuerySet[Run]:
     return Run.objects.filter(scenario__organisation__memberships__user=user).select_related("scenario")
 
 
+def runs_for_list(queryset: QuerySet[Run]) -> QuerySet[Run]:
+    """Runs as lists show them: the missed constraints (``run.constraints``) and the peak
+    (``list_peak_mw``) read inside the database from the result, whose JSON is not loaded."""
+    from django.db.models.fields.json import KeyTransform
+
+    return queryset.defer("inputs", "result").annotate(
+        missed_constraints=KeyTransform("constraints", "result"),
+        list_peak_mw=KeyTransform("peak_facility_power_mw", "result"),
+    )
+
+
 def run_for_user(user: AbstractBaseUser, run_id: int) -> Run:
     run = runs_for_user(user).filter(pk=run_id).first()
     if run is None:

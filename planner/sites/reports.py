@@ -1,6 +1,7 @@
 """A comparison run as a file: the ranking with every site's figures, the placement, each site's TCO.
 
-PDF (WeasyPrint, like the run reports) and XLSX (openpyxl); built on request (a few sites: small).
+PDF (WeasyPrint, like the run reports) and XLSX (openpyxl); built by the one report job
+(planner.reports.services), cached per run and kind, like run and portfolio reports.
 """
 
 from __future__ import annotations
@@ -10,13 +11,9 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from planner.reports.builders import text_safe_sheet
+from planner.reports.builders import CONTENT_TYPES, BuiltFile, text_safe_sheet
 from planner.reports.units import fmt
 
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 # (metric key, header with unit) of the ranking table, in order.
 COLUMNS = (
     ("devices", "Accelerators [devices]"),
@@ -125,3 +122,10 @@ def build_xlsx(run) -> bytes:
 
 
 BUILDERS = {"pdf": build_pdf, "xlsx": build_xlsx}
+
+
+def build_comparison_file(*, kind: str, run) -> BuiltFile:
+    """The file of the report job (planner.reports.services, subject ``comparison_run``)."""
+    return BuiltFile(
+        data=BUILDERS[kind](run), content_type=CONTENT_TYPES[kind], filename=f"site-comparison-run-{run.pk}.{kind}"
+    )

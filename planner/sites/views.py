@@ -188,13 +188,21 @@ def run_site(request: HttpRequest, run_id: int, index: int) -> HttpResponse:
 @login_required
 @require_GET
 def run_report(request: HttpRequest, run_id: int, kind: str) -> HttpResponse:
-    from planner.sites.reports import BUILDERS, CONTENT_TYPES
+    """The comparison's PDF or XLSX through the one report job (planner.reports): the file once
+    built, its state as JSON for the download button, else a page that refreshes itself."""
+    from django.urls import reverse
+
+    from planner.reports.services import SUBJECT_KINDS
+    from planner.reports.views import serve_report
 
     run = selectors.comparison_run_for_user(request.user, run_id)
-    if kind not in BUILDERS:
+    if kind not in SUBJECT_KINDS["comparison_run"]:
         raise Http404("PDF or XLSX")
-    if not run.result:
-        return HttpResponse("This comparison run has no result yet.", status=409, content_type="text/plain")
-    response = HttpResponse(BUILDERS[kind](run), content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = f'attachment; filename="site-comparison-run-{run.pk}.{kind}"'
-    return response
+    page = {
+        "kind": kind,
+        "subject": f"comparison run {run.pk} ({run.comparison.name})",
+        "retry_url": reverse("site-comparison-report", args=[run.pk, kind]),
+        "back_url": reverse("site-comparison-run", args=[run.pk]),
+        "back_label": "Back to the comparison run",
+    }
+    return serve_report(request, kind=kind, subject={"comparison_run": run}, page=page)

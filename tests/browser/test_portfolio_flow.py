@@ -1,4 +1,5 @@
-"""A utility builds a portfolio from three scenarios in the browser, runs it and sees the charts drawn."""
+"""A utility builds a portfolio from three scenarios in the browser, runs it, sees the charts drawn and
+downloads the PDF report (the building state first, then the file)."""
 
 from __future__ import annotations
 
@@ -54,5 +55,20 @@ def test_it_builds_runs_and_charts_a_portfolio(
     assert page.locator("#member-sources tbody tr").count() == 3
     assert "computed in this job" in page.locator("#member-sources").inner_text()
     page.screenshot(path=str(screenshot_dir / "portfolio-result.png"), full_page=True)
+
+    # The PDF: the button says it is being built (static/planner/reports.js), then the file downloads.
+    page.evaluate(
+        """() => { window.reportTexts = []; const box = document.getElementById('report-status');
+        new MutationObserver(() => window.reportTexts.push(box.textContent))
+          .observe(box, { childList: true, characterData: true, subtree: true }); }"""
+    )
+    with page.expect_download(timeout=180_000) as download:
+        page.locator("a[data-report]", has_text="PDF").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert any(t.startswith("Building the PDF report") for t in page.evaluate("window.reportTexts"))
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "Northern Virginia queue" in text and "Year by year" in text and "Campus 3" in text
     assert not problems, problems
     context.close()

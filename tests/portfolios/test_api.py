@@ -5,6 +5,7 @@ import pytest
 from planner.jobs.lifecycle import job_execute
 from planner.jobs.models import JobStatus as PortfolioRunStatus
 from planner.portfolios.models import Portfolio, PortfolioRun
+from planner.portfolios.selectors import COMPLETED
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -91,8 +92,9 @@ def test_runs_are_idempotent_and_results_carry_an_etag(api, portfolio, django_ca
     assert pending.status_code == 409 and pending.json()["code"] == "conflict"
     job_execute(kind="portfolio_run", job_id=run.pk)
     status = client.get(first["Location"]).json()
-    assert status["status"] == PortfolioRunStatus.SUCCEEDED, status["error"]
+    assert status["status"] in COMPLETED, status["error"]
     result = client.get(status["result_url"])
+    assert bool(result.json()["constraints"]) == (status["status"] == PortfolioRunStatus.CONSTRAINTS_NOT_MET)
     assert result.status_code == 200 and result.json()["result"]["years"] == [2026, 2027, 2028, 2029, 2030]
     again = client.get(status["result_url"], HTTP_IF_NONE_MATCH=result["ETag"])
     assert again.status_code == 304

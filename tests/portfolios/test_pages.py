@@ -96,7 +96,7 @@ def test_the_run_page_shows_progress_then_the_charts(browser, portfolio, definit
     assert "latest succeeded" in page or "computed in this job" in page
     other = services.portfolio_create(owner=owner, organisation=organisation, data={**definition, "name": "Other"})
     compare = client.get(f"/portfolios/compare/?a={portfolio.pk}&b={other.pk}").content.decode()
-    assert "Loudoun queue" in compare and "No succeeded run yet" in compare
+    assert "Loudoun queue" in compare and "No completed run yet" in compare
 
 
 def test_a_teammate_edits_the_owners_portfolio(browser, portfolio, scenarios):

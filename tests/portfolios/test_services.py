@@ -2,10 +2,12 @@
 
 import pytest
 
+from grid.portfolio_checks import missed_constraints
 from planner.jobs.lifecycle import job_execute
 from planner.jobs.models import JobStatus as PortfolioRunStatus
 from planner.portfolios import services
 from planner.portfolios.models import PortfolioRun
+from planner.portfolios.selectors import COMPLETED
 from planner.portfolios.validation import PortfolioInputError, portfolio_validate
 from planner.scenarios import services as scenario_services
 
@@ -51,7 +53,10 @@ def test_it_studies_the_portfolio_and_says_where_each_load_came_from(portfolio, 
     assert created
     job_execute(kind="portfolio_run", job_id=run.pk)
     run = PortfolioRun.objects.get(pk=run.pk)
-    assert run.status == PortfolioRunStatus.SUCCEEDED, run.error
+    # On the region's smooth profile, queue-order curtailment takes 0.74 % of each member's energy,
+    # above the 0.5 % the headroom assumes: completed, constraints not met (grid.portfolio_checks).
+    assert run.status == PortfolioRunStatus.CONSTRAINTS_NOT_MET, run.error
+    assert [c["kind"] for c in missed_constraints(run.result)] == ["curtailment_over_rate"]
     members = {m["scenario"]: m for m in run.result["members"]}
     assert members[scenarios[0].pk]["load_source"].startswith(f"run #{scenario_run.pk}")
     assert members[scenarios[1].pk]["load_source"].startswith("computed in this job")
@@ -92,7 +97,7 @@ def test_it_studies_each_region_on_its_own_system_load(definition, owner, organi
     run, _ = services.portfolio_run_submit(portfolio=portfolio, submitted_by=owner)
     job_execute(kind="portfolio_run", job_id=run.pk)
     run.refresh_from_db()
-    assert run.status == PortfolioRunStatus.SUCCEEDED, run.error
+    assert run.status in COMPLETED, run.error
     regions = run.result["regions"]
     assert set(regions) == {"pjm-dominion", "ercot"}
     assert regions["ercot"]["members"] == ["Facility B"] and regions["pjm-dominion"]["members"] == ["Facility A"]

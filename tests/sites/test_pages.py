@@ -10,6 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from planner.reports.models import Report
+from planner.reports.services import report_build
 from planner.sites.models import ComparisonRun, SiteComparison
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +33,12 @@ def test_every_page_of_a_comparison_is_for_members_only(request, client, who, co
         reverse("site-comparison-run", args=[run.pk]),
         reverse("site-comparison-run-status", args=[run.pk]),
         reverse("site-comparison-site", args=[run.pk, 0]),
-        reverse("site-comparison-report", args=[run.pk, "xlsx"]),
     ]
     for url in urls:
         assert client.get(url).status_code == code, url
+    # The report job queues the file: members get its state (202 while it is built), outsiders 404.
+    report = client.get(reverse("site-comparison-report", args=[run.pk, "xlsx"]))
+    assert report.status_code == (202 if code == 200 else 404)
     listing = client.get(reverse("site-comparison-list")).content.decode()
     assert (run.comparison.name in listing) == (code == 200)
 
@@ -100,10 +104,20 @@ def test_a_viewer_cannot_open_the_new_comparison_form(client, viewer):
     assert _login(client, viewer).get(reverse("site-comparison-create")).status_code == 403
 
 
+def _download(client, run, kind: str):
+    """Ask for the report (the one report job queues it), build it here, then get the file."""
+    url = reverse("site-comparison-report", args=[run.pk, kind])
+    assert client.get(url, HTTP_ACCEPT="application/json").json()["ready"] is False
+    report_build(report_id=Report.objects.get(comparison_run=run, kind=kind).pk)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Disposition"].endswith(f'.{kind}"')
+    return response
+
+
 def test_the_reports_hold_the_ranking_with_every_site(client, owner, finished_comparison_run):
     _login(client, owner)
     result = finished_comparison_run.result
-    xlsx = client.get(reverse("site-comparison-report", args=[finished_comparison_run.pk, "xlsx"]))
+    xlsx = _download(client, finished_comparison_run, "xlsx")
     book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
     rows = list(book["Ranking"].iter_rows(values_only=True))
     header, body = rows[0], {row[1]: row for row in rows[1:] if row and row[1]}
@@ -117,7 +131,7 @@ def test_the_reports_hold_the_ranking_with_every_site(client, owner, finished_co
     assert {r[0] for r in book["TCO by site"].iter_rows(min_row=2, values_only=True)} == {
         s["name"] for s in result["sites"]
     }
-    pdf = client.get(reverse("site-comparison-report", args=[finished_comparison_run.pk, "pdf"]))
+    pdf = _download(client, finished_comparison_run, "pdf")
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Ranking" in text and "Where each workload goes" in text
     for site in result["sites"]:

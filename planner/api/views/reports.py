@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -32,6 +33,8 @@ def report_payload(report: Report, request: Request) -> dict:
         "id": report.pk,
         "url": absolute(f"/api/v1/reports/{report.pk}/"),
         "run": report.run_id,
+        "portfolio_run": report.portfolio_run_id,
+        "comparison_run": report.comparison_run_id,
         "kind": report.kind,
         # The API's word for a built report stays "ready" (the job status is "succeeded").
         "status": "ready" if report.is_ready else report.status,
@@ -45,14 +48,34 @@ def report_payload(report: Report, request: Request) -> dict:
 
 
 def _report_for_user(request: Request, report_id: int) -> Report:
-    report = (
-        Report.objects.filter(pk=report_id, run__scenario__organisation__memberships__user=request.user)
-        .defer("content")
-        .first()
-    )
-    if report is None:
-        raise NotFound("No such report.")
-    return report
+    report = Report.objects.filter(pk=report_id).defer("content").first()
+    if report is not None:
+        if report.run_id:
+            member = Q(run__scenario__organisation__memberships__user=request.user)
+        elif report.portfolio_run_id:
+            member = Q(portfolio_run__portfolio__organisation__memberships__user=request.user)
+        else:
+            member = Q(comparison_run__comparison__organisation__memberships__user=request.user)
+        if Report.objects.filter(member, pk=report_id).exists():
+            return report
+    raise NotFound("No such report.")
+
+
+def _request(request: Request, **subject) -> Response:
+    """POST of a report of any subject: 202 with its state, 409 before it completed, 503 without a queue."""
+    serializer = ReportRequestSerializer(data=request.data)
+    if not serializer.is_valid():
+        raise FieldErrors(flatten(serializer.errors))
+    try:
+        report = report_request(kind=serializer.validated_data["kind"], **subject)
+    except ReportNotPossible as error:
+        raise Conflict(str(error)) from None
+    except ValueError as error:  # a kind this subject has no report of (a portfolio's JSON is its result)
+        raise FieldErrors({"kind": [str(error)]}) from None
+    except JobQueueUnavailable as error:
+        raise QueueUnavailable(f"report {error.job_id} failed: {error.reason}") from None
+    data = report_payload(report, request)
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
 class RunReportsView(PlannerView):
@@ -81,18 +104,41 @@ class RunReportsView(PlannerView):
         tags=["reports"],
     )
     def post(self, request: Request, run_id: int) -> Response:
-        run = selectors.run_for_user(request.user, run_id)
-        serializer = ReportRequestSerializer(data=request.data)
-        if not serializer.is_valid():
-            raise FieldErrors(flatten(serializer.errors))
-        try:
-            report = report_request(run=run, kind=serializer.validated_data["kind"])
-        except ReportNotPossible as error:
-            raise Conflict(str(error)) from None
-        except JobQueueUnavailable as error:
-            raise QueueUnavailable(f"report {error.job_id} failed: {error.reason}") from None
-        data = report_payload(report, request)
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+        return _request(request, run=selectors.run_for_user(request.user, run_id))
+
+
+class PortfolioRunReportsView(PlannerView):
+    serializer_class = ReportSerializer
+
+    @extend_schema(
+        summary="Reports built (or being built) for a portfolio run",
+        operation_id="portfolio_run_reports_list",
+        tags=["reports"],
+        responses=ReportSerializer(many=True),
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        from planner.portfolios.selectors import portfolio_run_for_user
+
+        run = portfolio_run_for_user(request.user, run_id)
+        reports = list(Report.objects.filter(portfolio_run=run).defer("content").order_by("kind"))
+        page = self.paginate_queryset(reports)
+        return self.get_paginated_response([report_payload(report, request) for report in page])
+
+    @extend_schema(
+        summary="Request a report of a completed portfolio run (PDF, XLSX or CSV)",
+        operation_id="portfolio_run_reports_create",
+        request=ReportRequestSerializer,
+        responses={
+            202: ReportSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="the portfolio run has not completed"),
+            503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
+        },
+        tags=["reports"],
+    )
+    def post(self, request: Request, run_id: int) -> Response:
+        from planner.portfolios.selectors import portfolio_run_for_user
+
+        return _request(request, portfolio_run=portfolio_run_for_user(request.user, run_id))
 
 
 class ReportDetailView(PlannerView):

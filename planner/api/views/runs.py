@@ -41,7 +41,8 @@ def _runs_page(view: PlannerView, queryset) -> Response:
     status_filter = choice_param(view.request, "status", RunStatus.values)
     if status_filter:
         queryset = queryset.filter(status=status_filter)
-    page = view.paginate_queryset(queryset.select_related("submitted_by").order_by("-created_at", "-id"))
+    queryset = selectors.runs_for_list(queryset.select_related("submitted_by"))  # constraints without the result
+    page = view.paginate_queryset(queryset.order_by("-created_at", "-id"))
     return view.get_paginated_response(view.get_serializer(page, many=True).data)
 
 

@@ -162,11 +162,9 @@ def run_levers(request: HttpRequest, run_id: int) -> JsonResponse:
 @login_required
 @require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
-    runs = (
-        selectors.runs_for_user(request.user)
-        .select_related("scenario__organisation", "submitted_by")
-        .defer("inputs", "result")[:200]
-    )
+    runs = selectors.runs_for_list(
+        selectors.runs_for_user(request.user).select_related("scenario__organisation", "submitted_by")
+    )[:200]
     return render(request, "scenarios/runs.html", {"runs": runs})
 
 

@@ -126,7 +126,7 @@ def scenario_edit(request: HttpRequest, scenario_id: int) -> HttpResponse:
 @require_GET
 def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
     scenario = selectors.scenario_for_user(request.user, scenario_id)
-    runs = list(scenario.runs.select_related("submitted_by").defer("inputs")[:50])
+    runs = list(selectors.runs_for_list(scenario.runs.select_related("submitted_by"))[:50])
     context = {
         "scenario": scenario,
         "runs": runs,
