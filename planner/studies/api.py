@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from django.db.models import ProtectedError
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -16,13 +17,14 @@ from rest_framework.response import Response
 from planner.api import services as api_services
 from planner.api.errors import Conflict, FieldErrors, QueueUnavailable, flatten
 from planner.api.permissions import ensure_can_edit
+from planner.api.serializers import ScenarioSerializer
 from planner.api.views.base import PlannerView, bool_param
 from planner.api.views.runs import IDEMPOTENCY_HEADER, _idempotency_key
 from planner.engine.schema import ScenarioError
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.studies import selectors, services
-from planner.studies.models import Study, StudyKind, StudyRun
+from planner.studies.models import Study, StudyKind, StudyPoint, StudyRun
 
 
 class StudySerializer(serializers.ModelSerializer):
@@ -296,3 +298,27 @@ class StudyRunResultsView(PlannerView):
         ]
         body = {"run": self.get_serializer(run).data, "summary": run.summary, "points": points}
         return Response(body, headers={"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"})
+
+
+class StudyPointAdoptView(PlannerView):
+    serializer_class = ScenarioSerializer
+
+    @extend_schema(
+        summary="Adopt a study point: a new scenario (the base with the point's values) → 201 + Location",
+        operation_id="study_points_adopt",
+        request=None,
+        responses={201: ScenarioSerializer},
+    )
+    def post(self, request: Request, run_id: int, index: int) -> Response:
+        run = selectors.study_run_for_user(request.user, run_id)
+        ensure_can_edit(request.user, run.study.organisation_id, action="adopt study points")
+        try:
+            scenario = services.study_point_adopt(run=run, index=index, owner=request.user)
+        except StudyPoint.DoesNotExist:
+            raise Http404(f"study run {run.pk} has no point {index}") from None
+        except services.PointNotAdoptable as error:
+            raise Conflict(str(error)) from None
+        except ScenarioError as error:
+            raise FieldErrors(error.errors, detail="The adopted scenario does not validate.") from None
+        data = self.get_serializer(scenario).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})

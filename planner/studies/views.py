@@ -19,7 +19,7 @@ from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.views.common import require_editor
 from planner.studies import selectors, services
-from planner.studies.models import StudyKind
+from planner.studies.models import StudyKind, StudyPoint
 
 
 def definition_templates() -> dict[str, dict[str, Any]]:
@@ -152,6 +152,29 @@ def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "summary": run.summary or {},
     }
     return render(request, "studies/run.html", context)
+
+
+@login_required
+@require_POST
+def study_point_adopt(request: HttpRequest, run_id: int) -> HttpResponse:
+    """ "Adopt this mix": a new scenario with the point's values; the user lands on it."""
+    run = selectors.study_run_for_user(request.user, run_id)
+    require_editor(request.user, run.study.organisation_id, "adopt a study point as a scenario")
+    try:
+        index = int(request.POST.get("point", ""))
+    except ValueError:
+        messages.error(request, "Give the number of the point to adopt.")
+        return redirect("study-run-detail", run_id=run.pk)
+    try:
+        scenario = services.study_point_adopt(run=run, index=index, owner=request.user)
+    except StudyPoint.DoesNotExist:
+        messages.error(request, f"This run has no point {index}.")
+        return redirect("study-run-detail", run_id=run.pk)
+    except (services.PointNotAdoptable, ScenarioError) as error:
+        messages.error(request, f"Point {index} cannot be adopted: {error}")
+        return redirect("study-run-detail", run_id=run.pk)
+    messages.success(request, f"Created “{scenario.name}” from point {index}. Run it to see every figure.")
+    return redirect("scenario-detail", scenario_id=scenario.pk)
 
 
 @login_required

@@ -1,0 +1,90 @@
+"""'Adopt this mix': a study point becomes a NEW scenario (the base with the point's values, its
+history showing the change), on the page and through the API; owner / teammate / viewer / outsider."""
+
+import pytest
+from django.urls import reverse
+
+from planner.engine.runner import run_scenario
+from planner.engine.schema import parse_scenario
+from planner.scenarios.models import Scenario
+from tests.api.conftest import client_for
+from tests.studies.conftest import make_study, submit
+
+pytestmark = pytest.mark.django_db
+
+# tensor_parallel 1 does not fit the model (refused); 4 is computed.
+SWEEP = {"kind": "sweep", "vary": {"hardware[0].tensor_parallel": [1, 4], "site.cooling": ["immersion"]}}
+
+
+@pytest.fixture
+def run(scenario, owner, django_capture_on_commit_callbacks):
+    study = make_study(scenario, owner, SWEEP, name="tp sweep")
+    done, _ = submit(study, owner, django_capture_on_commit_callbacks)
+    assert done.status == "succeeded", done.error
+    return done
+
+
+def test_the_api_adopts_a_point_as_a_new_scenario_that_computes_the_same_figures(run, scenario, teammate):
+    url = f"/api/v1/studies/runs/{run.pk}/points/1/adopt/"
+    response = client_for(teammate).post(url)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    adopted = Scenario.objects.get(pk=body["id"])
+    assert response["Location"].endswith(f"/api/v1/scenarios/{adopted.pk}/")
+    assert adopted.name == body["name"] == f"{scenario.name} — study #{run.study_id} point 1"
+    assert adopted.owner.username == "teammate" and adopted.organisation_id == scenario.organisation_id
+    assert adopted.inputs["hardware"][0]["tensor_parallel"] == 4 and adopted.inputs["site"]["cooling"] == "immersion"
+    # History: version 1 is the base as the run computed it, version 2 applies the point.
+    revisions = list(adopted.revisions.order_by("version"))
+    assert [r.version for r in revisions] == [1, 2] and adopted.version == 2
+    assert revisions[0].inputs["site"]["cooling"] == scenario.inputs["site"]["cooling"] != "immersion"
+    # The base is unchanged, and the new scenario computes exactly the point's figures.
+    scenario.refresh_from_db()
+    assert scenario.version == 1 and scenario.inputs["site"]["cooling"] != "immersion"
+    peak = run_scenario(parse_scenario(adopted.inputs)).summary["peak_facility_power_mw"]
+    assert peak == pytest.approx(run.points.get(index=1).kpis["peak_facility_power_mw"], rel=1e-9)
+
+
+def test_the_api_refuses_viewers_outsiders_and_points_without_figures(run, viewer, outsider, owner):
+    before = Scenario.objects.count()
+    assert client_for(viewer).post(f"/api/v1/studies/runs/{run.pk}/points/1/adopt/").status_code == 403
+    assert client_for(outsider).post(f"/api/v1/studies/runs/{run.pk}/points/1/adopt/").status_code == 404
+    refused = client_for(owner).post(f"/api/v1/studies/runs/{run.pk}/points/0/adopt/")
+    assert refused.status_code == 409 and "refused" in refused.json()["detail"]
+    missing = client_for(owner).post(f"/api/v1/studies/runs/{run.pk}/points/7/adopt/")
+    assert missing.status_code == 404 and "no point 7" in missing.json()["detail"]
+    assert Scenario.objects.count() == before
+
+
+def test_the_page_button_opens_the_new_scenario(client, run, owner, viewer, outsider):
+    url = reverse("study-point-adopt", args=[run.pk])
+    client.force_login(viewer)
+    page = client.get(reverse("study-run-detail", args=[run.pk]))
+    assert b"adopt-point-button" not in page.content
+    assert client.post(url, {"point": 1}).status_code == 403
+    client.force_login(outsider)
+    assert client.post(url, {"point": 1}).status_code == 404
+    client.force_login(owner)
+    assert b"adopt-point-button" in client.get(reverse("study-run-detail", args=[run.pk])).content
+    response = client.post(url, {"point": 1})
+    adopted = Scenario.objects.get(name__contains="point 1")
+    assert response.status_code == 302 and response["Location"] == reverse("scenario-detail", args=[adopted.pk])
+    refused = client.post(url, {"point": 0}, follow=True)
+    assert b"cannot be adopted" in refused.content and Scenario.objects.filter(name__contains="point 0").count() == 0
+
+
+def test_an_optimisation_offers_its_best_mix(client, scenario, owner, django_capture_on_commit_callbacks):
+    definition = {
+        "kind": "optimisation",
+        "choices": {"site.cooling": ["evaporative", "immersion"]},
+        "objective": "annual_facility_energy_mwh",
+    }
+    run, _ = submit(make_study(scenario, owner, definition), owner, django_capture_on_commit_callbacks)
+    best = run.summary["best_index"]
+    client.force_login(owner)
+    page = client.get(reverse("study-run-detail", args=[run.pk])).content.decode()
+    assert 'id="adopt-best"' in page and f'name="point" value="{best}"' in page
+    response = client.post(reverse("study-point-adopt", args=[run.pk]), {"point": best})
+    adopted = Scenario.objects.get(name__endswith=f"point {best}")
+    assert response["Location"] == reverse("scenario-detail", args=[adopted.pk])
+    assert adopted.inputs["site"]["cooling"] == run.points.get(index=best).values["site.cooling"]
