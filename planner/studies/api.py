@@ -269,7 +269,12 @@ class StudyRunResultsView(PlannerView):
     @extend_schema(
         summary="A study run's points (KPIs per point, reasons of refused points) and its summary",
         operation_id="study_runs_results",
-        parameters=[OpenApiParameter("series", bool, description="include each point's daily series")],
+        parameters=[
+            OpenApiParameter("series", bool, description="include each point's daily series"),
+            OpenApiParameter(
+                "pareto", str, description="optimisation: the two KPIs of the front, `a,b` (default the study's pair)"
+            ),
+        ],
         responses={
             200: OpenApiResponse(description="summary and points"),
             304: OpenApiResponse(description="not modified"),
@@ -278,8 +283,12 @@ class StudyRunResultsView(PlannerView):
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.study_run_for_user(request.user, run_id)
         series = bool_param(request, "series")
+        try:
+            pair = selectors.pareto_pair(request.query_params.get("pareto", ""))
+        except ValueError as error:
+            raise FieldErrors({"pareto": [str(error)]}) from None
         count = run.points.count()
-        stamp = f"{run.pk}:{run.status}:{count}:{run.finished_at}:{series}"
+        stamp = f"{run.pk}:{run.status}:{count}:{run.finished_at}:{series}:{pair}"
         etag = '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
         if etag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -297,6 +306,9 @@ class StudyRunResultsView(PlannerView):
             for p in run.points.all()
         ]
         body = {"run": self.get_serializer(run).data, "summary": run.summary, "points": points}
+        front = selectors.study_run_pareto(run, pair)
+        if front is not None:  # optimisation: indices of the non-dominated feasible points
+            body |= {"pareto": front["indices"], "pareto_kpis": front["kpis"]}
         return Response(body, headers={"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"})
 
 

@@ -150,8 +150,25 @@ def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "series": SERIES,
         "can_edit": scenario_selectors.can_edit(request.user, run.study.organisation_id),
         "summary": run.summary or {},
+        "pareto": _pareto_rows(run),
     }
     return render(request, "studies/run.html", context)
+
+
+def _pareto_rows(run: Any) -> dict[str, Any] | None:
+    """The default pair's front as table rows (point, values, the two KPIs) for the run page."""
+    if not run.is_finished:
+        return None
+    front = selectors.study_run_pareto(run)
+    if front is None:
+        return None
+    points = {p.index: p for p in run.points.filter(index__in=front["indices"])}
+    rows = [
+        {"index": i, "values": points[i].values, "kpis": [points[i].kpis.get(k) for k in front["kpis"]]}
+        for i in front["indices"]
+    ]
+    kpis = [KPIS[k] for k in front["kpis"]]
+    return {"kpis": kpis, "rows": rows}
 
 
 @login_required
@@ -200,10 +217,15 @@ def study_run_status(request: HttpRequest, run_id: int) -> JsonResponse:
 def study_run_data(request: HttpRequest, run_id: int) -> JsonResponse:
     """Everything the charts draw: points (values, KPIs), fan bands, Sobol indices, units."""
     run = selectors.study_run_for_user(request.user, run_id)
+    try:
+        pair = selectors.pareto_pair(request.GET.get("pareto", ""))
+    except ValueError as error:
+        return JsonResponse({"errors": {"pareto": [str(error)]}}, status=400)
     points = [{"index": p.index, "status": p.status, "values": p.values, "kpis": p.kpis} for p in run.points.all()]
     summary = run.summary or {}
     return JsonResponse(
         {
+            "pareto": selectors.study_run_pareto(run, pair),
             "kind": run.definition["kind"],
             "fields": selectors.varied_fields(run),
             "points": points,

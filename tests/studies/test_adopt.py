@@ -73,17 +73,43 @@ def test_the_page_button_opens_the_new_scenario(client, run, owner, viewer, outs
     assert b"cannot be adopted" in refused.content and Scenario.objects.filter(name__contains="point 0").count() == 0
 
 
-def test_an_optimisation_offers_its_best_mix(client, scenario, owner, django_capture_on_commit_callbacks):
+def _dominates(a, b):
+    return all(x <= y for x, y in zip(a, b, strict=True)) and a != b
+
+
+def test_an_optimisation_offers_its_best_mix_and_its_pareto_front(
+    client, scenario, owner, viewer, django_capture_on_commit_callbacks
+):
     definition = {
         "kind": "optimisation",
-        "choices": {"site.cooling": ["evaporative", "immersion"]},
+        "choices": {"hardware[0].weight_precision": ["bf16", "int4"], "site.cooling": ["evaporative", "immersion"]},
         "objective": "annual_facility_energy_mwh",
     }
     run, _ = submit(make_study(scenario, owner, definition), owner, django_capture_on_commit_callbacks)
     best = run.summary["best_index"]
+    # The front (cost $/Mtok vs market-based tCO2e) is exactly the non-dominated computed points.
+    results = client_for(viewer).get(f"/api/v1/studies/runs/{run.pk}/results/").json()
+    pair = ["usd_per_million_output_tokens", "market_based_tco2e"]
+    assert results["pareto_kpis"] == pair == run.summary["pareto"]["kpis"]
+    coords = {p["index"]: tuple(p["kpis"][k] for k in pair) for p in results["points"] if p["status"] == "computed"}
+    assert len(coords) == 4 and None not in {v for c in coords.values() for v in c}
+    brute = sorted(i for i in coords if not any(_dominates(coords[j], coords[i]) for j in coords))
+    assert sorted(results["pareto"]) == brute == sorted(run.summary["pareto"]["indices"]) and brute
+    assert results["pareto"] == sorted(brute, key=lambda i: coords[i][0])  # ordered by cost
+    other = client_for(viewer).get(
+        f"/api/v1/studies/runs/{run.pk}/results/?pareto=annual_facility_energy_mwh,peak_facility_power_mw"
+    )
+    assert other.json()["pareto_kpis"] == ["annual_facility_energy_mwh", "peak_facility_power_mw"]
+    assert best in other.json()["pareto"]  # the least energy is never dominated
+    bad = client_for(viewer).get(f"/api/v1/studies/runs/{run.pk}/results/?pareto=joy,market_based_tco2e")
+    assert bad.status_code == 400 and "pareto" in bad.json()["errors"]
+
     client.force_login(owner)
     page = client.get(reverse("study-run-detail", args=[run.pk])).content.decode()
     assert 'id="adopt-best"' in page and f'name="point" value="{best}"' in page
+    assert 'id="chart-pareto"' in page and page.count("<tr><td>", page.index("pareto-table")) >= len(brute)
+    data = client.get(reverse("study-run-data", args=[run.pk]) + "?pareto=market_based_tco2e,devices").json()
+    assert data["pareto"]["kpis"] == ["market_based_tco2e", "devices"]
     response = client.post(reverse("study-point-adopt", args=[run.pk]), {"point": best})
     adopted = Scenario.objects.get(name__endswith=f"point {best}")
     assert response["Location"] == reverse("scenario-detail", args=[adopted.pk])
