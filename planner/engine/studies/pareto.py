@@ -52,7 +52,9 @@ def pareto_mask(first: Sequence[float], second: Sequence[float]) -> np.ndarray:
 def feasible_front(outcomes: Mapping[int, Any], study: Any, pair: Sequence[str] | None = None) -> list[int]:
     """Indices of the feasible candidates (``optimise.rank``) on the front of ``pair`` (default:
     the study's ``pareto``), ordered by the first KPI. Candidates missing either KPI are left out."""
-    chosen: Sequence[str] = pair or getattr(study, "pareto", DEFAULT_PAIR)
+    chosen: Sequence[str] = DEFAULT_PAIR if pair is None else pair
+    if pair is None and hasattr(study, "pareto"):
+        chosen = study.pareto
     first, second = chosen
     for name in (first, second):
         if name not in KPIS:
