@@ -240,6 +240,20 @@ def study_run_data(request: HttpRequest, run_id: int) -> JsonResponse:
 
 @login_required
 @require_GET
+def study_run_report(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The study report (PDF), built on request from the stored points of a finished run."""
+    run = selectors.study_run_for_user(request.user, run_id)
+    if not run.is_finished:
+        return HttpResponse("The run has not finished; its report is built once it has.", status=409)
+    from planner.studies.reports import build_pdf
+
+    response = HttpResponse(build_pdf(run), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="study-{run.study_id}-run-{run.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
 def study_run_download(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     if fmt not in {"csv", "xlsx"}:
         raise Http404("Downloads are .csv or .xlsx")
