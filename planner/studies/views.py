@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from planner.engine.schema import ScenarioError
 from planner.engine.studies.definition import default_inputs
 from planner.engine.studies.kpis import KPIS, SERIES
+from planner.engine.studies.params import PARAMETERS
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.views.common import require_editor
@@ -92,8 +93,12 @@ def study_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
         "name": name,
         "definition": text,
         "errors": errors,
-        "templates": templates,
         "kpis": KPIS,
+        "builder": {
+            "templates": templates,
+            "kpis": {name: f"{k.label}{f' [{k.unit}]' if k.unit else ''}" for name, k in KPIS.items()},
+            "parameters": {name: p.unit for name, p in PARAMETERS.items() if not p.waits_for},
+        },
     }
     return render(request, "studies/form.html", context, status=400 if errors else 200)
 

@@ -87,7 +87,8 @@
         Plotly.react(paretoBox, [
           { x: others.map((p) => p.kpis[kx]), y: others.map((p) => p.kpis[ky]), mode: "markers", type: "scatter", name: "other candidates", marker: { color: "#9aa5b1" }, text: others.map((p) => `point ${p.index}`) },
           { x: frontPoints.map((p) => p.kpis[kx]), y: frontPoints.map((p) => p.kpis[ky]), mode: "lines+markers", type: "scatter", name: "Pareto front", marker: { size: 11, color: "#c2410c" }, line: { color: "#c2410c" }, text: frontPoints.map((p) => `point ${p.index}`) },
-        ], layout(label(kx), label(ky)), { displaylogo: false, responsive: true });
+        ].concat(byIndex.has(data.best_index) ? [{ x: [byIndex.get(data.best_index).kpis[kx]], y: [byIndex.get(data.best_index).kpis[ky]], mode: "markers", type: "scatter", name: "best (objective)", marker: { size: 15, symbol: "star", color: "#1d4e89" } }] : []),
+        layout(label(kx), label(ky)), { displaylogo: false, responsive: true });
       };
       const redraw = () => {
         if (xSelect.value === ySelect.value) return;
