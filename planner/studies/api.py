@@ -7,15 +7,16 @@ from __future__ import annotations
 import hashlib
 
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, FieldErrors, QueueUnavailable, flatten
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import ScenarioSerializer
 from planner.api.views.base import PlannerView, bool_param
@@ -334,3 +335,23 @@ class StudyPointAdoptView(PlannerView):
             raise FieldErrors(error.errors, detail="The adopted scenario does not validate.") from None
         data = self.get_serializer(scenario).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+class StudyRunReportView(PlannerView):
+    @extend_schema(
+        summary="The study report (PDF) of a finished run, built on request",
+        operation_id="study_runs_report",
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(ErrorSerializer, description="the run has not finished"),
+        },
+    )
+    def get(self, request: Request, run_id: int) -> HttpResponse:
+        run = selectors.study_run_for_user(request.user, run_id)
+        if not run.is_finished:
+            raise Conflict(f"The run is {run.status}; its report is built once it has finished.")
+        from planner.studies.reports import build_pdf
+
+        response = HttpResponse(build_pdf(run), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="study-{run.study_id}-run-{run.pk}.pdf"'
+        return response

@@ -13,5 +13,6 @@ urlpatterns = [
     path(
         "runs/<int:run_id>/points/<int:index>/adopt/", api.StudyPointAdoptView.as_view(), name="api-study-point-adopt"
     ),
+    path("runs/<int:run_id>/report.pdf", api.StudyRunReportView.as_view(), name="api-study-run-report"),
     path("runs/<int:run_id>/results/", api.StudyRunResultsView.as_view(), name="api-study-run-results"),
 ]

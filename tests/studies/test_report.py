@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from tests.api.conftest import client_for
 from tests.studies.conftest import make_study, submit
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +70,22 @@ def test_an_uncertainty_report_has_sources_percentiles_sobol_and_charts(
 
 
 def test_a_sweep_report_says_how_many_points_it_prints(
-    client, scenario, owner, monkeypatch, django_capture_on_commit_callbacks
+    client, scenario, owner, viewer, outsider, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr("planner.studies.reports.TABLE_ROWS", 1)
     definition = {"kind": "sweep", "vary": {"hardware[0].tensor_parallel": [1, 4]}}
     run, _ = submit(make_study(scenario, owner, definition), owner, django_capture_on_commit_callbacks)
     text, images = _pdf(client, owner, run)
+    api = client_for(viewer).get(f"/api/v1/studies/runs/{run.pk}/report.pdf")
+    assert api.status_code == 200 and api["Content-Type"] == "application/pdf" and api.content.startswith(b"%PDF")
+    assert client_for(outsider).get(f"/api/v1/studies/runs/{run.pk}/report.pdf").status_code == 404
+    # A run still queued (its dispatch waits for a commit that never comes in this test) has no report yet.
+    from planner.studies.services import study_run_submit
+
+    queued, _ = study_run_submit(study=run.study, submitted_by=owner)
+    assert queued.status == "queued"
+    assert client.get(reverse("study-run-report", args=[queued.pk])).status_code == 409
+    assert client_for(viewer).get(f"/api/v1/studies/runs/{queued.pk}/report.pdf").status_code == 409
     assert "hardware[0].tensor_parallel 1, 4" in text and "The first 1 of 2 points" in text
     assert images == 1  # KPIs against the varied field
 
