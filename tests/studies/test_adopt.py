@@ -114,3 +114,33 @@ def test_an_optimisation_offers_its_best_mix_and_its_pareto_front(
     adopted = Scenario.objects.get(name__endswith=f"point {best}")
     assert response["Location"] == reverse("scenario-detail", args=[adopted.pk])
     assert adopted.inputs["site"]["cooling"] == run.points.get(index=best).values["site.cooling"]
+
+
+def test_a_relative_sample_is_adopted_as_the_run_applied_it(scenario, owner, django_capture_on_commit_callbacks):
+    # carbon_intensity × U(0.8, 1.2) of the region's figure: the new scenario states the product,
+    # and computes the sample's emissions.
+    from planner.engine.studies.params import region_figure
+    from planner.studies.services import study_point_adopt
+
+    definition = {
+        "kind": "uncertainty",
+        "samples": 4,
+        "method": "lhs",
+        "inputs": [
+            {
+                "parameter": "carbon_intensity",
+                "mode": "relative",
+                "distribution": {"kind": "uniform", "low": 0.8, "high": 1.2},
+            }
+        ],
+    }
+    run, _ = submit(make_study(scenario, owner, definition), owner, django_capture_on_commit_callbacks)
+    point = run.points.get(index=2)
+    adopted = study_point_adopt(run=run, index=2, owner=owner)
+    region = scenario.inputs["grid"]["region"]
+    own = (scenario.inputs["grid"].get("overrides") or {}).get("carbon_intensity_g_per_kwh")
+    base = own if own is not None else region_figure(region, "carbon_intensity_g_per_kwh")
+    stated = adopted.inputs["grid"]["overrides"]["carbon_intensity_g_per_kwh"]
+    assert stated == pytest.approx(point.values["carbon_intensity"] * base, rel=1e-12)
+    tco2e = run_scenario(parse_scenario(adopted.inputs)).summary["carbon"]["location_based_tco2e"]
+    assert tco2e == pytest.approx(point.kpis["location_based_tco2e"], rel=1e-9)
