@@ -7,22 +7,25 @@ from __future__ import annotations
 import hashlib
 
 from django.db.models import ProtectedError
+from django.http import Http404, HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, FieldErrors, QueueUnavailable, flatten
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
 from planner.api.permissions import ensure_can_edit
+from planner.api.serializers import ScenarioSerializer
 from planner.api.views.base import PlannerView, bool_param
 from planner.api.views.runs import IDEMPOTENCY_HEADER, _idempotency_key
 from planner.engine.schema import ScenarioError
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.studies import selectors, services
-from planner.studies.models import Study, StudyKind, StudyRun
+from planner.studies.models import Study, StudyKind, StudyPoint, StudyRun
 
 
 class StudySerializer(serializers.ModelSerializer):
@@ -267,7 +270,12 @@ class StudyRunResultsView(PlannerView):
     @extend_schema(
         summary="A study run's points (KPIs per point, reasons of refused points) and its summary",
         operation_id="study_runs_results",
-        parameters=[OpenApiParameter("series", bool, description="include each point's daily series")],
+        parameters=[
+            OpenApiParameter("series", bool, description="include each point's daily series"),
+            OpenApiParameter(
+                "pareto", str, description="optimisation: the two KPIs of the front, `a,b` (default the study's pair)"
+            ),
+        ],
         responses={
             200: OpenApiResponse(description="summary and points"),
             304: OpenApiResponse(description="not modified"),
@@ -276,8 +284,12 @@ class StudyRunResultsView(PlannerView):
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.study_run_for_user(request.user, run_id)
         series = bool_param(request, "series")
+        try:
+            pair = selectors.pareto_pair(request.query_params.get("pareto", ""))
+        except ValueError as error:
+            raise FieldErrors({"pareto": [str(error)]}) from None
         count = run.points.count()
-        stamp = f"{run.pk}:{run.status}:{count}:{run.finished_at}:{series}"
+        stamp = f"{run.pk}:{run.status}:{count}:{run.finished_at}:{series}:{pair}"
         etag = '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
         if etag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -295,4 +307,51 @@ class StudyRunResultsView(PlannerView):
             for p in run.points.all()
         ]
         body = {"run": self.get_serializer(run).data, "summary": run.summary, "points": points}
+        front = selectors.study_run_pareto(run, pair)
+        if front is not None:  # optimisation: indices of the non-dominated feasible points
+            body |= {"pareto": front["indices"], "pareto_kpis": front["kpis"]}
         return Response(body, headers={"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"})
+
+
+class StudyPointAdoptView(PlannerView):
+    serializer_class = ScenarioSerializer
+
+    @extend_schema(
+        summary="Adopt a study point: a new scenario (the base with the point's values) → 201 + Location",
+        operation_id="study_points_adopt",
+        request=None,
+        responses={201: ScenarioSerializer},
+    )
+    def post(self, request: Request, run_id: int, index: int) -> Response:
+        run = selectors.study_run_for_user(request.user, run_id)
+        ensure_can_edit(request.user, run.study.organisation_id, action="adopt study points")
+        try:
+            scenario = services.study_point_adopt(run=run, index=index, owner=request.user)
+        except StudyPoint.DoesNotExist:
+            raise Http404(f"study run {run.pk} has no point {index}") from None
+        except services.PointNotAdoptable as error:
+            raise Conflict(str(error)) from None
+        except ScenarioError as error:
+            raise FieldErrors(error.errors, detail="The adopted scenario does not validate.") from None
+        data = self.get_serializer(scenario).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+class StudyRunReportView(PlannerView):
+    @extend_schema(
+        summary="The study report (PDF) of a finished run, built on request",
+        operation_id="study_runs_report",
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(ErrorSerializer, description="the run has not finished"),
+        },
+    )
+    def get(self, request: Request, run_id: int) -> HttpResponse:
+        run = selectors.study_run_for_user(request.user, run_id)
+        if not run.is_finished:
+            raise Conflict(f"The run is {run.status}; its report is built once it has finished.")
+        from planner.studies.reports import build_pdf
+
+        response = HttpResponse(build_pdf(run), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="study-{run.study_id}-run-{run.pk}.pdf"'
+        return response

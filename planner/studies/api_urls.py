@@ -10,5 +10,9 @@ urlpatterns = [
     path("<int:study_id>/runs/", api.StudyRunsView.as_view(), name="api-study-runs"),
     path("runs/<int:run_id>/", api.StudyRunDetailView.as_view(), name="api-study-run-detail"),
     path("runs/<int:run_id>/cancel/", api.StudyRunCancelView.as_view(), name="api-study-run-cancel"),
+    path(
+        "runs/<int:run_id>/points/<int:index>/adopt/", api.StudyPointAdoptView.as_view(), name="api-study-point-adopt"
+    ),
+    path("runs/<int:run_id>/report.pdf", api.StudyRunReportView.as_view(), name="api-study-run-report"),
     path("runs/<int:run_id>/results/", api.StudyRunResultsView.as_view(), name="api-study-run-results"),
 ]

@@ -10,7 +10,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
+from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import KPIS
+from planner.engine.studies.pareto import feasible_front
 from planner.studies.models import Study, StudyRun
 
 
@@ -66,6 +68,33 @@ def study_run_table(run: StudyRun) -> tuple[list[str], list[list[Any]]]:
             ]
         )
     return header, rows
+
+
+def study_run_pareto(run: StudyRun, pair: tuple[str, str] | None = None) -> dict[str, Any] | None:
+    """The Pareto front of an optimisation run over its feasible points: ``{"kpis": [a, b],
+    "indices": [...]}`` (ordered by the first KPI), for ``pair`` or the study's own (cost vs
+    carbon by default); None for other kinds. Raises ValueError naming an unknown KPI."""
+    study = defs.parse_study(run.definition)
+    if not isinstance(study, defs.OptimisationStudy):
+        return None
+    chosen = pair or study.pareto
+    points = {point.index: point for point in run.points.all()}
+    return {"kpis": list(chosen), "indices": feasible_front(points, study, chosen)}
+
+
+def pareto_pair(text: str) -> tuple[str, str] | None:
+    """``a,b`` from a query string → the pair; '' → None (the study's own). ValueError names the problem."""
+    if not text:
+        return None
+    names = [name.strip() for name in text.split(",")]
+    if len(names) != 2 or names[0] == names[1]:
+        raise ValueError(
+            "give two different KPIs separated by a comma, e.g. usd_per_million_output_tokens,market_based_tco2e"
+        )
+    for name in names:
+        if name not in KPIS:
+            raise ValueError(f"unknown KPI {name!r}; one of: {', '.join(sorted(KPIS))}")
+    return names[0], names[1]
 
 
 def study_run_csv(run: StudyRun) -> str:

@@ -27,6 +27,7 @@ from planner.engine.studies.points import PointOutcome, evaluate_point, relative
 from planner.engine.sweep import SweepError
 from planner.jobs.lifecycle import HANDED_OFF, JobFailure, ProgressFn, job_dispatch, job_fail, job_finish, job_heartbeat
 from planner.jobs.models import JobStatus
+from planner.scenarios import services as scenario_services
 from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Scenario
 from planner.studies.models import PointStatus, Study, StudyPoint, StudyRun
@@ -275,3 +276,39 @@ def study_run_aggregate(*, run_id: int) -> object:
     compute_s = sum(run.points.values_list("compute_s", flat=True))
     job_finish(kind=KIND, job_id=run_id, status=status, compute_s=compute_s)
     return HANDED_OFF  # finished here; the lifecycle must not finish it again
+
+
+ADOPTABLE = (PointStatus.COMPUTED, PointStatus.CONSTRAINTS_NOT_MET)
+
+
+class PointNotAdoptable(Exception):
+    """The point has no computed figures (refused by the engine, or failed): nothing to adopt."""
+
+
+def study_point_adopt(*, run: StudyRun, index: int, owner: AbstractBaseUser) -> Scenario:
+    """A NEW scenario: the base scenario as the run computed it (version 1, a clone) with the
+    point's values applied (version 2, so the history shows what the study changed), named
+    "<base> — study #N point K". The base scenario itself is never changed.
+
+    The clone starts from the base scenario's current inputs when they are still what the run
+    computed (own catalog entries stay references), else from the run's snapshot."""
+    point = run.points.filter(index=index).first()
+    if point is None:
+        raise StudyPoint.DoesNotExist(f"study run {run.pk} has no point {index}")
+    if point.status not in ADOPTABLE:
+        reason = point.error or point.status
+        raise PointNotAdoptable(f"point {index} was not computed ({point.status}): {reason}")
+    base = run.study.scenario
+    current = base.inputs
+    if inputs_with_custom_entries(current, organisation_id=run.study.organisation_id) != run.inputs:
+        current = run.inputs
+    study = defs.parse_study(run.definition)
+    from planner.engine.studies.params import apply_values
+
+    adopted = apply_values(current, point.values, relative=relative_names(study, run.inputs))
+    name = f"{base.name} — study #{run.study_id} point {index}"[:200]
+    with transaction.atomic():
+        clone = scenario_services.scenario_create(
+            owner=owner, organisation=run.study.organisation, inputs={**current, "name": name}
+        )
+        return scenario_services.scenario_update(scenario=clone, author=owner, inputs={**adopted, "name": name})

@@ -10,6 +10,8 @@ urlpatterns = [
     path("runs/<int:run_id>/", views.study_run_detail, name="study-run-detail"),
     path("runs/<int:run_id>/status.json", views.study_run_status, name="study-run-status"),
     path("runs/<int:run_id>/data.json", views.study_run_data, name="study-run-data"),
+    path("runs/<int:run_id>/adopt/", views.study_point_adopt, name="study-point-adopt"),
     path("runs/<int:run_id>/cancel/", views.study_run_cancel, name="study-run-cancel"),
+    path("runs/<int:run_id>/report.pdf", views.study_run_report, name="study-run-report"),
     path("runs/<int:run_id>/points.<str:fmt>", views.study_run_download, name="study-run-download"),
 ]

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from planner.engine.schema import ScenarioError
 from planner.engine.studies.definition import default_inputs
 from planner.engine.studies.kpis import KPIS, SERIES
+from planner.engine.studies.params import PARAMETERS
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.views.common import require_editor
 from planner.studies import selectors, services
-from planner.studies.models import StudyKind
+from planner.studies.models import StudyKind, StudyPoint
 
 
 def definition_templates() -> dict[str, dict[str, Any]]:
@@ -92,8 +93,12 @@ def study_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
         "name": name,
         "definition": text,
         "errors": errors,
-        "templates": templates,
         "kpis": KPIS,
+        "builder": {
+            "templates": templates,
+            "kpis": {name: f"{k.label}{f' [{k.unit}]' if k.unit else ''}" for name, k in KPIS.items()},
+            "parameters": {name: p.unit for name, p in PARAMETERS.items() if not p.waits_for},
+        },
     }
     return render(request, "studies/form.html", context, status=400 if errors else 200)
 
@@ -150,8 +155,48 @@ def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "series": SERIES,
         "can_edit": scenario_selectors.can_edit(request.user, run.study.organisation_id),
         "summary": run.summary or {},
+        "pareto": _pareto_rows(run),
     }
     return render(request, "studies/run.html", context)
+
+
+def _pareto_rows(run: Any) -> dict[str, Any] | None:
+    """The default pair's front as table rows (point, values, the two KPIs) for the run page."""
+    if not run.is_finished:
+        return None
+    front = selectors.study_run_pareto(run)
+    if front is None:
+        return None
+    points = {p.index: p for p in run.points.filter(index__in=front["indices"])}
+    rows = [
+        {"index": i, "values": points[i].values, "kpis": [points[i].kpis.get(k) for k in front["kpis"]]}
+        for i in front["indices"]
+    ]
+    kpis = [KPIS[k] for k in front["kpis"]]
+    return {"kpis": kpis, "rows": rows}
+
+
+@login_required
+@require_POST
+def study_point_adopt(request: HttpRequest, run_id: int) -> HttpResponse:
+    """ "Adopt this mix": a new scenario with the point's values; the user lands on it."""
+    run = selectors.study_run_for_user(request.user, run_id)
+    require_editor(request.user, run.study.organisation_id, "adopt a study point as a scenario")
+    try:
+        index = int(request.POST.get("point", ""))
+    except ValueError:
+        messages.error(request, "Give the number of the point to adopt.")
+        return redirect("study-run-detail", run_id=run.pk)
+    try:
+        scenario = services.study_point_adopt(run=run, index=index, owner=request.user)
+    except StudyPoint.DoesNotExist:
+        messages.error(request, f"This run has no point {index}.")
+        return redirect("study-run-detail", run_id=run.pk)
+    except (services.PointNotAdoptable, ScenarioError) as error:
+        messages.error(request, f"Point {index} cannot be adopted: {error}")
+        return redirect("study-run-detail", run_id=run.pk)
+    messages.success(request, f"Created “{scenario.name}” from point {index}. Run it to see every figure.")
+    return redirect("scenario-detail", scenario_id=scenario.pk)
 
 
 @login_required
@@ -177,10 +222,15 @@ def study_run_status(request: HttpRequest, run_id: int) -> JsonResponse:
 def study_run_data(request: HttpRequest, run_id: int) -> JsonResponse:
     """Everything the charts draw: points (values, KPIs), fan bands, Sobol indices, units."""
     run = selectors.study_run_for_user(request.user, run_id)
+    try:
+        pair = selectors.pareto_pair(request.GET.get("pareto", ""))
+    except ValueError as error:
+        return JsonResponse({"errors": {"pareto": [str(error)]}}, status=400)
     points = [{"index": p.index, "status": p.status, "values": p.values, "kpis": p.kpis} for p in run.points.all()]
     summary = run.summary or {}
     return JsonResponse(
         {
+            "pareto": selectors.study_run_pareto(run, pair),
             "kind": run.definition["kind"],
             "fields": selectors.varied_fields(run),
             "points": points,
@@ -191,6 +241,20 @@ def study_run_data(request: HttpRequest, run_id: int) -> JsonResponse:
             "best_index": summary.get("best_index"),
         }
     )
+
+
+@login_required
+@require_GET
+def study_run_report(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The study report (PDF), built on request from the stored points of a finished run."""
+    run = selectors.study_run_for_user(request.user, run_id)
+    if not run.is_finished:
+        return HttpResponse("The run has not finished; its report is built once it has.", status=409)
+    from planner.studies.reports import build_pdf
+
+    response = HttpResponse(build_pdf(run), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="study-{run.study_id}-run-{run.pk}.pdf"'
+    return response
 
 
 @login_required

@@ -72,6 +72,32 @@
       fanSelect.addEventListener("change", drawFan);
       drawFan();
     }
+    const paretoBox = document.getElementById("chart-pareto");
+    if (paretoBox) {
+      const xSelect = document.getElementById("pareto-x");
+      const ySelect = document.getElementById("pareto-y");
+      const drawPareto = (front) => {
+        const [kx, ky] = front.kpis;
+        const onFront = new Set(front.indices);
+        const usable = data.points.filter((p) => p.kpis[kx] != null && p.kpis[ky] != null && (p.status === "computed" || p.status === "constraints_not_met"));
+        const others = usable.filter((p) => !onFront.has(p.index));
+        const byIndex = new Map(usable.map((p) => [p.index, p]));
+        const frontPoints = front.indices.map((i) => byIndex.get(i)).filter(Boolean);
+        const label = (k) => data.kpis[k].label + (data.kpis[k].unit ? ` [${data.kpis[k].unit}]` : "");
+        Plotly.react(paretoBox, [
+          { x: others.map((p) => p.kpis[kx]), y: others.map((p) => p.kpis[ky]), mode: "markers", type: "scatter", name: "other candidates", marker: { color: "#9aa5b1" }, text: others.map((p) => `point ${p.index}`) },
+          { x: frontPoints.map((p) => p.kpis[kx]), y: frontPoints.map((p) => p.kpis[ky]), mode: "lines+markers", type: "scatter", name: "Pareto front", marker: { size: 11, color: "#c2410c" }, line: { color: "#c2410c" }, text: frontPoints.map((p) => `point ${p.index}`) },
+        ].concat(byIndex.has(data.best_index) ? [{ x: [byIndex.get(data.best_index).kpis[kx]], y: [byIndex.get(data.best_index).kpis[ky]], mode: "markers", type: "scatter", name: "best (objective)", marker: { size: 15, symbol: "star", color: "#1d4e89" } }] : []),
+        layout(label(kx), label(ky)), { displaylogo: false, responsive: true });
+      };
+      const redraw = () => {
+        if (xSelect.value === ySelect.value) return;
+        fetch(`${chart.dataset.url}?pareto=${encodeURIComponent(xSelect.value + "," + ySelect.value)}`).then((r) => r.json()).then((d) => drawPareto(d.pareto));
+      };
+      xSelect.addEventListener("change", redraw);
+      ySelect.addEventListener("change", redraw);
+      drawPareto(data.pareto);
+    }
     const sobolBox = document.getElementById("chart-sobol");
     if (sobolBox) {
       const traces = [];

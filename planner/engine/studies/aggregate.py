@@ -15,6 +15,7 @@ import numpy as np
 from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import KPIS
 from planner.engine.studies.optimise import rank
+from planner.engine.studies.pareto import feasible_front
 from planner.engine.studies.uncertainty import fan, percentiles, sobol_indices
 
 # The KPIs whose drivers a sensitivity study names (issue 13: peak MW, tCO2e, the household bill).
@@ -54,6 +55,7 @@ def summarise(
             "best_index": ranked.best_index,
             "feasible": ranked.feasible,
             "excluded": {str(i): reason for i, reason in sorted(ranked.excluded.items())},
+            "pareto": {"kpis": list(study.pareto), "indices": feasible_front(outcomes, study)},
         }
     else:
         summary["ranges"] = {

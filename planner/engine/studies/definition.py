@@ -34,6 +34,7 @@ from pydantic import (
 from planner.engine.schema import ScenarioError, errors_from_validation
 from planner.engine.schema_uncertainty import MAX_UNCERTAIN_INPUTS, UncertainInput, UncertaintySpec
 from planner.engine.studies.kpis import KPIS
+from planner.engine.studies.pareto import DEFAULT_PAIR
 
 MAX_STUDY_POINTS = 4096  # one study's points; bigger studies are several studies
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
@@ -114,8 +115,18 @@ class OptimisationStudy(_Strict):
     exhaustive_limit: int = Field(256, ge=1, le=MAX_STUDY_POINTS, description="also the sample size of a search")
     max_rounds: int = Field(8, ge=0, le=50, description="coordinate refinement rounds of a search")
     seed: int = Field(0, ge=0, le=2**31)
+    pareto: tuple[str, str] = Field(DEFAULT_PAIR, description="the two KPIs of the Pareto front (cost vs carbon)")
 
     _objective_known = field_validator("objective")(_known_kpi)
+
+    @field_validator("pareto")
+    @classmethod
+    def _pareto_pair(cls, value: tuple[str, str]) -> tuple[str, str]:
+        for name in value:
+            _known_kpi(name)
+        if value[0] == value[1]:
+            raise ValueError("give two different KPIs")
+        return value
 
     @field_validator("limits")
     @classmethod

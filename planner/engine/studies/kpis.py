@@ -24,6 +24,7 @@ class Kpi:
     unit: str
     label: str
     read: Callable[[Mapping[str, Any]], Any]  # summary → number or None
+    higher_is_better: bool = False  # the Pareto front maximises such a KPI (every other is minimised)
 
 
 def _at(*keys: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -79,6 +80,7 @@ for _kpi in (
         "tokens/s/MW",
         "output tokens per second per MW of peak",
         _at("tco", "output_tokens_per_s_per_mw"),
+        higher_is_better=True,
     ),
     Kpi(
         "household_bill_usd_per_month",
