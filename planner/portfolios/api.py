@@ -13,12 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import _absolute
 from planner.api.views.base import PlannerView, int_param
-from planner.api.views.runs import IDEMPOTENCY_HEADER, _etag, _idempotency_key, _not_modified
-from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
+from planner.api.views.runs import not_modified, result_etag
 from planner.portfolios import selectors, services
 from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError
@@ -260,19 +260,12 @@ class PortfolioRunsView(PlannerView):
     def post(self, request: Request, portfolio_id: int) -> Response:
         portfolio = selectors.portfolio_for_user(request.user, portfolio_id)
         ensure_can_edit(request.user, portfolio.organisation_id, action="run portfolios")
-        key = _idempotency_key(request)
-        try:
-            run, created = services.portfolio_run_submit(
-                portfolio=portfolio, submitted_by=request.user, idempotency_key=key
-            )
-        except JobQueueUnavailable as error:
-            raise QueueUnavailable(f"portfolio run {error.job_id} failed: {error.reason}") from None
-        run.refresh_from_db()
-        data = self.get_serializer(run).data
-        headers = {"Location": data["url"]}
-        if not created:
-            headers["Idempotent-Replayed"] = "true"
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
+        key = idempotency_key(request)
+        return job_accepted(
+            self,
+            lambda: services.portfolio_run_submit(portfolio=portfolio, submitted_by=request.user, idempotency_key=key),
+            what="portfolio run",
+        )
 
 
 class PortfolioRunDetailView(PlannerView):
@@ -299,11 +292,11 @@ class PortfolioRunResultView(PlannerView):
         run = selectors.portfolio_run_for_user(request.user, run_id)
         if run.status not in selectors.COMPLETED:
             raise Conflict(f"the run is {run.status}" + (f": {run.error}" if run.error else "; poll the run and retry"))
-        etag = _etag(run, hourly=False, series="portfolio")
+        etag = result_etag(run, hourly=False, series="portfolio")
         headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
         if run.finished_at is not None:
             headers["Last-Modified"] = format_datetime(run.finished_at.replace(microsecond=0), usegmt=True)
-        if _not_modified(request, etag, run.finished_at):
+        if not_modified(request, etag, run.finished_at):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         body = {
             "run": run.pk,

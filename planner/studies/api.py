@@ -16,13 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, flatten
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import ScenarioSerializer
 from planner.api.views.base import PlannerView, bool_param
-from planner.api.views.runs import IDEMPOTENCY_HEADER, _idempotency_key
+from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.engine.schema import ScenarioError
-from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.studies import selectors, services
 from planner.studies.models import Study, StudyKind, StudyPoint, StudyRun
@@ -228,18 +227,13 @@ class StudyRunsView(PlannerView):
     def post(self, request: Request, study_id: int) -> Response:
         study = selectors.study_for_user(request.user, study_id)
         ensure_can_edit(request.user, study.organisation_id, action="start studies")
-        try:
-            run, created = services.study_run_submit(
-                study=study, submitted_by=request.user, idempotency_key=_idempotency_key(request)
-            )
-        except JobQueueUnavailable as error:
-            raise QueueUnavailable(f"study run {error.job_id} failed: {error.reason}") from None
-        run.refresh_from_db()
-        data = self.get_serializer(run).data
-        headers = {"Location": data["url"]}
-        if not created:
-            headers["Idempotent-Replayed"] = "true"
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
+        return job_accepted(
+            self,
+            lambda: services.study_run_submit(
+                study=study, submitted_by=request.user, idempotency_key=idempotency_key(request)
+            ),
+            what="study run",
+        )
 
 
 class StudyRunDetailView(PlannerView):

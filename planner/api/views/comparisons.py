@@ -12,13 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, flatten
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import _absolute
 from planner.api.views.base import PlannerView
-from planner.api.views.runs import IDEMPOTENCY_HEADER, _etag, _idempotency_key, _not_modified
+from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
+from planner.api.views.runs import not_modified, result_etag
 from planner.engine.schema import ScenarioError
-from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.sites import selectors, services
 from planner.sites.models import ComparisonRun, SiteComparison
@@ -186,18 +186,13 @@ class ComparisonRunsView(PlannerView):
     def post(self, request: Request, comparison_id: int) -> Response:
         comparison = selectors.comparison_for_user(request.user, comparison_id)
         ensure_can_edit(request.user, comparison.organisation_id, action="run site comparisons")
-        try:
-            run, created = services.comparison_run_submit(
-                comparison=comparison, submitted_by=request.user, idempotency_key=_idempotency_key(request)
-            )
-        except JobQueueUnavailable as error:
-            raise QueueUnavailable(f"comparison run {error.job_id} failed: {error.reason}") from None
-        run.refresh_from_db()
-        data = self.get_serializer(run).data
-        headers = {"Location": data["url"]}
-        if not created:
-            headers["Idempotent-Replayed"] = "true"
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
+        return job_accepted(
+            self,
+            lambda: services.comparison_run_submit(
+                comparison=comparison, submitted_by=request.user, idempotency_key=idempotency_key(request)
+            ),
+            what="comparison run",
+        )
 
 
 class ComparisonRunDetailView(PlannerView):
@@ -233,11 +228,11 @@ class ComparisonRunResultView(PlannerView):
         run = selectors.comparison_run_for_user(request.user, run_id)
         if not run.is_completed:
             raise Conflict(f"the comparison run is {run.status}" + (f": {run.error}" if run.error else ""))
-        etag = _etag(run, hourly=False, series="comparison")
+        etag = result_etag(run, hourly=False, series="comparison")
         headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
         if run.finished_at is not None:
             headers["Last-Modified"] = format_datetime(run.finished_at.replace(microsecond=0), usegmt=True)
-        if _not_modified(request, etag, run.finished_at):
+        if not_modified(request, etag, run.finished_at):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         body = {"run": run.pk, "status": run.status, "finished_at": run.finished_at, "result": run.result or {}}
         return Response(body, headers=headers)

@@ -12,29 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import RunResultSerializer, RunSerializer
 from planner.api.views.base import PlannerView, bool_param, choice_param, int_param
+from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.engine.result import hourly_from_npz, to_jsonable
-from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors
 from planner.scenarios.models import RunHourly, RunStatus
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    location=OpenApiParameter.HEADER,
-    description="any unique string (≤ 200 printable ASCII characters); a retried POST with the same key "
-    "returns the run the first one created instead of starting another",
-)
-
-
-def _idempotency_key(request: Request) -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > 200 or any(not (32 <= ord(ch) < 127) for ch in key):
-        raise FieldErrors({"Idempotency-Key": ["must be at most 200 printable ASCII characters"]})
-    return key
 
 
 def _runs_page(view: PlannerView, queryset) -> Response:
@@ -96,17 +81,12 @@ class ScenarioRunsView(PlannerView):
     def post(self, request: Request, scenario_id: int) -> Response:
         scenario = selectors.scenario_for_user(request.user, scenario_id)
         ensure_can_edit(request.user, scenario.organisation_id, action="start runs")
-        key = _idempotency_key(request)
-        try:
-            run, created = api_services.run_submit_once(scenario=scenario, user=request.user, idempotency_key=key)
-        except JobQueueUnavailable as error:
-            raise QueueUnavailable(f"run {error.job_id} failed: {error.reason}") from None
-        run.refresh_from_db()
-        data = self.get_serializer(run).data
-        headers = {"Location": data["url"]}
-        if not created:
-            headers["Idempotent-Replayed"] = "true"
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
+        key = idempotency_key(request)
+        return job_accepted(
+            self,
+            lambda: api_services.run_submit_once(scenario=scenario, user=request.user, idempotency_key=key),
+            what="run",
+        )
 
 
 class RunDetailView(PlannerView):
@@ -118,12 +98,12 @@ class RunDetailView(PlannerView):
         return Response(self.get_serializer(run).data)
 
 
-def _etag(run, *, hourly: bool, series: str) -> str:
+def result_etag(run, *, hourly: bool, series: str) -> str:
     stamp = f"{run.pk}:{run.finished_at.isoformat() if run.finished_at else ''}:{int(hourly)}:{series}"
     return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
 
 
-def _not_modified(request: Request, etag: str, last_modified) -> bool:
+def not_modified(request: Request, etag: str, last_modified) -> bool:
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
@@ -160,11 +140,11 @@ class RunResultView(PlannerView):
         if not run.is_completed:
             detail = f"the run is {run.status}" + (f": {run.error}" if run.error else "; poll the run and retry")
             raise Conflict(detail)
-        etag = _etag(run, hourly=hourly, series=series)
+        etag = result_etag(run, hourly=hourly, series=series)
         headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
         if run.finished_at is not None:
             headers["Last-Modified"] = format_datetime(run.finished_at.replace(microsecond=0), usegmt=True)
-        if _not_modified(request, etag, run.finished_at):
+        if not_modified(request, etag, run.finished_at):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         body = {
             "run": run.pk,
