@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grid.portfolio import RAMP_UNITS
 from grid.regions import list_regions
-from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.jobs.views import redirect_to_job
 from planner.portfolios import selectors, services
 from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError
@@ -155,12 +154,12 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
 def portfolio_run_create(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = selectors.portfolio_for_user(request.user, portfolio_id)
     require_editor(request.user, portfolio.organisation_id, "run portfolios")
-    try:
-        run, _ = services.portfolio_run_submit(portfolio=portfolio, submitted_by=request.user)
-    except JobQueueUnavailable as error:  # the run is stored as failed with the reason; its page says so
-        messages.error(request, f"The portfolio run could not be queued: {error.reason}")
-        return redirect("portfolio-run", run_id=error.job_id)
-    return redirect("portfolio-run", run_id=run.pk)
+    return redirect_to_job(
+        request,
+        lambda: services.portfolio_run_submit(portfolio=portfolio, submitted_by=request.user),
+        url_name="portfolio-run",
+        what="portfolio run",
+    )
 
 
 @login_required

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,7 +17,7 @@ from grid.regions import list_regions
 from grid.siting import list_metros
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import CRITERIA
-from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.jobs.views import redirect_to_job
 from planner.scenarios import catalogs
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.kpis import kpi_cards
@@ -108,12 +107,12 @@ def comparison_detail(request: HttpRequest, comparison_id: int) -> HttpResponse:
 def comparison_run(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = selectors.comparison_for_user(request.user, comparison_id)
     require_editor(request.user, comparison.organisation_id, "run site comparisons")
-    try:
-        run, _ = services.comparison_run_submit(comparison=comparison, submitted_by=request.user)
-    except JobQueueUnavailable as error:  # stored as failed with the reason; its page says so
-        messages.error(request, f"The comparison could not be queued: {error.reason}")
-        return redirect("site-comparison-run", run_id=error.job_id)
-    return redirect("site-comparison-run", run_id=run.pk)
+    return redirect_to_job(
+        request,
+        lambda: services.comparison_run_submit(comparison=comparison, submitted_by=request.user),
+        url_name="site-comparison-run",
+        what="comparison",
+    )
 
 
 @login_required

@@ -16,7 +16,7 @@ from planner.engine.schema import ScenarioError
 from planner.engine.studies.definition import default_inputs
 from planner.engine.studies.kpis import KPIS, SERIES
 from planner.engine.studies.params import PARAMETERS
-from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.jobs.views import redirect_to_job
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.views.common import require_editor
 from planner.studies import selectors, services
@@ -122,12 +122,12 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
 def study_run_create(request: HttpRequest, study_id: int) -> HttpResponse:
     study = selectors.study_for_user(request.user, study_id)
     require_editor(request.user, study.organisation_id, "start studies")
-    try:
-        run, _ = services.study_run_submit(study=study, submitted_by=request.user)
-    except JobQueueUnavailable as error:  # the run is stored as failed with the reason; its page says so
-        messages.error(request, f"The study could not be queued: {error.reason}")
-        return redirect("study-run-detail", run_id=error.job_id)
-    return redirect("study-run-detail", run_id=run.pk)
+    return redirect_to_job(
+        request,
+        lambda: services.study_run_submit(study=study, submitted_by=request.user),
+        url_name="study-run-detail",
+        what="study",
+    )
 
 
 @login_required

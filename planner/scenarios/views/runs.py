@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import re
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from planner.engine.result import hourly_from_npz
 from planner.jobs.describe import job_is_stuck, job_waiting_for
-from planner.jobs.lifecycle import JobQueueUnavailable
+from planner.jobs.views import redirect_to_job
 from planner.scenarios import selectors, services
 from planner.scenarios.compare import inputs_that_differ
 from planner.scenarios.kpis import kpi_cards, kpi_table
@@ -41,12 +40,12 @@ _CACHE = "private, max-age=86400"
 def run_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
     scenario = selectors.scenario_for_user(request.user, scenario_id)
     require_editor(request.user, scenario.organisation_id, "start runs")
-    try:
-        run = services.run_submit(scenario=scenario, submitted_by=request.user)
-    except JobQueueUnavailable as error:  # the run is stored as failed with the reason; its page says so
-        messages.error(request, f"The run could not be queued: {error.reason}")
-        return redirect("run-detail", run_id=error.job_id)
-    return redirect("run-detail", run_id=run.pk)
+    return redirect_to_job(
+        request,
+        lambda: services.run_submit(scenario=scenario, submitted_by=request.user),
+        url_name="run-detail",
+        what="run",
+    )
 
 
 @login_required
@@ -54,12 +53,9 @@ def run_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
 def run_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_for_user(request.user, run_id)
     require_editor(request.user, run.scenario.organisation_id, "start runs")
-    try:
-        new_run = services.run_resubmit(run=run, submitted_by=request.user)
-    except JobQueueUnavailable as error:
-        messages.error(request, f"The run could not be queued: {error.reason}")
-        return redirect("run-detail", run_id=error.job_id)
-    return redirect("run-detail", run_id=new_run.pk)
+    return redirect_to_job(
+        request, lambda: services.run_resubmit(run=run, submitted_by=request.user), url_name="run-detail", what="run"
+    )
 
 
 @login_required
