@@ -53,7 +53,7 @@ def footprint(
     kv_seq = per_layer * ((model.layers - sw) * context_tokens + sw * min(context_tokens, model.sliding_window))
     usable = acc.memory_bytes * (serving_value("memory_utilization_frac") - serving_value("activation_reserve_frac"))
     if weights >= usable:
-        need = int(-(-weights * devices // usable))
+        need = _tensor_parallel_at_least(model, int(-(-weights * devices // usable)))
         raise EstimateError(
             "model",
             f"{model.name} does not fit: {weights / 1e9:.1f} GB of weights per device vs {usable / 1e9:.1f} GB usable "
@@ -65,3 +65,15 @@ def footprint(
             "model", f"{model.name} fits but leaves no room for the KV cache of one {context_tokens}-token sequence"
         )
     return Footprint(weights, kv_seq, usable, max_batch)
+
+
+def _tensor_parallel_at_least(model: ModelSpec, devices: int) -> int:
+    """The smallest tensor-parallel degree ≥ ``devices`` the model's heads can be split into (it
+    divides the attention heads, and divides or is a multiple of the KV heads, as deployment.py
+    requires), so the hint never names a split the engine would refuse; ``devices`` if none."""
+    heads, kv = model.attention_heads, model.kv_heads
+    for t in range(max(devices, 1), heads + 1):
+        kv_ok = model.attention == "mla" or (kv % t == 0 if t <= kv else t % kv == 0)
+        if heads % t == 0 and kv_ok:
+            return t
+    return devices
