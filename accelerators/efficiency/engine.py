@@ -16,6 +16,8 @@ catalog's host figures].
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -31,10 +33,11 @@ from .kernels import KernelTable, build_kernels
 from .memory import Footprint, footprint
 from .precision import Precision, Sparsity, resolve_precision, resolve_sparsity
 from .results import Estimate, PowerCurve, kernel_breakdown
-from .roofline import StepResult, evaluate
+from .roofline import Roofline, StepResult
 from .stacks import ServingStack, power_limit_warnings, resolve_power_limit, serving_stack, tensor_parallel_reach
 
 CURVE_LEVELS = 40  # batch levels of a power curve (geometric from 1 to max_batch)
+SETUP_CACHE_SIZE = 512  # deployments whose batch-independent setup is kept (least recently used dropped)
 
 
 def _positive_int(name: str, value: object) -> int:
@@ -73,16 +76,19 @@ class _Setup:
     __slots__ = (
         "acc",
         "curve_prefill",
+        "decode_roofline",
         "dev",
         "devices",
         "extra_warnings",
         "fp",
+        "grid_times",
         "inp",
         "limit_w",
         "model",
         "out",
         "par",
         "prec",
+        "prefill_parts",
         "sp",
         "stack",
         "table",
@@ -90,13 +96,14 @@ class _Setup:
     )
 
     def __init__(
-        self, req: Request, constants: DeviceConstants | None = None, stack_factors: Mapping[str, float] | None = None
+        self,
+        req: Request,
+        constants: DeviceConstants | None = None,
+        stack_factors: Mapping[str, float] | None = None,
+        *,
+        specs: tuple[ModelSpec, AcceleratorSpec] | None = None,
     ):
-        try:
-            self.model: ModelSpec = get_model(req.model)
-            self.acc: AcceleratorSpec = get_accelerator(req.accelerator)
-        except ValueError as exc:
-            raise EstimateError("model" if "model" in str(exc) else "accelerator", str(exc)) from exc
+        self.model, self.acc = specs or _resolve_specs(req)
         self.inp = _positive_int("input_tokens", req.input_tokens)
         self.out = _positive_int("output_tokens", req.output_tokens)
         self.par: Parallelism = resolve_parallelism(
@@ -115,7 +122,11 @@ class _Setup:
             self.stack = dataclasses.replace(self.stack, factors=tuple(stack_factors.items()))
         self.limit_w = resolve_power_limit(self.acc, req.power_limit_w)
         self.extra_warnings = power_limit_warnings(self.acc, req.power_limit_w, self.stack)
-        self.dev: DeviceConstants = self.stack.apply(constants or device_constants(self.acc))
+        self.dev: DeviceConstants = (
+            self.stack.apply(constants or device_constants(self.acc))
+            if constants is not None or stack_factors is not None
+            else _catalog_constants(self.acc, self.stack)
+        )
         if self.limit_w <= min(self.acc.idle_power_w, self.dev.static_power_w):
             raise EstimateError("power_limit_w", f"{self.limit_w:g} W leaves no power above idle on {self.acc.slug}")
         self.uncertainty = None if self.dev.calibrated else transfer_uncertainty()
@@ -134,16 +145,24 @@ class _Setup:
             context_tokens=self.inp + self.out,
         )
         self.table: KernelTable = self._kernels(context_tokens=self.inp + self.out / 2.0, prefill=False)
+        self.decode_roofline = Roofline(self.table, acc=self.acc, dev=self.dev, power_limit_w=self.limit_w)
         prefill_table = self._kernels(context_tokens=(self.inp + 1) / 2.0, prefill=True)
         # Column 0: standalone prefill (time to first token at no load); column 1: its marginal cost
         # inside the decode steps (chunked prefill: the weights are already streamed by the step).
-        both = self._evaluate(
-            prefill_table,
+        both = Roofline(prefill_table, acc=self.acc, dev=self.dev, power_limit_w=self.limit_w).evaluate(
             np.array([float(self.inp), float(self.inp)]),
             sequences=np.zeros(2),
             weight_scale=np.array([1.0, 0.0]),
         )
         self.curve_prefill = (_column(both, 0), _column(both, 1), prefill_table)
+        self.grid_times: dict[int, np.ndarray] = {}  # decode step times on _grid(limit, 48), by limit
+        pre_alone, pre_marg = self.curve_prefill[0], self.curve_prefill[1]
+        # Batch-independent parts of every estimate: the prefill's split (unscaled), bound and kernel rows.
+        self.prefill_parts = (
+            _split_sums(pre_marg),
+            _bound(pre_alone),
+            tuple(kernel_breakdown(prefill_table, pre_alone, "prefill")),
+        )
 
     def _kernels(self, *, context_tokens: float, prefill: bool) -> KernelTable:
         return build_kernels(
@@ -157,14 +176,100 @@ class _Setup:
             prefill=prefill,
         )
 
-    def _evaluate(self, table: KernelTable, tokens: np.ndarray, **kw) -> StepResult:
-        return evaluate(table, tokens=tokens, acc=self.acc, dev=self.dev, power_limit_w=self.limit_w, **kw)
-
     def decode(self, batch: np.ndarray) -> StepResult:
-        return self._evaluate(self.table, batch)
+        return self.decode_roofline.evaluate(batch)
 
     def warnings(self) -> list[str]:
         return [*self.prec.warnings, *self.sp.warnings, *self.extra_warnings]
+
+
+def _resolve_specs(req: Request) -> tuple[ModelSpec, AcceleratorSpec]:
+    try:
+        return get_model(req.model), get_accelerator(req.accelerator)
+    except ValueError as exc:
+        raise EstimateError("model" if "model" in str(exc) else "accelerator", str(exc)) from exc
+
+
+_REQUEST_FIELDS = tuple(f for f in Request.__dataclass_fields__ if f not in ("model", "accelerator"))
+_ACCELERATOR_FIELDS = tuple(AcceleratorSpec.__dataclass_fields__)
+_setups: OrderedDict[tuple, _Setup] = OrderedDict()
+_setups_lock = threading.Lock()
+
+
+_accelerator_keys: dict[int, tuple[AcceleratorSpec, tuple]] = {}  # id → (the spec itself, its key)
+
+
+def _accelerator_key(acc: AcceleratorSpec) -> tuple:
+    """Every figure of the device (its mappings as sorted pairs): equal keys, equal devices.
+    Memoised by identity for the catalog's own specs (the entry holds the spec, so its id stays its own)."""
+    known = _accelerator_keys.get(id(acc))
+    if known is not None and known[0] is acc:
+        return known[1]
+    values = (getattr(acc, f) for f in _ACCELERATOR_FIELDS)
+    key = tuple(tuple(sorted(v.items())) if isinstance(v, Mapping) else v for v in values)
+    if len(_accelerator_keys) >= 64:  # user-supplied specs come and go: keep the memo small
+        _accelerator_keys.clear()
+    _accelerator_keys[id(acc)] = (acc, key)
+    return key
+
+
+def _setup(req: Request) -> _Setup:
+    """The setup of a request, shared by equal requests (least-recently-used cache of SETUP_CACHE_SIZE).
+
+    A setup is never changed once built (its arrays are made read-only), so sharing it gives the same
+    figures as building it afresh; only the catalog's own constants are used (explicit constants or stack
+    factors — the calibration — build their own). Field values are keyed with their type, so that
+    `True` is not taken for `1` and validation errors stay what they were."""
+    specs = _resolve_specs(req)
+    try:
+        fields = ((type(v), v) for v in (getattr(req, f) for f in _REQUEST_FIELDS))
+        key = (specs[0], _accelerator_key(specs[1]), *fields)
+        hash(key)
+    except TypeError:  # an unhashable value somewhere: no sharing (and _Setup reports what is wrong with it)
+        return _Setup(req, specs=specs)
+    with _setups_lock:
+        setup = _setups.get(key)
+        if setup is not None:
+            _setups.move_to_end(key)
+            return setup
+    setup = _Setup(req, specs=specs)
+    _freeze(setup)
+    with _setups_lock:
+        _setups[key] = setup
+        while len(_setups) > SETUP_CACHE_SIZE:
+            _setups.popitem(last=False)
+    return setup
+
+
+def clear_setup_cache() -> None:
+    """Forget every shared setup and memoised device constant (benchmarks of the cold path; after changing
+    catalog or calibration data in place)."""
+    with _setups_lock:
+        _setups.clear()
+        _constants.clear()
+        _accelerator_keys.clear()
+
+
+def _freeze(setup: _Setup) -> None:
+    for obj in (setup.table, *setup.curve_prefill):
+        for value in vars(obj).values() if hasattr(obj, "__dict__") else ():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+
+
+_constants: dict[tuple, DeviceConstants] = {}
+
+
+def _catalog_constants(acc: AcceleratorSpec, stack: ServingStack) -> DeviceConstants:
+    """The device's catalog constants (calibrated or transferred) under a stack's factors, memoised."""
+    key = (_accelerator_key(acc), stack)
+    dev = _constants.get(key)
+    if dev is None:
+        dev = stack.apply(device_constants(acc))
+        if len(_constants) >= 256:
+            _constants.clear()
+        _constants[key] = dev
+    return dev
 
 
 def _column(step: StepResult, i: int) -> StepResult:
@@ -196,7 +301,12 @@ def _check_target(tpot_target_s: object) -> None:
 def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int, *, field: str = "tpot_target_s") -> int:
     """Largest B ≤ limit with decode step time ≤ target (step time increases with B)."""
     grid = _grid(limit, 48)
-    t = setup.decode(grid.astype(float)).time_s
+    t = setup.grid_times.get(limit)
+    if t is None:
+        t = setup.decode(grid.astype(float)).time_s
+        t.setflags(write=False)
+        if len(setup.grid_times) < 8:
+            setup.grid_times[limit] = t
     ok = t <= target_s
     if not ok[0]:
         raise EstimateError(
@@ -237,7 +347,7 @@ def estimate(
     memory and meets tpot_target_s [s]. Energies in J, powers in W, times in s; accelerator boundary
     unless named node/host.
     """
-    setup = _Setup(Request(model=model, accelerator=accelerator, **request))  # type: ignore[arg-type]
+    setup = _setup(Request(model=model, accelerator=accelerator, **request))  # type: ignore[arg-type]
     return _estimate(setup, batch=batch, tpot_target_s=tpot_target_s)
 
 
@@ -263,7 +373,7 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
     else:
         b = setup.fp.max_batch
     dec = setup.decode(np.array([float(b)]))
-    pre_alone, pre_marg, pre_table = setup.curve_prefill
+    pre_alone = setup.curve_prefill[0]
     n, out = setup.devices, setup.out
     cycle_s, cycle_j = (float(x[0]) for x in steady_cycle(setup, dec, np.array([float(b)]), np.array([float(out)])))
     tokens = b * out
@@ -273,9 +383,10 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         warnings.append("decode at the power limit: clocks throttle and the step stretches")
     if tpot_target_s is not None and dec.time_s[0] > tpot_target_s:
         warnings.append(f"time per output token {dec.time_s[0] * 1e3:.2f} ms misses the target")
+    pre_sums, pre_bound, pre_rows = setup.prefill_parts
     by_phase = {
-        "decode": _split(dec, scale=n * out / tokens),
-        "prefill": _split(pre_marg, scale=n * b / tokens),  # marginal cost inside the decode steps
+        "decode": _scaled(_split_sums(dec), scale=n * out / tokens),
+        "prefill": _scaled(pre_sums, scale=n * b / tokens),  # marginal cost inside the decode steps
     }
     split = {k: by_phase["decode"][k] + by_phase["prefill"][k] for k in by_phase["decode"]}
     return Estimate(
@@ -302,10 +413,10 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         prefill_energy_j=float(n * pre_alone.energy_j[0]),
         energy_split_per_output_token_j=split,
         energy_split_by_phase_per_output_token_j=by_phase,
-        bound={"decode": _bound(dec), "prefill": _bound(pre_alone)},
+        bound={"decode": _bound(dec), "prefill": pre_bound},
         weight_bytes_per_device=setup.fp.weight_bytes,
         kv_bytes_per_sequence_per_device=setup.fp.kv_bytes_per_sequence,
-        kernels=kernel_breakdown(setup.table, dec, "decode") + kernel_breakdown(pre_table, pre_alone, "prefill"),
+        kernels=kernel_breakdown(setup.table, dec, "decode") + [dict(row) for row in pre_rows],
         calibrated=setup.dev.calibrated,
         serving_stack=setup.stack.slug,
         power_limit_w=setup.limit_w,
@@ -325,15 +436,22 @@ def steady_cycle(setup: _Setup, dec: StepResult, batch: np.ndarray, out: np.ndar
     return cycle_s, cycle_j
 
 
-def _split(step: StepResult, *, scale: float) -> dict[str, float]:
+_SPLIT = ("arithmetic", "data_movement", "serving_overhead", "static")
+
+
+def _split_sums(step: StepResult) -> tuple[float, float, float, float]:
     """Arithmetic / data movement (HBM, links) / serving overhead (scheduling, sampling, bookkeeping work
-    outside the roofline kernels) / static energy of column 0, scaled."""
-    return {
-        "arithmetic": float(step.arithmetic_energy_j[:, 0].sum()) * scale,
-        "data_movement": float(step.data_movement_energy_j[:, 0].sum()) * scale,
-        "serving_overhead": float(step.overhead_energy_j[0]) * scale,
-        "static": float(step.static_energy_j[0]) * scale,
-    }
+    outside the roofline kernels) / static energy of column 0 (the order of _SPLIT)."""
+    return (
+        float(step.arithmetic_energy_j[:, 0].sum()),
+        float(step.data_movement_energy_j[:, 0].sum()),
+        float(step.overhead_energy_j[0]),
+        float(step.static_energy_j[0]),
+    )
+
+
+def _scaled(sums: tuple[float, ...], *, scale: float) -> dict[str, float]:
+    return {k: v * scale for k, v in zip(_SPLIT, sums, strict=True)}
 
 
 def _bound(step: StepResult) -> str:
@@ -364,7 +482,7 @@ def power_curve(
     """
     _check_target(tpot_target_s)
     req = Request(model=model, accelerator=accelerator, **request)  # type: ignore[arg-type]
-    setup = _Setup(req)
+    setup = _setup(req)
     limit = setup.fp.max_batch
     if tpot_target_s is not None:
         limit = _largest_batch_meeting(setup, float(tpot_target_s), limit)
@@ -372,7 +490,7 @@ def power_curve(
     if ttft_target_s is not None:
         prompt_setup = setup
         if ttft_input_tokens is not None and ttft_input_tokens != setup.inp:
-            prompt_setup = _Setup(dataclasses.replace(req, input_tokens=ttft_input_tokens))
+            prompt_setup = _setup(dataclasses.replace(req, input_tokens=ttft_input_tokens))
         prefill_s = float(prompt_setup.curve_prefill[0].time_s[0])
         if prefill_s >= ttft_target_s:
             raise EstimateError(
