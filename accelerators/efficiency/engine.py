@@ -154,6 +154,7 @@ class _Setup:
             sequences=np.zeros(2),
             weight_scale=np.array([1.0, 0.0]),
         )
+        _read_only(self.table, prefill_table, both)  # (the columns below are views: read-only too)
         self.curve_prefill = (_column(both, 0), _column(both, 1), prefill_table)
         self.grid_times: dict[int, np.ndarray] = {}  # decode step times on _grid(limit, 48), by limit
         pre_alone, pre_marg = self.curve_prefill[0], self.curve_prefill[1]
@@ -216,7 +217,7 @@ def _accelerator_key(acc: AcceleratorSpec) -> tuple:
 def _setup(req: Request) -> _Setup:
     """The setup of a request, shared by equal requests (least-recently-used cache of SETUP_CACHE_SIZE).
 
-    A setup is never changed once built (its arrays are made read-only), so sharing it gives the same
+    A setup is never changed once built (its arrays are read-only), so sharing it gives the same
     figures as building it afresh; only the catalog's own constants are used (explicit constants or stack
     factors — the calibration — build their own). Field values are keyed with their type, so that
     `True` is not taken for `1` and validation errors stay what they were."""
@@ -233,7 +234,6 @@ def _setup(req: Request) -> _Setup:
             _setups.move_to_end(key)
             return setup
     setup = _Setup(req, specs=specs)
-    _freeze(setup)
     with _setups_lock:
         _setups[key] = setup
         while len(_setups) > SETUP_CACHE_SIZE:
@@ -250,9 +250,10 @@ def clear_setup_cache() -> None:
         _accelerator_keys.clear()
 
 
-def _freeze(setup: _Setup) -> None:
-    for obj in (setup.table, *setup.curve_prefill):
-        for value in vars(obj).values() if hasattr(obj, "__dict__") else ():
+def _read_only(*objects: object) -> None:
+    """Make the arrays of frozen dataclasses read-only: a setup is shared and never changed once built."""
+    for obj in objects:
+        for value in vars(obj).values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
 

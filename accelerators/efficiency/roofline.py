@@ -89,6 +89,8 @@ class Roofline:
     of evaluating the table from scratch)."""
 
     __slots__ = (
+        "any_coll",
+        "any_deq",
         "c",
         "coll",
         "compute_den",
@@ -133,6 +135,8 @@ class Roofline:
         self.link_den = acc.interconnect_bandwidth_bytes_per_s
         self.coll = table.is_collective[:, None]
         self.not_coll = ~self.coll
+        self.any_coll = bool(table.is_collective.any())
+        self.any_deq = bool(table.dequant_elems_per_byte.any())
         self.launch = np.where(self.coll, 0.0, dev.kernel_launch_s)
         self.pj = table.pj_per_flop[:, None]
         self.idle_w = min(acc.idle_power_w, dev.static_power_w)
@@ -174,12 +178,14 @@ class Roofline:
         link = self.link1 * b
         mem = wbytes + obytes
         t_compute = flops / self.compute_den
-        t_compute = t_compute + wbytes * self.deq * 2.0 / self.deq_den
+        if self.any_deq:  # (else the dequantisation term adds exact zeros)
+            t_compute = t_compute + wbytes * self.deq * 2.0 / self.deq_den
         t_memory = mem / self.memory_den
-        coll = self.coll
-        t_link = dev.collective_latency_s + link / self.link_den
-        t_compute = np.where(coll, 0.0, t_compute)
-        t_memory = np.where(coll, t_link, t_memory)
+        if self.any_coll:  # (else both selections keep every value)
+            coll = self.coll
+            t_link = dev.collective_latency_s + link / self.link_den
+            t_compute = np.where(coll, 0.0, t_compute)
+            t_memory = np.where(coll, t_link, t_memory)
         seqs = b_all[0] if sequences is None else np.asarray(sequences, dtype=float)
         overhead_s = dev.step_overhead_s + dev.per_sequence_overhead_s * seqs
         arith = c * flops * self.pj * PJ * micro
@@ -194,7 +200,7 @@ class Roofline:
             kernel_time = c * (np.maximum(t_compute, t_memory) + self.launch) * p
             static_w = self.static_w_full  # [1], broadcast over the batches
             compute_bound = (t_compute > t_memory) & self.not_coll
-            clock = np.ones(overhead_s.shape)
+            clock = None
         else:
             clock = dvfs_clock_frac(
                 t_compute=t_compute_all,
@@ -214,7 +220,7 @@ class Roofline:
         t = kernel_time.sum(0) + overhead_s
         dynamic = arith.sum(0) + data_sum + overhead_j
         t_capped = dynamic / np.maximum(self.limit_w - static_w, 1e-9)  # below the lowest clock: stretch
-        throttled = (t_capped > t) | (clock < 1.0)
+        throttled = (t_capped > t) if clock is None else (t_capped > t) | (clock < 1.0)
         t = np.maximum(t, t_capped)
         return StepResult(
             tokens=b_all[0],
