@@ -12,6 +12,7 @@ a performance change must pass against the stored values as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -21,7 +22,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # runnable as a script for --write
 
+from accelerators.catalog import get_accelerator
 from accelerators.efficiency import EstimateError, estimate, power_curve
+from accelerators.efficiency.engine import clear_setup_cache
 
 FIXTURE = Path(__file__).with_name("engine_reference.json")
 REL = 1e-9
@@ -175,6 +178,35 @@ def test_the_fixture_covers_every_case_and_some_refusals(reference):
     assert set(reference["curves"]) == {_case_id(*c) for c in CURVES}
     errors = [v for v in reference["estimates"].values() if "error" in v]
     assert 3 <= len(errors) < len(ESTIMATES) // 4  # refusals pinned, but most cases are real estimates
+
+
+def test_a_shared_setup_gives_exactly_what_a_fresh_one_gives():
+    case = dict(model=L70, accelerator="h100-sxm", devices=2, weight_precision="fp8", power_limit_w=450)
+    clear_setup_cache()
+    cold = [estimate(**case, batch=b).to_dict() for b in (1, 64)] + [estimate(**case, tpot_target_s=0.04).to_dict()]
+    warm = [estimate(**case, batch=b).to_dict() for b in (1, 64)] + [estimate(**case, tpot_target_s=0.04).to_dict()]
+    assert cold == warm
+
+
+def test_the_setup_cache_tells_apart_what_differs():
+    estimate(model=L8, accelerator="h100-sxm", devices=1, batch=8)
+    with pytest.raises(EstimateError, match="devices"):  # True == 1 in Python, but it is no device count
+        estimate(model=L8, accelerator="h100-sxm", devices=True, batch=8)
+    own = dataclasses.asdict(get_accelerator("h100-sxm"))
+    same = estimate(model=L8, accelerator=dict(own), devices=1, batch=8)
+    assert same.to_dict() == estimate(model=L8, accelerator="h100-sxm", devices=1, batch=8).to_dict()
+    slower = estimate(
+        model=L8, accelerator={**own, "memory_bandwidth_bytes_per_s": 2e12}, devices=1, batch=8
+    )  # same slug, other figures: not taken for the catalog's device
+    assert slower.time_per_output_token_s > same.time_per_output_token_s
+
+
+def test_changing_a_result_does_not_change_the_next_one():
+    first = estimate(model=L8, accelerator="h100-sxm", devices=1, batch=8)
+    first.kernels[-1]["time_s"] = -1.0
+    first.energy_split_by_phase_per_output_token_j["prefill"]["static"] = -1.0
+    again = estimate(model=L8, accelerator="h100-sxm", devices=1, batch=8)
+    assert again.kernels[-1]["time_s"] > 0 and again.energy_split_by_phase_per_output_token_j["prefill"]["static"] > 0
 
 
 def _write() -> None:
