@@ -242,12 +242,10 @@ def _setup(req: Request) -> _Setup:
 
 
 def clear_setup_cache() -> None:
-    """Forget every shared setup and memoised device constant (benchmarks of the cold path; after changing
-    catalog or calibration data in place)."""
+    """Forget every shared setup (benchmarks of the cold path). The device constants stay memoised, as the
+    catalog and calibration files they come from stay loaded (functools.cache) for the process's life."""
     with _setups_lock:
         _setups.clear()
-        _constants.clear()
-        _accelerator_keys.clear()
 
 
 def _read_only(*objects: object) -> None:
