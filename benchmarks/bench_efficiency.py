@@ -6,7 +6,7 @@ Goal (issue 3): >= 2,000 full estimates per second on one core; the whole catalo
 Each figure is the best of N passes, timed in CPU seconds of this process (time.process_time: the
 machine may be shared; on an idle machine it equals the wall time of this single-threaded loop).
 "warm": the deployments were estimated before (their batch-independent setup is shared,
-engine.SETUP_CACHE_SIZE), as in a batch sweep, a what-if over targets or a repeated study point;
+accelerators/efficiency/setup.py), as in a batch sweep, a what-if over targets or a repeated study point;
 "cold": the setup cache is cleared before every call, so every estimate builds its deployment from
 scratch (a sweep over distinct deployments).
 """
