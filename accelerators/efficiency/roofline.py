@@ -158,8 +158,10 @@ class Roofline:
         b_all = np.asarray(tokens, dtype=float)[None, :]
         # Pipeline: min(b, p) micro-batches in flight, each crossing the p stages once per step; one stage's
         # device works on each of them in turn and idles for the rest (the bubble when fewer than p).
-        micro = np.minimum(np.maximum(b_all, 1.0), p)
-        b = b_all / micro
+        # One stage (p = 1): micro = 1, so b / micro and every "× micro", "× p" below are exact no-ops, skipped.
+        staged = p != 1.0
+        micro = np.minimum(np.maximum(b_all, 1.0), p) if staged else None
+        b = b_all / micro if staged else b_all
         flops = self.flops0 + self.flops1 * b
         if table.experts > 0:
             e_read = expected_experts(experts=self.experts[0], experts_per_token=self.experts[1], tokens=b)
@@ -170,34 +172,41 @@ class Roofline:
                 e_read = e_read * busy_w
                 flops = np.where(self.is_expert, flops * busy_t, flops)
             wbytes = self.wbytes0 + self.wbytes_expert * e_read  # wbytes_expert is already per device
-        else:  # no experts: E_read = 0 and the expert term adds exact zeros
-            wbytes = self.wbytes0 + np.zeros_like(b)
+        else:  # no experts: E_read = 0 and the expert term adds exact zeros ([K, 1], broadcast below)
+            wbytes = self.wbytes0
         if weight_scale is not None:
             wbytes = wbytes * weight_scale[None, :]
         obytes = self.obytes1 * b
-        link = self.link1 * b
+        link = self.link1 * b if self.any_coll else None  # only collectives send over links
         mem = wbytes + obytes
         t_compute = flops / self.compute_den
         if self.any_deq:  # (else the dequantisation term adds exact zeros)
             t_compute = t_compute + wbytes * self.deq * 2.0 / self.deq_den
         t_memory = mem / self.memory_den
-        if self.any_coll:  # (else both selections keep every value)
+        if link is not None:  # collectives present (else both selections keep every value)
             coll = self.coll
             t_link = dev.collective_latency_s + link / self.link_den
             t_compute = np.where(coll, 0.0, t_compute)
             t_memory = np.where(coll, t_link, t_memory)
         seqs = b_all[0] if sequences is None else np.asarray(sequences, dtype=float)
         overhead_s = dev.step_overhead_s + dev.per_sequence_overhead_s * seqs
-        arith = c * flops * self.pj * PJ * micro
-        data = c * (mem * dev.memory_pj_per_byte + link * dev.link_pj_per_byte) * PJ * micro
+        arith = c * flops * self.pj * PJ
+        moved = mem * dev.memory_pj_per_byte
+        if link is not None:
+            moved = moved + link * dev.link_pj_per_byte
+        data = c * moved * PJ
+        if staged:
+            arith, data = arith * micro, data * micro
         data_sum = data.sum(0)
         overhead_j = dev.overhead_power_w * overhead_s  # sampling/scheduling work outside the roofline kernels
-        t_compute_all, t_memory_all = c * t_compute * p, c * (t_memory + self.launch) * p
+        t_compute_all, t_memory_all = c * t_compute, c * (t_memory + self.launch)
+        if staged:
+            t_compute_all, t_memory_all = t_compute_all * p, t_memory_all * p
         arith_sum, other_j = arith.sum(0), data_sum + overhead_j
         # Power at the top clock (f = 1: t / f, V² and _static_w(f) are exact no-ops); DVFS only where it bites.
         t_full = np.maximum(t_compute_all, t_memory_all).sum(0) + overhead_s
         if (self.static_w_full + (arith_sum + other_j) / t_full <= self.limit_w).all():
-            kernel_time = c * (np.maximum(t_compute, t_memory) + self.launch) * p
+            kernel_time = c * (np.maximum(t_compute, t_memory) + self.launch)
             static_w = self.static_w_full  # [1], broadcast over the batches
             compute_bound = (t_compute > t_memory) & self.not_coll
             clock = None
@@ -213,10 +222,12 @@ class Roofline:
                 limit_w=self.limit_w,
             )
             v2 = np.maximum(clock, self.floor) ** 2
-            kernel_time = c * (np.maximum(t_compute / clock, t_memory) + self.launch) * p  # one micro-batch, p stages
+            kernel_time = c * (np.maximum(t_compute / clock, t_memory) + self.launch)  # one micro-batch, p stages
             arith = arith * v2
             static_w = _static_w(dev.static_power_w, self.idle_w, clock)
             compute_bound = (t_compute / clock > t_memory) & self.not_coll
+        if staged:
+            kernel_time = kernel_time * p
         t = kernel_time.sum(0) + overhead_s
         dynamic = arith.sum(0) + data_sum + overhead_j
         t_capped = dynamic / np.maximum(self.limit_w - static_w, 1e-9)  # below the lowest clock: stretch
@@ -227,9 +238,9 @@ class Roofline:
             time_s=t,
             kernel_time_s=kernel_time,
             compute_bound=compute_bound,
-            flops=c * flops * micro,
-            memory_bytes=c * mem * micro,
-            link_bytes=c * link * micro,
+            flops=c * flops * micro if staged else c * flops,
+            memory_bytes=c * mem * micro if staged else c * mem,
+            link_bytes=np.zeros(mem.shape) if link is None else (c * link * micro if staged else c * link),
             arithmetic_energy_j=arith,
             data_movement_energy_j=data,
             static_energy_j=static_w * t,
