@@ -83,7 +83,8 @@ def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int, *, field:
     return int(fine[np.nonzero(t_fine <= target_s)[0][-1]])
 
 
-def _host_power_w(setup: _Setup, accelerator_power_w: np.ndarray) -> np.ndarray:
+def _host_power_w(setup: _Setup, accelerator_power_w: np.ndarray | float) -> np.ndarray:
+    """Host power [W] at the replica's accelerator power (per batch level, or one number)."""
     acc, n = setup.acc, setup.devices
     load = np.clip((accelerator_power_w / n - acc.idle_power_w) / (acc.power_limit_w - acc.idle_power_w), 0.0, 1.0)
     return n * (
@@ -137,7 +138,7 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
     cycle_s, cycle_j = (float(x[0]) for x in steady_cycle(setup, dec, np.array([float(b)]), np.array([float(out)])))
     tokens = b * out
     acc_power = cycle_j / cycle_s
-    host_power = float(_host_power_w(setup, np.array([acc_power]))[0])
+    host_power = float(_host_power_w(setup, acc_power))
     if dec.throttled[0]:
         warnings.append("decode at the power limit: clocks throttle and the step stretches")
     if tpot_target_s is not None and dec.time_s[0] > tpot_target_s:

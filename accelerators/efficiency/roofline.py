@@ -141,7 +141,7 @@ class Roofline:
         self.pj = table.pj_per_flop[:, None]
         self.idle_w = min(acc.idle_power_w, dev.static_power_w)
         self.floor = power_limit_value("voltage_floor_frac")
-        self.static_w_full = _static_w(dev.static_power_w, self.idle_w, np.ones(1))  # [1]: at the top clock
+        self.static_w_full = float(_static_w(dev.static_power_w, self.idle_w, 1.0))  # at the top clock
         self.experts = (table.experts, table.experts_per_token)
         self.is_expert = table.is_expert[:, None] if table.expert_parallel > 1 and table.is_expert is not None else None
 
@@ -207,7 +207,7 @@ class Roofline:
         t_full = np.maximum(t_compute_all, t_memory_all).sum(0) + overhead_s
         if (self.static_w_full + (arith_sum + other_j) / t_full <= self.limit_w).all():
             kernel_time = c * (np.maximum(t_compute, t_memory) + self.launch)
-            static_w = self.static_w_full  # [1], broadcast over the batches
+            static_w: np.ndarray | float = self.static_w_full  # (a number, broadcast over the batches)
             compute_bound = (t_compute > t_memory) & self.not_coll
             clock = None
         else:
@@ -267,7 +267,7 @@ def evaluate(
     )
 
 
-def _static_w(static_w: float, idle_w: float, clock: np.ndarray) -> np.ndarray:
+def _static_w(static_w: float, idle_w: float, clock: np.ndarray | float) -> np.ndarray:
     """Static power at a clock fraction: idle + the clock-tree/uncore part above idle, which is dynamic
     power at the active clock (∝ f·V²)."""
     v = np.maximum(clock, power_limit_value("voltage_floor_frac"))
