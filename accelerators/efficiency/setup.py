@@ -268,12 +268,7 @@ def _catalog_constants(acc: AcceleratorSpec, stack: ServingStack) -> DeviceConst
 def _column(step: StepResult, i: int) -> StepResult:
     """One batch column of a StepResult, kept 2-D/1-D like a single-batch evaluation."""
     sl = slice(i, i + 1)
-    return StepResult(
-        **{
-            f: (getattr(step, f)[:, sl] if getattr(step, f).ndim == 2 else getattr(step, f)[sl])
-            for f in StepResult.__dataclass_fields__
-        }
-    )
+    return StepResult(**{f: (v[:, sl] if v.ndim == 2 else v[sl]) for f, v in vars(step).items()})
 
 
 _SPLIT = ("arithmetic", "data_movement", "serving_overhead", "static")
