@@ -143,7 +143,7 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         warnings.append("decode at the power limit: clocks throttle and the step stretches")
     if tpot_target_s is not None and dec.time_s[0] > tpot_target_s:
         warnings.append(f"time per output token {dec.time_s[0] * 1e3:.2f} ms misses the target")
-    pre_sums, pre_bound, pre_rows = setup.prefill_parts
+    pre_sums, pre_bound, pre_rows = setup.prefill_parts()
     by_phase = {
         "decode": _scaled(_split_sums(dec), scale=n * out / tokens),
         "prefill": _scaled(pre_sums, scale=n * b / tokens),  # marginal cost inside the decode steps

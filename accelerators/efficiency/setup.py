@@ -68,6 +68,7 @@ class _Setup:
     """Everything that does not depend on the batch size."""
 
     __slots__ = (
+        "_prefill_parts",
         "acc",
         "curve_prefill",
         "decode_roofline",
@@ -82,7 +83,6 @@ class _Setup:
         "out",
         "par",
         "prec",
-        "prefill_parts",
         "sp",
         "stack",
         "table",
@@ -151,13 +151,19 @@ class _Setup:
         _read_only(self.table, prefill_table, both)  # (the columns below are views: read-only too)
         self.curve_prefill = (_column(both, 0), _column(both, 1), prefill_table)
         self.grid_times: dict[int, np.ndarray] = {}  # decode step times on _grid(limit, 48), by limit
-        pre_alone, pre_marg = self.curve_prefill[0], self.curve_prefill[1]
-        # Batch-independent parts of every estimate: the prefill's split (unscaled), bound and kernel rows.
-        self.prefill_parts = (
-            _split_sums(pre_marg),
-            _bound(pre_alone),
-            tuple(kernel_breakdown(prefill_table, pre_alone, "prefill")),
-        )
+        self._prefill_parts: tuple[tuple[float, ...], str, tuple[dict, ...]] | None = None
+
+    def prefill_parts(self) -> tuple[tuple[float, ...], str, tuple[dict, ...]]:
+        """What every estimate of this deployment shares: the prefill's split sums (unscaled, the order of
+        _SPLIT), its bound and its kernel rows; computed on the first estimate (power curves need none)."""
+        if self._prefill_parts is None:
+            pre_alone, pre_marg, prefill_table = self.curve_prefill
+            self._prefill_parts = (
+                _split_sums(pre_marg),
+                _bound(pre_alone),
+                tuple(kernel_breakdown(prefill_table, pre_alone, "prefill")),
+            )
+        return self._prefill_parts
 
     def _kernels(self, *, context_tokens: float, prefill: bool) -> KernelTable:
         return build_kernels(
