@@ -17,165 +17,29 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from accelerators.catalog import AcceleratorSpec, ModelSpec, get_accelerator, get_model
+from accelerators.catalog import AcceleratorSpec, ModelSpec
 
-from .constants import DeviceConstants, device_constants, transfer_uncertainty
-from .deployment import Parallelism, resolve_parallelism
+from .constants import DeviceConstants
 from .errors import EstimateError
-from .kernels import KernelTable, build_kernels
-from .memory import Footprint, footprint
-from .precision import Precision, Sparsity, resolve_precision, resolve_sparsity
 from .results import Estimate, PowerCurve, kernel_breakdown
-from .roofline import StepResult, evaluate
-from .stacks import ServingStack, power_limit_warnings, resolve_power_limit, serving_stack, tensor_parallel_reach
+from .roofline import StepResult
+from .setup import (  # noqa: F401  (Request, _Setup, clear_setup_cache: re-exported for the calibration and benchmarks)
+    SETUP_CACHE_SIZE,
+    Request,
+    _bound,
+    _optional_positive_int,
+    _scaled,
+    _Setup,
+    _setup,
+    _split_sums,
+    clear_setup_cache,
+)
 
 CURVE_LEVELS = 40  # batch levels of a power curve (geometric from 1 to max_batch)
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise EstimateError(name, f"must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _optional_positive_int(name: str, value: object) -> int | None:
-    return None if value is None else _positive_int(name, value)
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a caller asks for, batch and latency targets aside: the one place a deployment is assembled."""
-
-    model: ModelSpec | str | Mapping
-    accelerator: AcceleratorSpec | str | Mapping
-    devices: int = 1
-    weight_precision: str | None = None
-    kv_precision: str | None = None
-    input_tokens: int = 150
-    output_tokens: int = 350
-    sparsity: str = "none"
-    tensor_parallel: int | None = None
-    expert_parallel: int | None = None
-    pipeline_parallel: int | None = None
-    data_parallel: int | None = None
-    serving_stack: str | None = None
-    power_limit_w: float | None = None
-
-
-class _Setup:
-    """Everything that does not depend on the batch size."""
-
-    __slots__ = (
-        "acc",
-        "curve_prefill",
-        "dev",
-        "devices",
-        "extra_warnings",
-        "fp",
-        "inp",
-        "limit_w",
-        "model",
-        "out",
-        "par",
-        "prec",
-        "sp",
-        "stack",
-        "table",
-        "uncertainty",
-    )
-
-    def __init__(
-        self, req: Request, constants: DeviceConstants | None = None, stack_factors: Mapping[str, float] | None = None
-    ):
-        try:
-            self.model: ModelSpec = get_model(req.model)
-            self.acc: AcceleratorSpec = get_accelerator(req.accelerator)
-        except ValueError as exc:
-            raise EstimateError("model" if "model" in str(exc) else "accelerator", str(exc)) from exc
-        self.inp = _positive_int("input_tokens", req.input_tokens)
-        self.out = _positive_int("output_tokens", req.output_tokens)
-        self.par: Parallelism = resolve_parallelism(
-            model=self.model,
-            acc=self.acc,
-            devices=_positive_int("devices", req.devices),
-            tensor=req.tensor_parallel,
-            expert=req.expert_parallel,
-            pipeline=req.pipeline_parallel,
-            data=req.data_parallel,
-            tensor_reach=tensor_parallel_reach(self.acc),
-        )
-        self.devices = self.par.devices
-        self.stack: ServingStack = serving_stack(req.serving_stack, self.acc)
-        if stack_factors is not None:  # what-if / calibration of the stack's factors
-            self.stack = dataclasses.replace(self.stack, factors=tuple(stack_factors.items()))
-        self.limit_w = resolve_power_limit(self.acc, req.power_limit_w)
-        self.extra_warnings = power_limit_warnings(self.acc, req.power_limit_w, self.stack)
-        self.dev: DeviceConstants = self.stack.apply(constants or device_constants(self.acc))
-        if self.limit_w <= min(self.acc.idle_power_w, self.dev.static_power_w):
-            raise EstimateError("power_limit_w", f"{self.limit_w:g} W leaves no power above idle on {self.acc.slug}")
-        self.uncertainty = None if self.dev.calibrated else transfer_uncertainty()
-        self.prec: Precision = resolve_precision(
-            accelerator=self.acc,
-            weight_precision=req.weight_precision or self.model.weight_precision,
-            kv_precision=req.kv_precision,
-        )
-        self.sp: Sparsity = resolve_sparsity(accelerator=self.acc, sparsity=req.sparsity)
-        self.fp: Footprint = footprint(
-            model=self.model,
-            acc=self.acc,
-            prec=self.prec,
-            sparsity=self.sp,
-            parallelism=self.par,
-            context_tokens=self.inp + self.out,
-        )
-        self.table: KernelTable = self._kernels(context_tokens=self.inp + self.out / 2.0, prefill=False)
-        prefill_table = self._kernels(context_tokens=(self.inp + 1) / 2.0, prefill=True)
-        # Column 0: standalone prefill (time to first token at no load); column 1: its marginal cost
-        # inside the decode steps (chunked prefill: the weights are already streamed by the step).
-        both = self._evaluate(
-            prefill_table,
-            np.array([float(self.inp), float(self.inp)]),
-            sequences=np.zeros(2),
-            weight_scale=np.array([1.0, 0.0]),
-        )
-        self.curve_prefill = (_column(both, 0), _column(both, 1), prefill_table)
-
-    def _kernels(self, *, context_tokens: float, prefill: bool) -> KernelTable:
-        return build_kernels(
-            model=self.model,
-            acc=self.acc,
-            dev=self.dev,
-            prec=self.prec,
-            sparsity=self.sp,
-            parallelism=self.par,
-            context_tokens=context_tokens,
-            prefill=prefill,
-        )
-
-    def _evaluate(self, table: KernelTable, tokens: np.ndarray, **kw) -> StepResult:
-        return evaluate(table, tokens=tokens, acc=self.acc, dev=self.dev, power_limit_w=self.limit_w, **kw)
-
-    def decode(self, batch: np.ndarray) -> StepResult:
-        return self._evaluate(self.table, batch)
-
-    def warnings(self) -> list[str]:
-        return [*self.prec.warnings, *self.sp.warnings, *self.extra_warnings]
-
-
-def _column(step: StepResult, i: int) -> StepResult:
-    """One batch column of a StepResult, kept 2-D/1-D like a single-batch evaluation."""
-    sl = slice(i, i + 1)
-    return StepResult(
-        **{
-            f: (getattr(step, f)[:, sl] if getattr(step, f).ndim == 2 else getattr(step, f)[sl])
-            for f in StepResult.__dataclass_fields__
-        }
-    )
 
 
 @cache
@@ -196,7 +60,12 @@ def _check_target(tpot_target_s: object) -> None:
 def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int, *, field: str = "tpot_target_s") -> int:
     """Largest B ≤ limit with decode step time ≤ target (step time increases with B)."""
     grid = _grid(limit, 48)
-    t = setup.decode(grid.astype(float)).time_s
+    t = setup.grid_times.get(limit)
+    if t is None:
+        t = setup.decode(grid.astype(float)).time_s
+        t.setflags(write=False)
+        if len(setup.grid_times) < 8:
+            setup.grid_times[limit] = t
     ok = t <= target_s
     if not ok[0]:
         raise EstimateError(
@@ -214,7 +83,8 @@ def _largest_batch_meeting(setup: _Setup, target_s: float, limit: int, *, field:
     return int(fine[np.nonzero(t_fine <= target_s)[0][-1]])
 
 
-def _host_power_w(setup: _Setup, accelerator_power_w: np.ndarray) -> np.ndarray:
+def _host_power_w(setup: _Setup, accelerator_power_w: np.ndarray | float) -> np.ndarray:
+    """Host power [W] at the replica's accelerator power (per batch level, or one number)."""
     acc, n = setup.acc, setup.devices
     load = np.clip((accelerator_power_w / n - acc.idle_power_w) / (acc.power_limit_w - acc.idle_power_w), 0.0, 1.0)
     return n * (
@@ -237,7 +107,7 @@ def estimate(
     memory and meets tpot_target_s [s]. Energies in J, powers in W, times in s; accelerator boundary
     unless named node/host.
     """
-    setup = _Setup(Request(model=model, accelerator=accelerator, **request))  # type: ignore[arg-type]
+    setup = _setup(Request(model=model, accelerator=accelerator, **request))  # type: ignore[arg-type]
     return _estimate(setup, batch=batch, tpot_target_s=tpot_target_s)
 
 
@@ -263,19 +133,20 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
     else:
         b = setup.fp.max_batch
     dec = setup.decode(np.array([float(b)]))
-    pre_alone, pre_marg, pre_table = setup.curve_prefill
+    pre_alone = setup.curve_prefill[0]
     n, out = setup.devices, setup.out
     cycle_s, cycle_j = (float(x[0]) for x in steady_cycle(setup, dec, np.array([float(b)]), np.array([float(out)])))
     tokens = b * out
     acc_power = cycle_j / cycle_s
-    host_power = float(_host_power_w(setup, np.array([acc_power]))[0])
+    host_power = float(_host_power_w(setup, acc_power))
     if dec.throttled[0]:
         warnings.append("decode at the power limit: clocks throttle and the step stretches")
     if tpot_target_s is not None and dec.time_s[0] > tpot_target_s:
         warnings.append(f"time per output token {dec.time_s[0] * 1e3:.2f} ms misses the target")
+    pre_sums, pre_bound, pre_rows = setup.prefill_parts()
     by_phase = {
-        "decode": _split(dec, scale=n * out / tokens),
-        "prefill": _split(pre_marg, scale=n * b / tokens),  # marginal cost inside the decode steps
+        "decode": _scaled(_split_sums(dec), scale=n * out / tokens),
+        "prefill": _scaled(pre_sums, scale=n * b / tokens),  # marginal cost inside the decode steps
     }
     split = {k: by_phase["decode"][k] + by_phase["prefill"][k] for k in by_phase["decode"]}
     return Estimate(
@@ -302,10 +173,10 @@ def _estimate(setup: _Setup, *, batch: int | None, tpot_target_s: float | None) 
         prefill_energy_j=float(n * pre_alone.energy_j[0]),
         energy_split_per_output_token_j=split,
         energy_split_by_phase_per_output_token_j=by_phase,
-        bound={"decode": _bound(dec), "prefill": _bound(pre_alone)},
+        bound={"decode": _bound(dec), "prefill": pre_bound},
         weight_bytes_per_device=setup.fp.weight_bytes,
         kv_bytes_per_sequence_per_device=setup.fp.kv_bytes_per_sequence,
-        kernels=kernel_breakdown(setup.table, dec, "decode") + kernel_breakdown(pre_table, pre_alone, "prefill"),
+        kernels=kernel_breakdown(setup.table, dec, "decode") + [dict(row) for row in pre_rows],
         calibrated=setup.dev.calibrated,
         serving_stack=setup.stack.slug,
         power_limit_w=setup.limit_w,
@@ -323,25 +194,6 @@ def steady_cycle(setup: _Setup, dec: StepResult, batch: np.ndarray, out: np.ndar
     cycle_s = out * dec.time_s + batch * pre_marg.time_s[0]
     cycle_j = setup.devices * (out * dec.energy_j + batch * pre_marg.energy_j[0])
     return cycle_s, cycle_j
-
-
-def _split(step: StepResult, *, scale: float) -> dict[str, float]:
-    """Arithmetic / data movement (HBM, links) / serving overhead (scheduling, sampling, bookkeeping work
-    outside the roofline kernels) / static energy of column 0, scaled."""
-    return {
-        "arithmetic": float(step.arithmetic_energy_j[:, 0].sum()) * scale,
-        "data_movement": float(step.data_movement_energy_j[:, 0].sum()) * scale,
-        "serving_overhead": float(step.overhead_energy_j[0]) * scale,
-        "static": float(step.static_energy_j[0]) * scale,
-    }
-
-
-def _bound(step: StepResult) -> str:
-    if step.throttled[0]:
-        return "power"
-    t = step.kernel_time_s[:, 0]
-    compute = float(t[step.compute_bound[:, 0]].sum())
-    return "compute" if compute > 0.5 * float(t.sum()) else "memory"
 
 
 def power_curve(
@@ -364,7 +216,7 @@ def power_curve(
     """
     _check_target(tpot_target_s)
     req = Request(model=model, accelerator=accelerator, **request)  # type: ignore[arg-type]
-    setup = _Setup(req)
+    setup = _setup(req)
     limit = setup.fp.max_batch
     if tpot_target_s is not None:
         limit = _largest_batch_meeting(setup, float(tpot_target_s), limit)
@@ -372,7 +224,7 @@ def power_curve(
     if ttft_target_s is not None:
         prompt_setup = setup
         if ttft_input_tokens is not None and ttft_input_tokens != setup.inp:
-            prompt_setup = _Setup(dataclasses.replace(req, input_tokens=ttft_input_tokens))
+            prompt_setup = _setup(dataclasses.replace(req, input_tokens=ttft_input_tokens))
         prefill_s = float(prompt_setup.curve_prefill[0].time_s[0])
         if prefill_s >= ttft_target_s:
             raise EstimateError(

@@ -308,10 +308,10 @@ def build_kernels(
     rows = _Rows(ctx)
     for family in KERNEL_FAMILIES:
         family(rows)
-    cols = list(zip(*rows.rows, strict=True))
-    arr = [np.asarray(col, dtype=float) for col in cols[1:13]]
+    names = tuple(row[0] for row in rows.rows)
+    arr = np.array([row[1:13] for row in rows.rows], dtype=float).T.copy()  # one contiguous row per field
     return KernelTable(
-        names=tuple(cols[0]),
+        names=names,
         count=arr[0],
         flops0=arr[1],
         flops1=arr[2],
@@ -324,12 +324,12 @@ def build_kernels(
         memory_frac=arr[9],
         compute_frac=arr[10],
         dequant_elems_per_byte=arr[11],
-        is_collective=np.asarray(cols[13], dtype=bool),
+        is_collective=np.array([row[13] for row in rows.rows], dtype=bool),
         experts=float(model.experts),
         experts_per_token=float(model.experts_per_token),
         pipeline=parallelism.pipeline,
         expert_parallel=parallelism.expert,
-        is_expert=np.asarray([n == "experts" for n in cols[0]], dtype=bool),
+        is_expert=np.array([n == "experts" for n in names], dtype=bool),
     )
 
 

@@ -85,25 +85,48 @@ def kernel_breakdown(table: KernelTable, step: StepResult, phase: str, column: i
     scale = float(step.time_s[column]) / (float(t.sum()) + float(step.overhead_time_s[column]))  # throttling stretch
     t = t * scale
     static = step.static_energy_j[column] * t / float(step.time_s[column])
-    rows = []
-    for i, name in enumerate(table.names):
-        rows.append(
-            {
-                "phase": phase,
-                "kernel": name,
-                "instances": int(table.count[i]),
-                "flops": float(step.flops[i, column]),
-                "memory_bytes": float(step.memory_bytes[i, column]),
-                "link_bytes": float(step.link_bytes[i, column]),
-                "time_s": float(t[i]),
-                "bound": "link"
-                if table.is_collective[i]
-                else ("compute" if step.compute_bound[i, column] else "memory"),
-                "arithmetic_energy_j": float(step.arithmetic_energy_j[i, column]),
-                "data_movement_energy_j": float(step.data_movement_energy_j[i, column]),
-                "static_energy_j": float(static[i]),
-            }
-        )
+    columns = zip(
+        table.names,
+        table.count.tolist(),
+        table.is_collective.tolist(),
+        step.flops[:, column].tolist(),
+        step.memory_bytes[:, column].tolist(),
+        step.link_bytes[:, column].tolist(),
+        t.tolist(),
+        step.compute_bound[:, column].tolist(),
+        step.arithmetic_energy_j[:, column].tolist(),
+        step.data_movement_energy_j[:, column].tolist(),
+        static.tolist(),
+        strict=True,
+    )
+    rows = [
+        {
+            "phase": phase,
+            "kernel": name,
+            "instances": int(count),
+            "flops": flops,
+            "memory_bytes": memory_bytes,
+            "link_bytes": link_bytes,
+            "time_s": time_s,
+            "bound": "link" if collective else ("compute" if compute_bound else "memory"),
+            "arithmetic_energy_j": arithmetic,
+            "data_movement_energy_j": data_movement,
+            "static_energy_j": static_j,
+        }
+        for (
+            name,
+            count,
+            collective,
+            flops,
+            memory_bytes,
+            link_bytes,
+            time_s,
+            compute_bound,
+            arithmetic,
+            data_movement,
+            static_j,
+        ) in columns
+    ]
     over_t = float(step.overhead_time_s[column])
     if over_t > 0:
         total_t = float(step.time_s[column])

@@ -82,6 +82,174 @@ def expert_imbalance(
     return busy_w, busy_t
 
 
+class Roofline:
+    """A kernel table on one device at one power limit, with everything that does not depend on the
+    batch precomputed once (per-kernel denominators, masks, launch latencies): `evaluate` then only
+    does the batch-dependent arithmetic, in the same order as always (results are bit-for-bit those
+    of evaluating the table from scratch)."""
+
+    __slots__ = (
+        "any_coll",
+        "any_deq",
+        "c",
+        "coll",
+        "compute_den",
+        "deq",
+        "deq_den",
+        "dev",
+        "experts",
+        "floor",
+        "flops0",
+        "flops1",
+        "idle_w",
+        "is_expert",
+        "launch",
+        "limit_w",
+        "link1",
+        "link_den",
+        "memory_den",
+        "not_coll",
+        "obytes1",
+        "p",
+        "pj",
+        "static_w_full",
+        "table",
+        "wbytes0",
+        "wbytes_expert",
+    )
+
+    def __init__(
+        self, table: KernelTable, *, acc: AcceleratorSpec, dev: DeviceConstants, power_limit_w: float | None = None
+    ) -> None:
+        self.table, self.dev = table, dev
+        self.limit_w = acc.power_limit_w if power_limit_w is None else power_limit_w
+        self.p = float(table.pipeline)
+        self.c = table.count[:, None]
+        self.flops0, self.flops1 = table.flops0[:, None], table.flops1[:, None]
+        self.wbytes0, self.wbytes_expert = table.wbytes0[:, None], table.wbytes_expert[:, None]
+        self.obytes1, self.link1 = table.obytes1[:, None], table.link1[:, None]
+        self.compute_den = (table.peak_flops_per_s * table.compute_frac)[:, None]
+        self.deq = table.dequant_elems_per_byte[:, None]
+        self.deq_den = vector_flops_per_s(acc) * dev.compute_frac
+        self.memory_den = (acc.memory_bandwidth_bytes_per_s * table.memory_frac)[:, None]
+        self.link_den = acc.interconnect_bandwidth_bytes_per_s
+        self.coll = table.is_collective[:, None]
+        self.not_coll = ~self.coll
+        self.any_coll = bool(table.is_collective.any())
+        self.any_deq = bool(table.dequant_elems_per_byte.any())
+        self.launch = np.where(self.coll, 0.0, dev.kernel_launch_s)
+        self.pj = table.pj_per_flop[:, None]
+        self.idle_w = min(acc.idle_power_w, dev.static_power_w)
+        self.floor = power_limit_value("voltage_floor_frac")
+        self.static_w_full = float(_static_w(dev.static_power_w, self.idle_w, 1.0))  # at the top clock
+        self.experts = (table.experts, table.experts_per_token)
+        self.is_expert = table.is_expert[:, None] if table.expert_parallel > 1 and table.is_expert is not None else None
+
+    def evaluate(
+        self,
+        tokens: np.ndarray,
+        *,
+        sequences: np.ndarray | None = None,
+        weight_scale: np.ndarray | None = None,
+    ) -> StepResult:
+        """weight_scale [N]: 1 where the step streams the weights, 0 where they are already on chip
+        (a prefill chunk riding along a decode step); default all 1."""
+        dev, table, p, c = self.dev, self.table, self.p, self.c
+        b_all = np.asarray(tokens, dtype=float)[None, :]
+        # Pipeline: min(b, p) micro-batches in flight, each crossing the p stages once per step; one stage's
+        # device works on each of them in turn and idles for the rest (the bubble when fewer than p).
+        # One stage (p = 1): micro = 1, so b / micro and every "× micro", "× p" below are exact no-ops, skipped.
+        staged = p != 1.0
+        micro = np.minimum(np.maximum(b_all, 1.0), p) if staged else None
+        b = b_all / micro if staged else b_all
+        flops = self.flops0 + self.flops1 * b
+        if table.experts > 0:
+            e_read = expected_experts(experts=self.experts[0], experts_per_token=self.experts[1], tokens=b)
+            if self.is_expert is not None:
+                busy_w, busy_t = expert_imbalance(
+                    experts=self.experts[0], experts_per_token=self.experts[1], tokens=b, devices=table.expert_parallel
+                )
+                e_read = e_read * busy_w
+                flops = np.where(self.is_expert, flops * busy_t, flops)
+            wbytes = self.wbytes0 + self.wbytes_expert * e_read  # wbytes_expert is already per device
+        else:  # no experts: E_read = 0 and the expert term adds exact zeros ([K, 1], broadcast below)
+            wbytes = self.wbytes0
+        if weight_scale is not None:
+            wbytes = wbytes * weight_scale[None, :]
+        obytes = self.obytes1 * b
+        link = self.link1 * b if self.any_coll else None  # only collectives send over links
+        mem = wbytes + obytes
+        t_compute = flops / self.compute_den
+        if self.any_deq:  # (else the dequantisation term adds exact zeros)
+            t_compute = t_compute + wbytes * self.deq * 2.0 / self.deq_den
+        t_memory = mem / self.memory_den
+        if link is not None:  # collectives present (else both selections keep every value)
+            coll = self.coll
+            t_link = dev.collective_latency_s + link / self.link_den
+            t_compute = np.where(coll, 0.0, t_compute)
+            t_memory = np.where(coll, t_link, t_memory)
+        seqs = b_all[0] if sequences is None else np.asarray(sequences, dtype=float)
+        overhead_s = dev.step_overhead_s + dev.per_sequence_overhead_s * seqs
+        arith = c * flops * self.pj * PJ
+        moved = mem * dev.memory_pj_per_byte
+        if link is not None:
+            moved = moved + link * dev.link_pj_per_byte
+        data = c * moved * PJ
+        if staged:
+            arith, data = arith * micro, data * micro
+        data_sum = data.sum(0)
+        overhead_j = dev.overhead_power_w * overhead_s  # sampling/scheduling work outside the roofline kernels
+        t_compute_all, t_memory_all = c * t_compute, c * (t_memory + self.launch)
+        if staged:
+            t_compute_all, t_memory_all = t_compute_all * p, t_memory_all * p
+        arith_sum, other_j = arith.sum(0), data_sum + overhead_j
+        # Power at the top clock (f = 1: t / f, V² and _static_w(f) are exact no-ops); DVFS only where it bites.
+        t_full = np.maximum(t_compute_all, t_memory_all).sum(0) + overhead_s
+        if (self.static_w_full + (arith_sum + other_j) / t_full <= self.limit_w).all():
+            kernel_time = c * (np.maximum(t_compute, t_memory) + self.launch)
+            static_w: np.ndarray | float = self.static_w_full  # (a number, broadcast over the batches)
+            compute_bound = (t_compute > t_memory) & self.not_coll
+            clock = None
+        else:
+            clock = dvfs_clock_frac(
+                t_compute=t_compute_all,
+                t_memory=t_memory_all,
+                overhead_s=overhead_s,
+                arith_j=arith_sum,
+                other_j=other_j,
+                static_w=dev.static_power_w,
+                idle_w=self.idle_w,
+                limit_w=self.limit_w,
+            )
+            v2 = np.maximum(clock, self.floor) ** 2
+            kernel_time = c * (np.maximum(t_compute / clock, t_memory) + self.launch)  # one micro-batch, p stages
+            arith = arith * v2
+            static_w = _static_w(dev.static_power_w, self.idle_w, clock)
+            compute_bound = (t_compute / clock > t_memory) & self.not_coll
+        if staged:
+            kernel_time = kernel_time * p
+        t = kernel_time.sum(0) + overhead_s
+        dynamic = arith.sum(0) + data_sum + overhead_j
+        t_capped = dynamic / np.maximum(self.limit_w - static_w, 1e-9)  # below the lowest clock: stretch
+        throttled = (t_capped > t) if clock is None else (t_capped > t) | (clock < 1.0)
+        t = np.maximum(t, t_capped)
+        return StepResult(
+            tokens=b_all[0],
+            time_s=t,
+            kernel_time_s=kernel_time,
+            compute_bound=compute_bound,
+            flops=c * flops * micro if staged else c * flops,
+            memory_bytes=c * mem * micro if staged else c * mem,
+            link_bytes=np.zeros(mem.shape) if link is None else (c * link * micro if staged else c * link),
+            arithmetic_energy_j=arith,
+            data_movement_energy_j=data,
+            static_energy_j=static_w * t,
+            overhead_energy_j=overhead_j,
+            overhead_time_s=overhead_s,
+            throttled=throttled,
+        )
+
+
 def evaluate(
     table: KernelTable,
     *,
@@ -92,83 +260,14 @@ def evaluate(
     weight_scale: np.ndarray | None = None,
     power_limit_w: float | None = None,
 ) -> StepResult:
-    """weight_scale [N]: 1 where the step streams the weights, 0 where they are already on chip
-    (a prefill chunk riding along a decode step); default all 1.
+    """One-off evaluation of a kernel table (Roofline(...).evaluate when the table is evaluated repeatedly).
     power_limit_w: the device's board power limit (default: its catalog limit)."""
-    power_limit_w = acc.power_limit_w if power_limit_w is None else power_limit_w
-    b_all = np.asarray(tokens, dtype=float)[None, :]
-    p = float(table.pipeline)
-    # Pipeline: min(b, p) micro-batches in flight, each crossing the p stages once per step; one stage's
-    # device works on each of them in turn and idles for the rest (the bubble when fewer than p).
-    micro = np.minimum(np.maximum(b_all, 1.0), p)
-    b = b_all / micro
-    e_read = expected_experts(experts=table.experts, experts_per_token=table.experts_per_token, tokens=b)
-    c = table.count[:, None]
-    flops = table.flops0[:, None] + table.flops1[:, None] * b
-    if table.expert_parallel > 1 and table.is_expert is not None:
-        busy_w, busy_t = expert_imbalance(
-            experts=table.experts, experts_per_token=table.experts_per_token, tokens=b, devices=table.expert_parallel
-        )
-        e_read = e_read * busy_w
-        flops = np.where(table.is_expert[:, None], flops * busy_t, flops)
-    wbytes = table.wbytes0[:, None] + table.wbytes_expert[:, None] * e_read  # wbytes_expert is already per device
-    if weight_scale is not None:
-        wbytes = wbytes * weight_scale[None, :]
-    obytes = table.obytes1[:, None] * b
-    link = table.link1[:, None] * b
-    mem = wbytes + obytes
-    t_compute = flops / (table.peak_flops_per_s * table.compute_frac)[:, None]
-    t_compute = t_compute + wbytes * table.dequant_elems_per_byte[:, None] * 2.0 / (
-        vector_flops_per_s(acc) * dev.compute_frac
-    )
-    t_memory = mem / (acc.memory_bandwidth_bytes_per_s * table.memory_frac)[:, None]
-    coll = table.is_collective[:, None]
-    t_link = dev.collective_latency_s + link / acc.interconnect_bandwidth_bytes_per_s
-    launch = np.where(coll, 0.0, dev.kernel_launch_s)
-    t_compute = np.where(coll, 0.0, t_compute)
-    t_memory = np.where(coll, t_link, t_memory)
-    seqs = b_all[0] if sequences is None else np.asarray(sequences, dtype=float)
-    overhead_s = dev.step_overhead_s + dev.per_sequence_overhead_s * seqs
-    arith = c * flops * table.pj_per_flop[:, None] * PJ * micro
-    data = c * (mem * dev.memory_pj_per_byte + link * dev.link_pj_per_byte) * PJ * micro
-    overhead_j = dev.overhead_power_w * overhead_s  # sampling/scheduling work outside the roofline kernels
-    clock = dvfs_clock_frac(
-        t_compute=c * t_compute * p,
-        t_memory=c * (t_memory + launch) * p,
-        overhead_s=overhead_s,
-        arith_j=arith.sum(0),
-        other_j=data.sum(0) + overhead_j,
-        static_w=dev.static_power_w,
-        idle_w=min(acc.idle_power_w, dev.static_power_w),
-        limit_w=power_limit_w,
-    )
-    v2 = np.maximum(clock, power_limit_value("voltage_floor_frac")) ** 2
-    kernel_time = c * (np.maximum(t_compute / clock, t_memory) + launch) * p  # one micro-batch through p stages
-    arith = arith * v2
-    static_w = _static_w(dev.static_power_w, min(acc.idle_power_w, dev.static_power_w), clock)
-    t = kernel_time.sum(0) + overhead_s
-    dynamic = arith.sum(0) + data.sum(0) + overhead_j
-    t_capped = dynamic / np.maximum(power_limit_w - static_w, 1e-9)  # below the lowest clock: stretch
-    throttled = (t_capped > t) | (clock < 1.0)
-    t = np.maximum(t, t_capped)
-    return StepResult(
-        tokens=b_all[0],
-        time_s=t,
-        kernel_time_s=kernel_time,
-        compute_bound=(t_compute / clock > t_memory) & ~coll,
-        flops=c * flops * micro,
-        memory_bytes=c * mem * micro,
-        link_bytes=c * link * micro,
-        arithmetic_energy_j=arith,
-        data_movement_energy_j=data,
-        static_energy_j=static_w * t,
-        overhead_energy_j=overhead_j,
-        overhead_time_s=overhead_s,
-        throttled=throttled,
+    return Roofline(table, acc=acc, dev=dev, power_limit_w=power_limit_w).evaluate(
+        tokens, sequences=sequences, weight_scale=weight_scale
     )
 
 
-def _static_w(static_w: float, idle_w: float, clock: np.ndarray) -> np.ndarray:
+def _static_w(static_w: float, idle_w: float, clock: np.ndarray | float) -> np.ndarray:
     """Static power at a clock fraction: idle + the clock-tree/uncore part above idle, which is dynamic
     power at the active clock (∝ f·V²)."""
     v = np.maximum(clock, power_limit_value("voltage_floor_frac"))
@@ -194,10 +293,13 @@ def dvfs_clock_frac(
     """
     floor = power_limit_value("voltage_floor_frac")
 
+    above_idle_w = static_w - idle_w
+
     def power(f: np.ndarray) -> np.ndarray:
         t = np.maximum(t_compute / f, t_memory).sum(0) + overhead_s
-        v2 = np.maximum(f, floor) ** 2
-        return _static_w(static_w, idle_w, f) + (arith_j * v2 + other_j) / t
+        v = np.maximum(f, floor)
+        v2 = v**2
+        return (idle_w + above_idle_w * f * v * v) + (arith_j * v2 + other_j) / t  # _static_w(f) + dynamic
 
     n = arith_j.shape[-1]
     ok = power(np.ones(n)) <= limit_w
