@@ -1,0 +1,29 @@
+"""`manage.py demo` (what `make run` starts with): every kind of object computed once, in the
+embedded mode, and a second call leaves what is completed as it is."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_computes_every_demo_object_once(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from planner.portfolios.models import PortfolioRun
+    from planner.scenarios.models import Run
+    from planner.sites.models import ComparisonRun
+    from planner.studies.models import StudyRun
+
+    out = StringIO()
+    call_command("demo", stdout=out)
+    text = out.getvalue()
+    assert "failed" not in text, text
+    assert Run.objects.count() == 3 and ComparisonRun.objects.count() == 1
+    assert PortfolioRun.objects.count() == 1 and StudyRun.objects.count() == 1
+    # The portfolio queues all three examples into Dominion: it misses a constraint and says so.
+    assert PortfolioRun.objects.get().status == "constraints_not_met"
+    assert StudyRun.objects.get().points.count() == 4
+    call_command("demo", stdout=StringIO())
+    assert Run.objects.count() == 3 and PortfolioRun.objects.count() == 1 and StudyRun.objects.count() == 1
