@@ -20,7 +20,8 @@ def test_it_runs_and_reports_through_the_api_in_the_worker(celery_worker, owner,
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
     scenario = client.post("/api/v1/scenarios/", {"inputs": small_inputs}, format="json").json()
     accepted = client.post(scenario["runs_url"], HTTP_IDEMPOTENCY_KEY="worker-test-1")
-    assert accepted.status_code == 202 and accepted.json()["status"] == "queued"
+    # 202 with the run as it is now: the worker may already have claimed it when the answer is read.
+    assert accepted.status_code == 202 and accepted.json()["status"] in {"queued", "running", "succeeded"}
     retried = client.post(scenario["runs_url"], HTTP_IDEMPOTENCY_KEY="worker-test-1")
     assert retried["Location"] == accepted["Location"]
 
