@@ -257,6 +257,7 @@ class ReportSerializer(serializers.Serializer):
     comparison_run = serializers.IntegerField(
         allow_null=True, help_text="the site-comparison run reported on (or null)"
     )
+    study_run = serializers.IntegerField(allow_null=True, help_text="the study run reported on (or null)")
     kind = serializers.ChoiceField(choices=REPORT_KINDS)
     status = serializers.CharField(help_text="queued, running, ready or failed")
     waiting_for = serializers.CharField(help_text="what a queued or running report waits for")

@@ -11,7 +11,6 @@ from typing import Any
 
 from grid.bills import VIEWS
 from grid.portfolio import FLEX_RATE_FRAC, REQUIRED
-from grid.regions import get_region
 
 VIEW_LABELS = {"socialised": "socialised", "large_load_tariff": "large-load tariff", "flexible": "flexible"}
 BILL_ITEMS = (
@@ -131,12 +130,17 @@ def headroom_table(region: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return headers, rows
 
 
-def source_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """Every region figure the study used: value, unit, source, and the reason when it is an assumption."""
+def source_table(
+    result: dict[str, Any], own_regions: dict[str, Any] | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """Every region figure the study used: value, unit, source, and the reason when it is an assumption.
+    ``own_regions``: the run's snapshot of the organisation's own regions (its inputs' ``own_regions``)."""
+    from planner.portfolios.validation import region_of
+
     headers = ["Region", "Figure", "Value", "Unit", "Source", "Assumption (reason)"]
     rows = []
     for slug, region in regions(result):
-        figures = get_region(slug).figures
+        figures = region_of(slug, own_regions).figures
         for name in REQUIRED:
             figure = figures.get(name)
             if figure is not None:

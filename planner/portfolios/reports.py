@@ -162,7 +162,7 @@ def build_pdf(run) -> bytes:
         "constraints": missed_constraints(result),
         "regions": regions,
         "assumptions": tables.assumptions(result),
-        "sources": _table(tables.source_table(result)),
+        "sources": _table(tables.source_table(result, run.inputs.get("own_regions"))),
         "generated_at": timezone.now(),
     }
     return HTML(string=render_to_string("portfolios/report.html", context)).write_pdf()
@@ -231,7 +231,7 @@ def build_xlsx(run) -> bytes:
             for row in rows:
                 sheet.append([slug, *row])
     sheet = text_safe_sheet(book, "Sources")
-    headers, rows = tables.source_table(result)
+    headers, rows = tables.source_table(result, run.inputs.get("own_regions"))
     sheet.append(headers)
     for row in rows:
         sheet.append(row)

@@ -13,14 +13,14 @@ from django.db import transaction
 
 from grid import portfolio as core
 from grid.portfolio_checks import missed_constraints
-from grid.regions import get_region, hourly_series
+from grid.regions import hourly_series
 from planner.engine.result import hourly_from_npz
 from planner.engine.runner import run_scenario
 from planner.engine.schema import parse_scenario
 from planner.jobs.lifecycle import JobFailure, job_dispatch
 from planner.jobs.models import JobStatus
 from planner.portfolios.models import Portfolio, PortfolioMember, PortfolioRun
-from planner.portfolios.validation import PortfolioInputError, portfolio_validate
+from planner.portfolios.validation import PortfolioInputError, own_region, portfolio_validate, region_of
 from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Run, RunHourly, RunStatus, Scenario, Upload
 
@@ -81,6 +81,20 @@ def portfolio_update(*, portfolio: Portfolio, data: Any) -> Portfolio:
     return _save(portfolio, cleaned)
 
 
+def portfolio_run_inputs(portfolio: Portfolio) -> dict[str, Any]:
+    """The run's snapshot: the definition, plus each own region a member names (slug → definition),
+    so the run stays reproducible when the region is edited or deleted later."""
+    document = portfolio_document(portfolio)
+    own = {}
+    for member in document["members"]:
+        definition = own_region(member["region"], organisation_id=portfolio.organisation_id)
+        if definition is not None:
+            own[member["region"]] = definition
+    if own:
+        document["own_regions"] = own
+    return document
+
+
 def portfolio_run_submit(
     *, portfolio: Portfolio, submitted_by: AbstractBaseUser, idempotency_key: str = ""
 ) -> tuple[PortfolioRun, bool]:
@@ -98,7 +112,7 @@ def portfolio_run_submit(
         run = PortfolioRun.objects.create(
             portfolio=portfolio,
             submitted_by=submitted_by,
-            inputs=portfolio_document(portfolio),
+            inputs=portfolio_run_inputs(portfolio),
             idempotency_key=idempotency_key,
         )
         job_dispatch(kind=PORTFOLIO_RUN_JOB, job_id=run.pk)
@@ -139,7 +153,7 @@ def system_load(region_slug: str, inputs: dict[str, Any]) -> tuple[np.ndarray, s
         upload = Upload.objects.get(pk=inputs["system_load_upload"])
         values = hourly_from_npz(upload.npz)["system_load_mw"]
         return values[None, :], f"uploaded hourly system load #{upload.pk} {upload.name!r}", False
-    region = get_region(region_slug)
+    region = region_of(region_slug, inputs.get("own_regions"))
     shape, method = hourly_series(region, kind="system_load", level=1.0)
     peak = region.value("system_peak_mw")
     published = bool(core.published_headroom(region))
@@ -182,6 +196,7 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
     for k, slug in enumerate(slugs):
         progress(f"studying {slug}", 0.7 + 0.3 * k / len(slugs))
         load, source, use_published = system_load(slug, inputs)
+        region = region_of(slug, inputs.get("own_regions"))
         chosen = [m for m in members if m["region"] == slug]
         try:
             result = core.portfolio_study(
@@ -190,7 +205,7 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
                     for m in chosen
                 ],
                 years=years,
-                region=get_region(slug),
+                region=region,
                 system_load_mw=load,
                 use_published_headroom=use_published,
             )
@@ -198,7 +213,7 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
             index = members.index(chosen[0]) if error.field.startswith("members[") else None
             path = error.field if index is None else _global_path(error.field, chosen, members)
             raise PortfolioInputError({path: [str(error).split(": ", 1)[-1]]}) from None
-        regions[slug] = result.to_dict() | {"region_name": get_region(slug).name, "system_load_source": source}
+        regions[slug] = result.to_dict() | {"region_name": region.name, "system_load_source": source}
     return {
         "years": years,
         "members": [

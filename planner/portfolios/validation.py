@@ -4,7 +4,10 @@ The definition (what forms and the API send, and what a run snapshots):
 ``{"name", "description", "start_year", "end_year", "system_load_upload": id | null,
 "system_load_region": slug, "members": [{"scenario": id, "region": slug, "in_service_year",
 "ramp": [numbers], "ramp_unit": "share" | "mw"}]}``. A member's region defaults to its scenario's
-``grid.region``. Nothing is dropped: a bad member is an error, never skipped.
+``grid.region``. A region names the organisation's own grid region by the rule of
+planner/scenarios/custom_catalog.py (exact slug, this organisation only), else the shipped catalog;
+a run's inputs snapshot the own regions' definitions (``own_regions``: slug → definition).
+Nothing is dropped: a bad member is an error, never skipped.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from typing import Any
 
 from grid.portfolio import RAMP_UNITS
 from grid.portfolio import REQUIRED as REGION_FIGURES
-from grid.regions import RegionDataError, get_region
+from grid.regions import Region, RegionDataError, get_region, region_from_dict
+from planner.scenarios import custom_catalog
 from planner.scenarios.models import Scenario, Upload
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_HORIZON_YEARS = 40
 MAX_MEMBERS = 50
+MAX_REGION_CHARS = 64
 
 
 class PortfolioInputError(ValueError):
@@ -80,9 +85,22 @@ def _ramp(member: dict, where: str, errors: dict[str, list[str]]) -> tuple[list[
     return values, unit
 
 
-def _region(slug: str, where: str, errors: dict[str, list[str]], has_upload: bool) -> None:
+def own_region(slug: str, *, organisation_id: int) -> dict[str, Any] | None:
+    """The definition of the organisation's own region this slug names (the rule of
+    planner/scenarios/custom_catalog.py: exact slug, within this organisation), None for the shipped catalog."""
+    row = custom_catalog.own_entry(kind="regions", slug=slug, organisation_ids=[organisation_id], field="region")
+    return custom_catalog.definition(row) if row is not None else None
+
+
+def region_of(slug: str, own_regions: dict[str, Any] | None) -> Region:
+    """A member's region: an own region's snapshot (a run's ``own_regions``), else the shipped catalog."""
+    definition = (own_regions or {}).get(slug)
+    return region_from_dict(definition) if definition is not None else get_region(slug)
+
+
+def _region(slug: str, where: str, errors: dict[str, list[str]], has_upload: bool, own: dict[str, Any] | None) -> None:
     try:
-        region = get_region(slug)
+        region = region_from_dict(own) if own is not None else get_region(slug)
     except RegionDataError as error:
         errors[where] = [str(error).removeprefix("grid.region: ")]
         return
@@ -94,6 +112,11 @@ def _region(slug: str, where: str, errors: dict[str, list[str]], has_upload: boo
             f"region {slug!r} has no hourly system-load profile: upload an hourly system load for it "
             "(system_load_upload, with system_load_region set to this region)"
         ]
+
+
+def _scenario_region(scenario: Scenario) -> str:
+    region = (scenario.inputs.get("grid") or {}).get("region") or ""
+    return str(region.get("slug") or "") if isinstance(region, dict) else str(region)
 
 
 def portfolio_validate(data: Any, *, organisation_id: int) -> dict[str, Any]:
@@ -135,12 +158,17 @@ def portfolio_validate(data: Any, *, organisation_id: int) -> dict[str, Any]:
         )
         if scenario is None:  # another organisation's scenario is reported exactly like a missing one
             errors[f"{where}.scenario"] = [f"no scenario #{scenario_id} in this organisation"]
-        region = str(member.get("region") or (scenario.inputs.get("grid", {}).get("region") if scenario else "") or "")
+        region = str(member.get("region") or (_scenario_region(scenario) if scenario else "") or "").strip()
+        own = own_region(region, organisation_id=organisation_id) if region else None
+        if own is None:  # the shipped catalog's slugs are case-insensitive; an own region's slug is exact
+            region = region.lower()
         if not region:
             if scenario is not None:  # an unknown scenario is the error; its region cannot be known
                 errors[f"{where}.region"] = ["required"]
+        elif len(region) > MAX_REGION_CHARS:  # PortfolioMember.region
+            errors[f"{where}.region"] = [f"a region slug is at most {MAX_REGION_CHARS} characters"]
         else:
-            _region(region.strip().lower(), f"{where}.region", errors, has_upload=region == upload_region)
+            _region(region, f"{where}.region", errors, has_upload=region == upload_region, own=own)
         year = _int(member, "in_service_year", errors, f"{where}.in_service_year")
         if year is not None and start is not None and end is not None and not start <= year <= end:
             errors[f"{where}.in_service_year"] = [f"{year} is outside the horizon {start}–{end}"]
@@ -148,7 +176,7 @@ def portfolio_validate(data: Any, *, organisation_id: int) -> dict[str, Any]:
         cleaned_members.append(
             {
                 "scenario": scenario.pk if scenario else None,
-                "region": region.strip().lower(),
+                "region": region,
                 "in_service_year": year,
                 "ramp": ramp,
                 "ramp_unit": unit,

@@ -18,6 +18,7 @@ from planner.portfolios import selectors, services
 from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError
 from planner.scenarios import selectors as scenario_selectors
+from planner.scenarios.custom_catalog import own_entries
 from planner.scenarios.models import Scenario, Upload
 from planner.scenarios.views.common import require_editor
 
@@ -84,7 +85,8 @@ def _form_context(request: HttpRequest, organisation_id: int, data: dict[str, An
         "errors": errors,
         "scenarios": Scenario.objects.filter(organisation_id=organisation_id).order_by("name"),
         "uploads": Upload.objects.filter(organisation_id=organisation_id, kind="system_load"),
-        "regions": list_regions(),
+        # The organisation's own regions first (planner/scenarios/custom_catalog.py), then the shipped ones.
+        "regions": [*own_entries(kind="regions", organisation_ids=[organisation_id]), *list_regions()],
         "ramp_units": RAMP_UNITS,
     }
 

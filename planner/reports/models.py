@@ -1,11 +1,14 @@
 """A generated report file, cached per subject and kind (one row per pair).
 
-The subject is a scenario run (``run``), a portfolio run (``portfolio_run``) or a site-comparison
-run (``comparison_run``): exactly one is set. All are built by the one report job
+The subject is a scenario run (``run``), a portfolio run (``portfolio_run``), a site-comparison
+run (``comparison_run``) or a study run (``study_run``): exactly one is set. All are built by the one report job
 (planner.reports.services; its SUBJECTS table says how each subject's files are laid out).
 """
 
 from __future__ import annotations
+
+import operator
+from functools import reduce
 
 from django.db import models
 
@@ -23,6 +26,15 @@ class ReportKind(models.TextChoices):
 ReportStatus = JobStatus
 
 
+SUBJECT_FIELDS = ("run", "portfolio_run", "comparison_run", "study_run")
+
+
+def _exactly_one(fields: tuple[str, ...]) -> models.Q:
+    """Exactly one of these foreign keys is set."""
+    options = [models.Q(**{f"{f}__isnull": f != field for f in fields}) for field in fields]
+    return reduce(operator.or_, options)
+
+
 class Report(Job):
     run = models.ForeignKey("scenarios.Run", on_delete=models.CASCADE, related_name="reports", null=True, blank=True)
     portfolio_run = models.ForeignKey(
@@ -30,6 +42,9 @@ class Report(Job):
     )
     comparison_run = models.ForeignKey(
         "sites.ComparisonRun", on_delete=models.CASCADE, related_name="reports", null=True, blank=True
+    )
+    study_run = models.ForeignKey(
+        "studies.StudyRun", on_delete=models.CASCADE, related_name="reports", null=True, blank=True
     )
     kind = models.CharField(max_length=8, choices=ReportKind.choices)
     content = models.BinaryField(null=True, blank=True)
@@ -43,25 +58,18 @@ class Report(Job):
             models.UniqueConstraint(fields=["run", "kind"], name="one_report_per_run_and_kind"),
             models.UniqueConstraint(fields=["portfolio_run", "kind"], name="one_report_per_portfolio_run_and_kind"),
             models.UniqueConstraint(fields=["comparison_run", "kind"], name="one_report_per_comparison_run_and_kind"),
-            models.CheckConstraint(
-                condition=models.Q(run__isnull=False, portfolio_run__isnull=True, comparison_run__isnull=True)
-                | models.Q(run__isnull=True, portfolio_run__isnull=False, comparison_run__isnull=True)
-                | models.Q(run__isnull=True, portfolio_run__isnull=True, comparison_run__isnull=False),
-                name="report_has_one_subject",
-            ),
+            models.UniqueConstraint(fields=["study_run", "kind"], name="one_report_per_study_run_and_kind"),
+            models.CheckConstraint(condition=_exactly_one(SUBJECT_FIELDS), name="report_has_one_subject"),
         ]
 
     def __str__(self) -> str:
-        subject = (
-            f"run {self.run_id}"
-            if self.run_id
-            else (
-                f"portfolio run {self.portfolio_run_id}"
-                if self.portfolio_run_id
-                else f"comparison run {self.comparison_run_id}"
-            )
-        )
-        return f"{self.kind} report of {subject} ({self.status})"
+        field = self.subject_field
+        return f"{self.kind} report of {field.replace('_', ' ')} {getattr(self, f'{field}_id')} ({self.status})"
+
+    @property
+    def subject_field(self) -> str:
+        """The foreign key that names the subject ("run", "portfolio_run", "comparison_run", "study_run")."""
+        return next(f for f in SUBJECT_FIELDS if getattr(self, f"{f}_id"))
 
     @property
     def is_ready(self) -> bool:

@@ -1,6 +1,6 @@
 """Report writes: request (cached per subject and kind) and build (a job of the shared lifecycle).
 
-A report's subject is a scenario run, a portfolio run or a site-comparison run; all go through
+A report's subject is a scenario run, a portfolio run, a site-comparison run or a study run; all go through
 this one path (request, queue after commit, build in a worker, cache, recovery, retry). What
 differs — which kinds exist and how the file is laid out — is the SUBJECTS table below.
 """
@@ -49,11 +49,26 @@ def _build_comparison_run(report: Report, progress: ProgressFn) -> Any:
     return build_comparison_file(kind=report.kind, run=report.comparison_run)
 
 
+def _build_study_run(report: Report, progress: ProgressFn) -> Any:
+    from planner.reports.builders import BuiltFile
+    from planner.studies.reports import build_pdf
+
+    run = report.study_run
+    progress("building the PDF file", 0.3)
+    return BuiltFile(build_pdf(run), "application/pdf", f"study-{run.study_id}-run-{run.pk}.pdf")
+
+
+def _has_result(subject: Any) -> bool:
+    return subject.is_completed and getattr(subject, "result", None) is not None
+
+
 @dataclass(frozen=True)
 class Subject:
     what: str  # how messages name it
     kinds: tuple[str, ...]  # the report kinds it has
     build: Callable[[Report, ProgressFn], Any]  # (report, progress) → planner.reports.builders.BuiltFile
+    reportable: Callable[[Any], bool] = _has_result  # whether the subject has something to report on
+    needs: str = "completed"  # what "reportable" means, for the 409 message
 
 
 # Keyed by the Report foreign key that names the subject.
@@ -62,12 +77,17 @@ SUBJECTS = {
     # A portfolio's JSON is its result endpoint: no JSON report.
     "portfolio_run": Subject("portfolio run", ("pdf", "xlsx", "csv"), _build_portfolio_run),
     "comparison_run": Subject("comparison run", ("pdf", "xlsx"), _build_comparison_run),
+    # A study's points are stored as they arrive: a finished run (a failed or cancelled one too)
+    # reports what it computed. Its CSV/XLSX of points are built in the request (fast, no job).
+    "study_run": Subject(
+        "study run", ("pdf",), _build_study_run, reportable=lambda run: run.is_finished, needs="finished"
+    ),
 }
 SUBJECT_KINDS = {field: subject.kinds for field, subject in SUBJECTS.items()}
 
 
 def report_request(*, kind: str, **subject_of: Any) -> Report:
-    """The report of this kind of one subject (``run=``, ``portfolio_run=`` or ``comparison_run=``):
+    """The report of this kind of one subject (``run=``, ``portfolio_run=``, ``comparison_run=`` or ``study_run=``):
     the cached one, or a new build queued after commit.
 
     A failed report is queued again (a retry is a new attempt, never a replay of the failure);
@@ -82,8 +102,10 @@ def report_request(*, kind: str, **subject_of: Any) -> Report:
     spec = SUBJECTS[field]
     if kind not in spec.kinds:
         raise ValueError(f"kind must be one of {', '.join(spec.kinds)}, got {kind!r}")
-    if not subject.is_completed or getattr(subject, "result", None) is None:
-        raise ReportNotPossible(f"{spec.what} {subject.pk} is {subject.status}; reports need a completed {spec.what}")
+    if not spec.reportable(subject):
+        raise ReportNotPossible(
+            f"{spec.what} {subject.pk} is {subject.status}; reports need a {spec.needs} {spec.what}"
+        )
     lookup = {field: subject, "kind": kind}
     try:
         with transaction.atomic():
@@ -113,11 +135,10 @@ def report_build(*, report_id: int) -> Report | None:
 def report_compute(report_id: int, progress: ProgressFn) -> None:
     """The report job's work (planner.jobs JobKind "report"): build the file and store it."""
     report = Report.objects.select_related(
-        "run__scenario__organisation", "portfolio_run__portfolio", "comparison_run__comparison"
+        "run__scenario__organisation", "portfolio_run__portfolio", "comparison_run__comparison", "study_run__study"
     ).get(pk=report_id)
     progress("content", 0.1)
-    field = next(f for f in SUBJECTS if getattr(report, f"{f}_id"))
-    built = SUBJECTS[field].build(report, progress)
+    built = SUBJECTS[report.subject_field].build(report, progress)
     Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
         content=built.data,
         content_type=built.content_type,

@@ -16,12 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from planner.api import services as api_services
-from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, flatten
+from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
 from planner.api.permissions import ensure_can_edit
-from planner.api.serializers import ScenarioSerializer
+from planner.api.serializers import ReportSerializer, ScenarioSerializer
 from planner.api.views.base import PlannerView, bool_param
 from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.engine.schema import ScenarioError
+from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.studies import selectors, services
 from planner.studies.models import Study, StudyKind, StudyPoint, StudyRun
@@ -69,6 +70,7 @@ class StudyUpdateSerializer(serializers.Serializer):
 class StudyRunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     results_url = serializers.SerializerMethodField()
+    reports_url = serializers.SerializerMethodField(help_text="request and list its PDF report")
     points_stored = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,6 +79,7 @@ class StudyRunSerializer(serializers.ModelSerializer):
             "id",
             "url",
             "results_url",
+            "reports_url",
             "study",
             "status",
             "stage",
@@ -97,6 +100,9 @@ class StudyRunSerializer(serializers.ModelSerializer):
 
     def get_results_url(self, run: StudyRun) -> str:
         return reverse("api-study-run-results", args=[run.pk])
+
+    def get_reports_url(self, run: StudyRun) -> str:
+        return reverse("api-study-run-reports", args=[run.pk])
 
     def get_points_stored(self, run: StudyRun) -> int:
         return run.points.count()
@@ -333,19 +339,34 @@ class StudyPointAdoptView(PlannerView):
 
 class StudyRunReportView(PlannerView):
     @extend_schema(
-        summary="The study report (PDF) of a finished run, built on request",
+        summary="The study report (PDF) of a finished run: the file once the report job built it, else 202",
+        description=(
+            "Requests the PDF through the report job (like POST …/reports/ with kind pdf). "
+            "200 with the PDF once built; until then 202 with the report's state and Location "
+            "(/api/v1/reports/{id}/) to poll."
+        ),
         operation_id="study_runs_report",
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
+            202: ReportSerializer,
             409: OpenApiResponse(ErrorSerializer, description="the run has not finished"),
+            503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
         },
     )
     def get(self, request: Request, run_id: int) -> HttpResponse:
-        run = selectors.study_run_for_user(request.user, run_id)
-        if not run.is_finished:
-            raise Conflict(f"The run is {run.status}; its report is built once it has finished.")
-        from planner.studies.reports import build_pdf
+        from planner.api.views.reports import report_payload
+        from planner.reports.models import Report
+        from planner.reports.services import ReportNotPossible, report_request
+        from planner.reports.views import file_response
 
-        response = HttpResponse(build_pdf(run), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="study-{run.study_id}-run-{run.pk}.pdf"'
-        return response
+        run = selectors.study_run_for_user(request.user, run_id)
+        try:
+            report = report_request(kind="pdf", study_run=run)
+        except ReportNotPossible as error:
+            raise Conflict(str(error)) from None
+        except JobQueueUnavailable as error:
+            raise QueueUnavailable(f"report {error.job_id} failed: {error.reason}") from None
+        if report.is_ready:
+            return file_response(Report.objects.get(pk=report.pk))
+        data = report_payload(report, request)
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from planner.api.views.reports import StudyRunReportsView
 from planner.studies import api
 
 urlpatterns = [
@@ -14,5 +15,6 @@ urlpatterns = [
         "runs/<int:run_id>/points/<int:index>/adopt/", api.StudyPointAdoptView.as_view(), name="api-study-point-adopt"
     ),
     path("runs/<int:run_id>/report.pdf", api.StudyRunReportView.as_view(), name="api-study-run-report"),
+    path("runs/<int:run_id>/reports/", StudyRunReportsView.as_view(), name="api-study-run-reports"),
     path("runs/<int:run_id>/results/", api.StudyRunResultsView.as_view(), name="api-study-run-results"),
 ]

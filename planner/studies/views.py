@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from planner.engine.schema import ScenarioError
@@ -246,15 +247,20 @@ def study_run_data(request: HttpRequest, run_id: int) -> JsonResponse:
 @login_required
 @require_GET
 def study_run_report(request: HttpRequest, run_id: int) -> HttpResponse:
-    """The study report (PDF), built on request from the stored points of a finished run."""
-    run = selectors.study_run_for_user(request.user, run_id)
-    if not run.is_finished:
-        return HttpResponse("The run has not finished; its report is built once it has.", status=409)
-    from planner.studies.reports import build_pdf
+    """The study report (PDF) through the one report job (planner.reports): the file once built,
+    its state as JSON for the download button, else a page that refreshes itself; 409 before
+    the run finished."""
+    from planner.reports.views import serve_report
 
-    response = HttpResponse(build_pdf(run), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="study-{run.study_id}-run-{run.pk}.pdf"'
-    return response
+    run = selectors.study_run_for_user(request.user, run_id)
+    page = {
+        "kind": "pdf",
+        "subject": f"study run {run.pk} ({run.study.name})",
+        "retry_url": reverse("study-run-report", args=[run.pk]),
+        "back_url": reverse("study-run-detail", args=[run.pk]),
+        "back_label": "Back to the study run",
+    }
+    return serve_report(request, kind="pdf", subject={"study_run": run}, page=page)
 
 
 @login_required

@@ -47,6 +47,22 @@ def test_it_creates_a_sweep_and_draws_its_chart(
     assert [float(c) for c in cells] == sorted(float(c) for c in cells)
     assert page.locator("#chart-kpi-field .scatterlayer .point").count() == 3
     page.screenshot(path=str(screenshot_dir / "study-sweep.png"), full_page=True)
+
+    # The PDF is built by the report job: the link says so (static/planner/reports.js), then downloads.
+    page.reload()
+    page.evaluate(
+        """() => { window.reportTexts = []; const box = document.getElementById('report-status');
+        new MutationObserver(() => window.reportTexts.push(box.textContent))
+          .observe(box, { childList: true, characterData: true, subtree: true }); }"""
+    )
+    with page.expect_download(timeout=120_000) as download:
+        page.click("#download-pdf")
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert any(t.startswith("Building the PDF report") for t in page.evaluate("window.reportTexts"))
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "Cooling sweep" in text
     assert problems == []
     context.close()
 

@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from planner.reports.models import Report
+from planner.reports.services import report_build
 from tests.api.conftest import client_for
 from tests.studies.conftest import make_study, submit
 
@@ -17,7 +19,12 @@ pytestmark = pytest.mark.django_db
 def _pdf(client, user, run):
     client.force_login(user)
     page = client.get(reverse("study-run-detail", args=[run.pk])).content.decode()
-    assert f'href="{reverse("study-run-report", args=[run.pk])}" id="download-pdf"' in page
+    assert f'href="{reverse("study-run-report", args=[run.pk])}" id="download-pdf" data-report' in page
+    # The report job builds it (here in this process; tests/studies/test_report_job.py: a real worker).
+    state = client.get(reverse("study-run-report", args=[run.pk]), HTTP_ACCEPT="application/json").json()
+    if not state["ready"]:
+        assert state["status"] == "queued", state
+        report_build(report_id=Report.objects.get(study_run=run, kind="pdf").pk)
     response = client.get(reverse("study-run-report", args=[run.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
@@ -86,6 +93,9 @@ def test_a_sweep_report_says_how_many_points_it_prints(
     assert queued.status == "queued"
     assert client.get(reverse("study-run-report", args=[queued.pk])).status_code == 409
     assert client_for(viewer).get(f"/api/v1/studies/runs/{queued.pk}/report.pdf").status_code == 409
+    refused = client_for(viewer).post(f"/api/v1/studies/runs/{queued.pk}/reports/", {"kind": "pdf"}, format="json")
+    assert refused.status_code == 409 and "reports need a finished study run" in refused.json()["detail"]
+    assert not Report.objects.filter(study_run=queued).exists()
     assert "hardware[0].tensor_parallel 1, 4" in text and "The first 1 of 2 points" in text
     assert images == 1  # KPIs against the varied field
 

@@ -35,6 +35,7 @@ def report_payload(report: Report, request: Request) -> dict:
         "run": report.run_id,
         "portfolio_run": report.portfolio_run_id,
         "comparison_run": report.comparison_run_id,
+        "study_run": report.study_run_id,
         "kind": report.kind,
         # The API's word for a built report stays "ready" (the job status is "succeeded").
         "status": "ready" if report.is_ready else report.status,
@@ -54,8 +55,10 @@ def _report_for_user(request: Request, report_id: int) -> Report:
             member = Q(run__scenario__organisation__memberships__user=request.user)
         elif report.portfolio_run_id:
             member = Q(portfolio_run__portfolio__organisation__memberships__user=request.user)
-        else:
+        elif report.comparison_run_id:
             member = Q(comparison_run__comparison__organisation__memberships__user=request.user)
+        else:
+            member = Q(study_run__study__organisation__memberships__user=request.user)
         if Report.objects.filter(member, pk=report_id).exists():
             return report
     raise NotFound("No such report.")
@@ -139,6 +142,39 @@ class PortfolioRunReportsView(PlannerView):
         from planner.portfolios.selectors import portfolio_run_for_user
 
         return _request(request, portfolio_run=portfolio_run_for_user(request.user, run_id))
+
+
+class StudyRunReportsView(PlannerView):
+    serializer_class = ReportSerializer
+
+    @extend_schema(
+        summary="Reports built (or being built) for a study run",
+        operation_id="study_run_reports_list",
+        tags=["reports"],
+        responses=ReportSerializer(many=True),
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        from planner.studies.selectors import study_run_for_user
+
+        run = study_run_for_user(request.user, run_id)
+        page = self.paginate_queryset(list(Report.objects.filter(study_run=run).defer("content").order_by("kind")))
+        return self.get_paginated_response([report_payload(report, request) for report in page])
+
+    @extend_schema(
+        summary="Request the report of a finished study run (PDF)",
+        operation_id="study_run_reports_create",
+        request=ReportRequestSerializer,
+        responses={
+            202: ReportSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="the study run has not finished"),
+            503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
+        },
+        tags=["reports"],
+    )
+    def post(self, request: Request, run_id: int) -> Response:
+        from planner.studies.selectors import study_run_for_user
+
+        return _request(request, study_run=study_run_for_user(request.user, run_id))
 
 
 class ReportDetailView(PlannerView):
