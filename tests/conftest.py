@@ -117,6 +117,17 @@ def small_inputs(example_inputs) -> dict:
     return example_inputs
 
 
+@pytest.fixture
+def embedded():
+    """Embedded mode (jobs run in local worker threads) even where a broker is configured."""
+    from planner.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 # ---- a real Celery worker ---------------------------------------------------------------------
 
 

@@ -31,14 +31,3 @@ def scenario(owner, organisation, small_inputs):
     from planner.scenarios import services
 
     return services.scenario_create(owner=owner, organisation=organisation, inputs=small_inputs)
-
-
-@pytest.fixture
-def embedded():
-    """Embedded mode (jobs run in local worker threads) even where a broker is configured."""
-    from planner.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager

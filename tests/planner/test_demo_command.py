@@ -9,8 +9,8 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_it_computes_every_demo_object_once(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_it_computes_every_demo_object_once(embedded, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the command reads it to report each run's outcome
     from planner.portfolios.models import PortfolioRun
     from planner.scenarios.models import Run
     from planner.sites.models import ComparisonRun
