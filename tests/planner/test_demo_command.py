@@ -6,6 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import wait_for
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -20,6 +22,16 @@ def test_it_computes_every_demo_object_once(embedded, settings):
     call_command("demo", stdout=out)
     text = out.getvalue()
     assert "failed" not in text, text
+    # The command waits for each job only up to PLANNER_JOB_EMBEDDED_WAIT_S; on a busy machine the
+    # local worker threads may still be computing, so wait for every job to finish.
+    wait_for(
+        lambda: all(
+            m.objects.exists() and all(j.is_finished for j in m.objects.all())
+            for m in (Run, ComparisonRun, PortfolioRun, StudyRun)
+        ),
+        timeout_s=180,
+        what="every demo job to finish",
+    )
     assert Run.objects.count() == 3 and ComparisonRun.objects.count() == 1
     assert PortfolioRun.objects.count() == 1 and StudyRun.objects.count() == 1
     # The portfolio queues all three examples into Dominion: it misses a constraint and says so.
