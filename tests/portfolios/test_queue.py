@@ -9,7 +9,7 @@ from planner.portfolios.models import PortfolioRun
 from planner.portfolios.selectors import COMPLETED
 from tests.api.conftest import client_for
 from tests.conftest import wait_for
-from tests.jobs.conftest import broker_down, embedded  # noqa: F401  (fixtures)
+from tests.jobs.conftest import broker_down  # noqa: F401  (fixture; `embedded` is in tests/conftest.py)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
