@@ -22,7 +22,7 @@ def test_it_answers_503_and_stores_the_reason_when_the_queue_is_down(broker_down
     assert dead.idempotency_key == "", "a retry with the same key starts a new run"
 
 
-def test_it_runs_in_a_local_worker_without_a_broker(embedded, portfolio, owner):  # noqa: F811
+def test_it_runs_in_a_local_worker_without_a_broker(embedded, portfolio, owner):
     run, _ = services.portfolio_run_submit(portfolio=portfolio, submitted_by=owner)
     done = wait_for(
         lambda: (r := PortfolioRun.objects.get(pk=run.pk)).is_finished and r, timeout_s=60, what="the local worker"
