@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _setup() -> None:
     sys.path.insert(0, str(ROOT))
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("CELERY_BROKER_URL"):
-        raise SystemExit("needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… (see the docstring)")
+        # `make bench` runs every script: say why there is no figure instead of failing the others.
+        print("bench_studies: skipped, needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… (docstring)")
+        raise SystemExit(0)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planner.settings")
     import django
 

@@ -52,7 +52,8 @@ class Command(BaseCommand):
             "score",
         )
         self.stdout.write(" | ".join(head))
-        for row in result["sites"]:
+        # Ranked sites first, best first; then the sites no workload could use, in the order given.
+        for row in sorted(result["sites"], key=lambda r: (r.get("rank") is None, r.get("rank") or 0)):
             m = row.get("metrics", {})
             cells = [
                 row.get("rank") or "—",
