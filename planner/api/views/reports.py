@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from django.db.models import Q
+from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -20,7 +21,6 @@ from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.reports.models import Report
 from planner.reports.services import ReportNotPossible, report_request
 from planner.reports.views import file_response
-from planner.scenarios import selectors
 
 _MEDIA_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv")
 
@@ -81,100 +81,65 @@ def _request(request: Request, **subject) -> Response:
     return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
-class RunReportsView(PlannerView):
-    serializer_class = ReportSerializer
+def subject_reports_view(*, subject: str, find: str, noun: str, done: str, request_summary: str) -> type[PlannerView]:
+    """List (GET) and request (POST) the reports of one kind of subject — a run, a portfolio run, a
+    study run — all through ``_request``; ``find`` is the dotted path of the selector that returns
+    the user's subject or 404 (imported on use: the subjects' apps import this module)."""
 
-    @extend_schema(
-        summary="Reports built (or being built) for a run",
-        operation_id="run_reports_list",
-        tags=["reports"],
-        responses=ReportSerializer(many=True),
-    )
-    def get(self, request: Request, run_id: int) -> Response:
-        run = selectors.run_for_user(request.user, run_id)
-        page = self.paginate_queryset(list(Report.objects.filter(run=run).defer("content").order_by("kind")))
-        return self.get_paginated_response([report_payload(report, request) for report in page])
+    class SubjectReportsView(PlannerView):
+        serializer_class = ReportSerializer
 
-    @extend_schema(
-        summary="Request a report of a completed run (PDF, XLSX, CSV or JSON)",
-        operation_id="run_reports_create",
-        request=ReportRequestSerializer,
-        responses={
-            202: ReportSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="the run has not completed"),
-            503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
-        },
-        tags=["reports"],
-    )
-    def post(self, request: Request, run_id: int) -> Response:
-        return _request(request, run=selectors.run_for_user(request.user, run_id))
+        def get(self, request: Request, run_id: int) -> Response:
+            run = import_string(find)(request.user, run_id)
+            reports = Report.objects.filter(**{subject: run}).defer("content").order_by("kind")
+            page = self.paginate_queryset(list(reports))
+            return self.get_paginated_response([report_payload(report, request) for report in page])
 
+        def post(self, request: Request, run_id: int) -> Response:
+            return _request(request, **{subject: import_string(find)(request.user, run_id)})
 
-class PortfolioRunReportsView(PlannerView):
-    serializer_class = ReportSerializer
-
-    @extend_schema(
-        summary="Reports built (or being built) for a portfolio run",
-        operation_id="portfolio_run_reports_list",
-        tags=["reports"],
-        responses=ReportSerializer(many=True),
-    )
-    def get(self, request: Request, run_id: int) -> Response:
-        from planner.portfolios.selectors import portfolio_run_for_user
-
-        run = portfolio_run_for_user(request.user, run_id)
-        reports = list(Report.objects.filter(portfolio_run=run).defer("content").order_by("kind"))
-        page = self.paginate_queryset(reports)
-        return self.get_paginated_response([report_payload(report, request) for report in page])
-
-    @extend_schema(
-        summary="Request a report of a completed portfolio run (PDF, XLSX or CSV)",
-        operation_id="portfolio_run_reports_create",
-        request=ReportRequestSerializer,
-        responses={
-            202: ReportSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="the portfolio run has not completed"),
-            503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
-        },
-        tags=["reports"],
-    )
-    def post(self, request: Request, run_id: int) -> Response:
-        from planner.portfolios.selectors import portfolio_run_for_user
-
-        return _request(request, portfolio_run=portfolio_run_for_user(request.user, run_id))
+    return extend_schema_view(
+        get=extend_schema(
+            summary=f"Reports built (or being built) for a {noun}",
+            operation_id=f"{subject}_reports_list",
+            tags=["reports"],
+            responses=ReportSerializer(many=True),
+        ),
+        post=extend_schema(
+            summary=request_summary,
+            operation_id=f"{subject}_reports_create",
+            request=ReportRequestSerializer,
+            responses={
+                202: ReportSerializer,
+                409: OpenApiResponse(ErrorSerializer, description=f"the {noun} has not {done}"),
+                503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
+            },
+            tags=["reports"],
+        ),
+    )(SubjectReportsView)
 
 
-class StudyRunReportsView(PlannerView):
-    serializer_class = ReportSerializer
-
-    @extend_schema(
-        summary="Reports built (or being built) for a study run",
-        operation_id="study_run_reports_list",
-        tags=["reports"],
-        responses=ReportSerializer(many=True),
-    )
-    def get(self, request: Request, run_id: int) -> Response:
-        from planner.studies.selectors import study_run_for_user
-
-        run = study_run_for_user(request.user, run_id)
-        page = self.paginate_queryset(list(Report.objects.filter(study_run=run).defer("content").order_by("kind")))
-        return self.get_paginated_response([report_payload(report, request) for report in page])
-
-    @extend_schema(
-        summary="Request the report of a finished study run (PDF)",
-        operation_id="study_run_reports_create",
-        request=ReportRequestSerializer,
-        responses={
-            202: ReportSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="the study run has not finished"),
-            503: OpenApiResponse(ErrorSerializer, description="the job queue is unavailable; the report failed"),
-        },
-        tags=["reports"],
-    )
-    def post(self, request: Request, run_id: int) -> Response:
-        from planner.studies.selectors import study_run_for_user
-
-        return _request(request, study_run=study_run_for_user(request.user, run_id))
+RunReportsView = subject_reports_view(
+    subject="run",
+    find="planner.scenarios.selectors.run_for_user",
+    noun="run",
+    done="completed",
+    request_summary="Request a report of a completed run (PDF, XLSX, CSV or JSON)",
+)
+PortfolioRunReportsView = subject_reports_view(
+    subject="portfolio_run",
+    find="planner.portfolios.selectors.portfolio_run_for_user",
+    noun="portfolio run",
+    done="completed",
+    request_summary="Request a report of a completed portfolio run (PDF, XLSX or CSV)",
+)
+StudyRunReportsView = subject_reports_view(
+    subject="study_run",
+    find="planner.studies.selectors.study_run_for_user",
+    noun="study run",
+    done="finished",
+    request_summary="Request the report of a finished study run (PDF)",
+)
 
 
 class ReportDetailView(PlannerView):
