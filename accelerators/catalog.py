@@ -78,6 +78,9 @@ class AcceleratorSpec:
     host_idle_power_w_per_device: float
     sources: Mapping[str, str] = field(default_factory=dict)
     assumptions: tuple[str, ...] = ()
+    # False for a part sold only as a cloud service (TPU, Inferentia): an operator cannot put it in
+    # its own facility, so levers do not propose it for one.
+    purchasable: bool = True
 
 
 # ---------------------------------------------------------------- accelerators
@@ -174,6 +177,9 @@ def accelerator_from_dict(
             raise CatalogError(f"{where}: field '{key}' must be positive")
     for key in ("sparse_2_4", "unstructured_sparsity"):
         require_type(figs[key], "value", bool, f"{where} {key}", "true or false")
+    purchasable = _availability(entry, where)
+    if "availability" in entry:
+        src["availability"] = sources.get(entry["availability"]["source"], entry["availability"]["source"])
     spec = AcceleratorSpec(
         slug=slug,
         name=str(entry.get("name", slug)),
@@ -196,6 +202,7 @@ def accelerator_from_dict(
         host_idle_power_w_per_device=host_idle_w,
         sources=src,
         assumptions=tuple(assumptions),
+        purchasable=purchasable,
     )
     check_accelerator_figures(spec, where=where)
     return spec
@@ -258,7 +265,7 @@ def accelerator_from_flat(entry: Mapping[str, Any]) -> AcceleratorSpec:
     sources = entry.get("sources") or {}
     if not isinstance(sources, Mapping):
         raise CatalogError(f"{where}: field 'sources' must map field -> source")
-    for key in ("sparse_2_4", "unstructured_sparsity"):
+    for key in ("sparse_2_4", "unstructured_sparsity", "purchasable"):
         require_type(entry, key, bool, where, "true or false")
     for key in ("native_dtypes", "assumptions"):
         require_type(entry, key, (list, tuple), where, "a list")
@@ -288,9 +295,23 @@ def accelerator_from_flat(entry: Mapping[str, Any]) -> AcceleratorSpec:
         host_power_w_per_device=nums["host_power_w_per_device"],
         embodied_carbon_kgco2e=optional["embodied_carbon_kgco2e"],
         price_usd=optional["price_usd"],
+        purchasable=bool(entry.get("purchasable", True)),
     )
     check_accelerator_figures(spec, where=where)
     return spec
+
+
+AVAILABILITIES = ("purchase", "cloud-only")
+
+
+def _availability(entry: Mapping[str, Any], where: str) -> bool:
+    """True unless the entry's optional `availability` figure says the part is sold only as a cloud service."""
+    fig = entry.get("availability")
+    if fig is None:
+        return True
+    if not isinstance(fig, Mapping) or fig.get("value") not in AVAILABILITIES or not fig.get("source"):
+        raise CatalogError(f"{where}: field 'availability' must be {{value: one of {AVAILABILITIES}, source: ...}}")
+    return fig["value"] == "purchase"
 
 
 @cache

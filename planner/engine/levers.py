@@ -181,7 +181,8 @@ def demand_weighted_energy_j(document: dict, pool: dict, device) -> tuple[float,
 
 
 def best_specialised_device(document: dict, pool: dict) -> tuple[object, dict, float] | None:
-    """(device, parallelism, demand-weighted J/token) of the most efficient device of another kind."""
+    """(device, parallelism, demand-weighted J/token) of the most efficient device of another kind that an
+    operator can buy for its own facility (cloud-only parts such as TPUs are not proposed)."""
     from accelerators.catalog import CatalogError, get_accelerator, list_accelerators
 
     try:
@@ -190,7 +191,7 @@ def best_specialised_device(document: dict, pool: dict) -> tuple[object, dict, f
         return None
     best = None
     for device in list_accelerators():
-        if device.kind == kind:
+        if device.kind == kind or not device.purchasable:
             continue
         got = demand_weighted_energy_j(document, pool, device)
         if got is not None and (best is None or got[0] < best[2]):
@@ -231,7 +232,8 @@ _NOTHING = {
     "pruning": "every pool is already sparse or its device cannot exploit sparsity",
     "quantization": "every pool already runs 4-bit weights and a KV cache of 8 bits or less",
     "power_limit": "no GPU pool without a power limit",
-    "specialised": "no device of another class in the catalog serves these workloads",
+    "specialised": "no purchasable device of another class in the catalog serves these workloads "
+    "(cloud-only parts such as TPUs are not proposed for an own facility)",
 }
 
 

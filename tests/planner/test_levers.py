@@ -95,7 +95,7 @@ def test_the_power_limit_lever_caps_gpus_as_mlperf_maxq_does(example_inputs):
     assert next(v for v in lever_variants(parse_scenario(already)) if v.lever == "power_limit").applicable is False
 
 
-def test_the_specialised_lever_picks_the_most_efficient_device_of_another_class(example_inputs):
+def test_the_specialised_lever_picks_the_most_efficient_purchasable_device_of_another_class(example_inputs):
     from accelerators.catalog import get_accelerator, list_accelerators
     from planner.engine.levers import best_specialised_device, demand_weighted_energy_j
 
@@ -106,7 +106,19 @@ def test_the_specialised_lever_picks_the_most_efficient_device_of_another_class(
     pool = document["hardware"][0]
     device, _, joules = best_specialised_device(document, pool)
     assert device.kind != get_accelerator(pool["accelerator"]).kind
+    assert device.purchasable, "an operator cannot install a cloud-only part (TPU, Inferentia) in its own site"
     assert variant.spec.hardware[0].accelerator == device.slug
-    others = [demand_weighted_energy_j(document, pool, d) for d in list_accelerators() if d.kind != "gpu"]
+    buyable = [d for d in list_accelerators() if d.kind != "gpu" and d.purchasable]
+    others = [demand_weighted_energy_j(document, pool, d) for d in buyable]
     served = [got[0] for got in others if got is not None]
     assert len(served) >= 2 and min(served) == pytest.approx(joules)
+
+
+def test_cloud_only_parts_are_marked_with_a_source_and_never_proposed():
+    from accelerators.catalog import get_accelerator, list_accelerators
+
+    cloud_only = {d.slug for d in list_accelerators() if not d.purchasable}
+    # Google sells TPUs and AWS Inferentia only as cloud instances (their product pages, 2024).
+    assert {"tpu-v5e", "tpu-v6e", "inferentia2"} <= cloud_only
+    assert all("availability" in get_accelerator(slug).sources for slug in cloud_only)
+    assert {"h100-sxm", "groq-lpu", "alveo-v80", "mi300x"}.isdisjoint(cloud_only)
