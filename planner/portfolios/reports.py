@@ -203,7 +203,7 @@ def build_xlsx(run) -> bytes:
     for topic, text in tables.assumptions(result):
         sheet.append([topic, text])
     sheet = text_safe_sheet(book, "Members")
-    sheet.append(["facility", "scenario", "region", "in service", "ramp", "ramp unit", "final peak [MW]", "load from"])
+    sheet.append(["facility", "scenario", "region", "in service", "ramp", "ramp unit", "peak in final year [MW]", "full build [MW]", "load from"])
     for m in result.get("members", []):
         sheet.append(
             [
@@ -214,6 +214,7 @@ def build_xlsx(run) -> bytes:
                 ", ".join(f"{v:g}" for v in m["ramp"]),
                 m["ramp_unit"],
                 m["final_peak_mw"],
+                m.get("full_build_peak_mw"),
                 m["load_source"],
             ]
         )

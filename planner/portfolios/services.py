@@ -218,12 +218,23 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
         "years": years,
         "members": [
             {k: m[k] for k in ("name", "scenario", "scenario_name", "region", "in_service_year", "ramp", "ramp_unit")}
-            | {"load_source": m["load_source"], "final_peak_mw": round(float(np.max(m["power_mw"])), 3)}
+            | {"load_source": m["load_source"]}
+            | _member_peaks(m, years)
             for m in members
         ],
         "regions": regions,
         "method": core.__doc__.strip().split("\n\n")[0],
     }
+
+
+def _member_peaks(member: dict[str, Any], years: list[int]) -> dict[str, float]:
+    """The member's peak in the horizon's last year (after its ramp) and at full build (the scenario's peak)."""
+    full_build_mw = float(np.max(member["power_mw"]))
+    ramp = core.Member(
+        member["name"], member["power_mw"], member["in_service_year"], tuple(member["ramp"]), member["ramp_unit"]
+    )
+    final_share = float(core.ramp_scale([ramp], years)[0, -1])  # the ramp was validated with the region above
+    return {"final_peak_mw": round(final_share * full_build_mw, 3), "full_build_peak_mw": round(full_build_mw, 3)}
 
 
 def _global_path(field: str, chosen: list[dict], members: list[dict]) -> str:

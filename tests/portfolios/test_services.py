@@ -109,3 +109,18 @@ def test_it_studies_each_region_on_its_own_system_load(definition, owner, organi
     assert headroom[0.25] == pytest.approx(3614 * 5000 / (3634 - 21.9), abs=0.1)
     # Dominion on its smooth profile takes the region's published figures.
     assert regions["pjm-dominion"]["headroom"][1]["headroom_mw"] == 4091.2
+
+
+def test_a_member_ramped_to_one_mw_shows_one_mw_in_the_final_year(definition, owner, organisation, scenarios):
+    # Issue 20 item 13: the members table showed the scenario's full-build peak (13.6 MW) for a member
+    # whose ramp holds it at 1 MW; the final year's peak is the ramped one, the full build beside it.
+    data = {
+        **definition,
+        "members": [{"scenario": scenarios[0].pk, "in_service_year": 2026, "ramp": [1.0], "ramp_unit": "mw"}],
+    }
+    made = services.portfolio_create(owner=owner, organisation=organisation, data=data)
+    run, _ = services.portfolio_run_submit(portfolio=made, submitted_by=owner)
+    job_execute(kind="portfolio_run", job_id=run.pk)
+    member = PortfolioRun.objects.get(pk=run.pk).result["members"][0]
+    assert member["final_peak_mw"] == pytest.approx(1.0, rel=1e-6)
+    assert member["full_build_peak_mw"] > 5 * member["final_peak_mw"]
