@@ -203,7 +203,19 @@ def build_xlsx(run) -> bytes:
     for topic, text in tables.assumptions(result):
         sheet.append([topic, text])
     sheet = text_safe_sheet(book, "Members")
-    sheet.append(["facility", "scenario", "region", "in service", "ramp", "ramp unit", "peak in final year [MW]", "full build [MW]", "load from"])
+    sheet.append(
+        [
+            "facility",
+            "scenario",
+            "region",
+            "in service",
+            "ramp",
+            "ramp unit",
+            "peak in final year [MW]",
+            "full build [MW]",
+            "load from",
+        ]
+    )
     for m in result.get("members", []):
         sheet.append(
             [
