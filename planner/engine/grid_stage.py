@@ -105,8 +105,10 @@ def _embodied(devices_by_pool, accelerator_by_pool, servers, warnings):
         source = spec.sources.get("embodied_carbon") or spec.sources.get("embodied_carbon_kgco2e") or "catalog"
         if per_device is None:
             per_device = FALLBACK_ACCELERATOR_EMBODIED_KGCO2E
-            source = "assumption: EcoLogits GPU figure 143 kgCO2e (80 GB GPU) — the catalog has none for this device"
+            source = "assumption: NVIDIA HGX H100 PCF per GPU (1,312 kgCO2e / 8) — the catalog has none for this device"
             warnings.append(f"embodied carbon of {spec.slug!r} unknown in the catalog: {per_device:g} kgCO2e assumed")
+        reason = next((a.split(": ", 1)[1] for a in spec.assumptions if a.startswith("embodied_carbon:")), None)
+        reason = source if spec.embodied_carbon_kgco2e is None else reason
         kg_per_year = carbon.embodied_kg_per_year(embodied_kg=per_device, count=devices, life_years=HARDWARE_LIFE_YEARS)
         total_kg += kg_per_year
         per_pool[pool] = {
@@ -115,7 +117,7 @@ def _embodied(devices_by_pool, accelerator_by_pool, servers, warnings):
             "kgco2e_per_device": per_device,
             "source": source,
             "tco2e_per_year": _r(kg_per_year * T_PER_KG),
-        }
+        } | ({"assumption": reason} if reason else {})
     server_kg = carbon.embodied_kg_per_year(
         embodied_kg=SERVER_EMBODIED_KGCO2E, count=servers, life_years=HARDWARE_LIFE_YEARS
     )
@@ -336,9 +338,10 @@ def grid_stage(
                 "market_based_annual_matching_tco2e": annual.method,
                 "market_based_hourly_matching_tco2e": f"{hourly_match.method}; clean supply: "
                 f"{market.clean_supply_method}",
-                "embodied_tco2e_per_year": "accelerators (catalog, else 143 kgCO2e) + servers "
+                "embodied_tco2e_per_year": "accelerators (catalog: NVIDIA HGX PCFs; else 164 kgCO2e, assumption) "
+                "+ servers "
                 f"({SERVER_EMBODIED_KGCO2E:g} "
-                f"kgCO2e each, EcoLogits) over {HARDWARE_LIFE_YEARS:g} years, straight line",
+                f"kgCO2e each without accelerators, EcoLogits) over {HARDWARE_LIFE_YEARS:g} years, straight line",
                 "household_equivalents_location_based": "households' annual electricity emissions in this region: "
                 "household_use_kwh_per_month × 12 × carbon_intensity_g_per_kwh (electricity only)",
             },
