@@ -45,3 +45,40 @@ def test_the_planner_reproduces_the_measured_round_trips_within_the_stated_error
 def test_leave_one_out_error_is_close_to_the_fit_error_so_the_factor_is_not_overfitted(pairs):
     result = fit(*pairs, fibre_delay_us_per_km=4.9)
     assert result.loo_rms_ms < 1.05 * result.rms_ms
+
+
+def test_the_measured_factor_moves_dallas_out_of_the_examples_40_ms_autocomplete_budget():
+    """examples/site-comparisons/ashburn-dallas-lulea-singapore.json: autocomplete users in New York,
+    Boston and Washington within 40 ms. At the old judgement 1.5 Dallas reached them (worst 37 ms, to
+    Boston); at the fitted 1.718 it does not (42 ms), so Dallas is no longer ranked."""
+    import json
+    from pathlib import Path
+
+    from grid.climate import get_climate
+    from grid.siting import workload_reach
+
+    example = (
+        Path(__file__).resolve().parents[2] / "examples" / "site-comparisons" / "ashburn-dallas-lulea-singapore.json"
+    )
+    document = json.loads(example.read_text())
+    users = {u["workload"]: u for u in document["users"] if u.get("interactive")}
+    fitted = network_figures()["route_inflation"]["value"]
+    changed = []
+    for site in document["sites"]:
+        climate = get_climate(site["climate"])
+        for workload, u in users.items():
+            feasible = [
+                workload_reach(
+                    site_lat_deg=climate.latitude,
+                    site_lon_deg=climate.longitude,
+                    users=u["metros"],
+                    rtt_budget_ms=u["rtt_budget_ms"],
+                    interactive=True,
+                    fibre_delay_us_per_km=4.9,
+                    route_inflation=factor,
+                ).feasible
+                for factor in (1.5, fitted)
+            ]
+            if feasible[0] != feasible[1]:
+                changed.append((site["name"], workload, u["rtt_budget_ms"]))
+    assert changed == [("Dallas", "autocomplete", 40)]

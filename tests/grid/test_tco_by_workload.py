@@ -19,7 +19,7 @@ def test_allocation_shares_by_device_seconds_and_sums_back():
     assert chat.usd_per_year + batch.usd_per_year == pytest.approx(1_000_000.0)
     assert chat.usd_per_million_output_tokens == pytest.approx(750_000 / 3e3)
     assert batch.usd_per_million_tokens == pytest.approx(250_000 / 40e3)  # input + output
-    with pytest.raises(AllocationError, match="devices_by_workload.chat"):
+    with pytest.raises(AllocationError, match=r"devices_by_workload\.chat"):
         allocate_tco(
             tco_usd_per_year=1.0,
             devices_by_workload={"chat": -1},
