@@ -87,3 +87,21 @@ def test_the_total_per_mtok_is_the_token_weighted_blend_of_the_workloads(result)
     # prompt-heavy summaries: input + output $/Mtok far below its output-only figure
     summaries = tco["by_workload"]["summaries"]
     assert summaries["usd_per_million_tokens"] < summaries["usd_per_million_output_tokens"] / 5
+
+
+def test_studies_and_site_comparisons_carry_each_workloads_cost(result):
+    from planner.engine.site_comparison import _metrics
+    from planner.engine.studies.kpis import read_kpis
+
+    tco = result.summary["tco"]
+    kpis = read_kpis(result.summary)
+    assert kpis["usd_per_million_tokens"] == pytest.approx(tco["usd_per_million_tokens"])
+    metrics = _metrics(result.summary)
+    assert metrics["usd_per_mtok_prompt_and_output"] == pytest.approx(tco["usd_per_million_tokens"])
+    for name, row in tco["by_workload"].items():
+        assert kpis[f"usd_per_million_output_tokens[{name}]"] == pytest.approx(row["usd_per_million_output_tokens"])
+        assert kpis[f"usd_per_million_tokens[{name}]"] == pytest.approx(row["usd_per_million_tokens"])
+        assert metrics["usd_per_mtok_by_workload"][name] == {
+            "output": row["usd_per_million_output_tokens"],
+            "prompt_and_output": row["usd_per_million_tokens"],
+        }
