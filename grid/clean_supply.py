@@ -69,11 +69,11 @@ def solar_shape(*, latitude_deg: float) -> np.ndarray:
     return output / output.sum()
 
 
-def _daily_factor(*, std: float, lag1: float, seed_text: str) -> np.ndarray:
-    """Lognormal AR(1) day-to-day factor, mean 1, with the given std and lag-1 autocorrelation."""
+def _ar1_factor(*, std: float, lag1: float, steps: int, seed_text: str) -> np.ndarray:
+    """Lognormal AR(1) factor over `steps` steps, mean 1, with the given std and lag-1 autocorrelation."""
     rng = np.random.default_rng(zlib.crc32(seed_text.encode()))
     sigma = np.sqrt(np.log1p(std**2))
-    shocks = rng.standard_normal(DAYS_PER_YEAR)
+    shocks = rng.standard_normal(steps)
     gain = np.sqrt(1 - lag1**2)  # z_d = lag1 z_(d-1) + gain e_d keeps unit variance; z_0 = e_0
     z = lfilter([gain], [1.0, -lag1], shocks, zi=[shocks[0] * (1 - gain)])[0]
     factor = np.exp(sigma * z - sigma**2 / 2)
@@ -87,11 +87,17 @@ def wind_shape(*, region_slug: str) -> tuple[np.ndarray, str, str | None]:
     wind = data["wind"][entry["wind"]]
     table = np.asarray(wind["month_hour_cf_rel"], dtype=float)
     month, hour = month_hour_index()
-    daily = _daily_factor(std=wind["daily_rel_std"], lag1=wind["daily_lag1"], seed_text=f"wind:{region_slug}")
-    shape = table[month, hour] * np.repeat(daily, HOURS_PER_DAY)
+    daily = _ar1_factor(
+        std=wind["daily_rel_std"], lag1=wind["daily_lag1"], steps=DAYS_PER_YEAR, seed_text=f"wind-day:{region_slug}"
+    )
+    within_day = _ar1_factor(
+        std=wind["hourly_rel_std"], lag1=wind["hourly_lag1"], steps=HOURS_PER_YEAR, seed_text=f"wind-hour:{region_slug}"
+    )
+    shape = table[month, hour] * np.repeat(daily, HOURS_PER_DAY) * within_day
     method = (
-        f"wind: month × hour output of the {entry['wind']} wind fleet ({wind['source']}, {wind['period']}) × a "
-        f"day-to-day lognormal AR(1) factor (std {wind['daily_rel_std']}, lag-1 {wind['daily_lag1']}, measured)"
+        f"wind: month × hour output of the {entry['wind']} wind fleet ({wind['source']}, {wind['period']}) × "
+        f"lognormal AR(1) factors day to day (std {wind['daily_rel_std']}, lag-1 {wind['daily_lag1']}) and hour to "
+        f"hour within the day (std {wind['hourly_rel_std']}, lag-1 {wind['hourly_lag1']}), all measured"
     )
     return shape / shape.sum(), method, entry.get("a")
 

@@ -104,12 +104,33 @@ def shape_statistics(stamps: np.ndarray, values: np.ndarray) -> dict:
     ratio = obs[full] / exp[full]
     consecutive = np.diff(days[full].astype(int)) == 1
     a, b = ratio[:-1][consecutive], ratio[1:][consecutive]
+    # within the day: each hour ÷ (its month × hour expectation × its day's ratio), on full days
+    day_ratio = np.full(days.size, np.nan)
+    day_ratio[full] = obs[full] / exp[full]
+    hourly = rel / (expected * day_ratio[index])
+    good = np.isfinite(hourly) & (expected > 0)
+    h_a, h_b = hourly[:-1], hourly[1:]
+    pair = good[:-1] & good[1:] & (np.diff(stamps.astype(int)) == 1)
     return {
         "month_hour_cf_rel": np.round(table, 3).tolist(),
         "daily_rel_std": round(float(ratio.std()), 3),
         "daily_lag1": round(float(np.corrcoef(a, b)[0, 1]), 3),
+        "hourly_rel_std": round(float(hourly[good].std()), 3),
+        "hourly_lag1": round(float(np.corrcoef(h_a[pair], h_b[pair])[0, 1]), 3),
+        "measured_flat_load_match": round(_flat_match(stamps, values), 3),
         "days": int(full.sum()),
     }
+
+
+def _flat_match(stamps: np.ndarray, values: np.ndarray) -> float:
+    """Mean over the years of the hourly-matched share of a flat load by a contract of 100 % of it
+    shaped like the measured fleet output (the figure the modelled shape is tested against)."""
+    year = stamps.astype("datetime64[Y]").astype(int)
+    shares = []
+    for y in np.unique(year):
+        x = values[(year == y) & np.isfinite(values)]
+        shares.append(float(np.minimum(1.0, x / x.mean()).mean()))
+    return float(np.mean(shares))
 
 
 def derive() -> dict:

@@ -134,3 +134,18 @@ def test_shipped_factors_and_shapes_are_what_the_tools_derive_from_the_reference
 
 def shipped_regions():
     return derive_residual_mix.yaml.safe_load(derive_residual_mix.OUTPUT.read_text(encoding="utf-8"))["regions"]
+
+
+@pytest.mark.parametrize(
+    "region", ["pjm", "ercot", "caiso", "germany", "sweden-nordics", "ireland"]
+)  # regions with a measured wind fleet of their own
+def test_a_wind_contract_matches_a_flat_load_hour_by_hour_like_the_measured_wind_fleet(region):
+    """The modelled shape (month × hour mean × day-to-day × within-day AR(1)) against the same figure
+    computed on the measured series (grid/tools/derive_clean_shapes.py: measured_flat_load_match)."""
+    key = clean_supply._data()["regions"][region]["wind"]
+    measured = clean_supply._data()["wind"][key]["measured_flat_load_match"]
+    load = np.full(8760, 1.0)
+    shape, _method, borrowed = clean_supply.wind_shape(region_slug=region)
+    modelled = np.minimum(load, shape * 8760).sum() / 8760
+    assert borrowed is None
+    assert modelled == pytest.approx(measured, abs=0.04)  # modelled 0.70–0.79, measured 0.69–0.78
