@@ -53,6 +53,9 @@ def test_it_shows_every_kpi_card_with_its_unit(client, owner, run):
     for line in run.result["tco"]["lines"]:
         assert f"<td>{line['item']}" in page and line["sources"][0] in page
     assert reverse("report-file", args=[run.pk, "pdf"]) in page
+    carbon = run.result["carbon"]
+    assert f"residual mix, {carbon['residual_mix']['value']} gCO2e/kWh" in page
+    assert "hour by hour" in page
     # $/Mtok per workload beside the total, with the allocation rule
     table = page.split('id="tco-workloads"', 1)[1].split("</table>", 1)[0]
     assert "device-seconds" in table
