@@ -79,7 +79,8 @@ def market_based_annual(
         emissions_kg=(total - matched) * factor / G_PER_KG,
         matched_kwh=matched,
         matched_frac=matched / total if total else 0.0,
-        method="market-based, annual matching (GHG Protocol Scope 2 Guidance 2015)",
+        method="market-based, annual matching (GHG Protocol Scope 2 Guidance 2015); unmatched energy at the "
+        + ("residual mix" if residual_mix_g_per_kwh is not None else "location average (no residual mix)"),
         notes=tuple(notes),
     )
 

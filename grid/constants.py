@@ -46,10 +46,13 @@ DRY_BULB_MIN_C = -90.0  # [°C]
 DRY_BULB_MAX_C = 60.0  # [°C]
 
 # Embodied carbon (grid helper) ----------------------------------------------------------------
-# EcoLogits (genai-impact/ecologits, ecologits/impacts/llm.py, commit 00d1915): GPU_EMBODIED_IMPACT_GWP
-# = 143 kgCO2e for one 80 GB GPU; SERVER_EMBODIED_IMPACT_GWP = 3,000 kgCO2e for an 8-GPU server
-# without its GPUs; HARDWARE_LIFESPAN = 5 years. (The team's reference sheet quotes another EcoLogits
-# version: 164–273 kgCO2e per GPU, 5,700 kgCO2e per server, 3-year life.)
-FALLBACK_ACCELERATOR_EMBODIED_KGCO2E = 143.0  # [kgCO2e/device] used when the catalog has no figure (assumption)
-SERVER_EMBODIED_KGCO2E = 3000.0  # [kgCO2e/server], excluding accelerators
+# Server without its accelerators: 5,700 kgCO2e — EcoLogits' current figure for a GPU server as the
+# team's reference sheet quotes it (shared/reference/README.md: "164–273 kgCO2e embodied per GPU,
+# 5,700 kgCO2e per server"); the ecologits/impacts/llm.py versions stored for this session (commits
+# 00d1915, dd1665e) still carry SERVER_EMBODIED_IMPACT_GWP = 3,000 (the old figure): verify against the
+# current EcoLogits methodology page. Accelerators take the catalog's figure (accelerators.yaml,
+# NVIDIA HGX H100 / B200 product carbon footprints; marked assumptions where scaled); a device without
+# one gets the HGX H100 per-GPU figure (1,312 kg / 8 = 164 kg), an assumption named in the run's warnings.
+FALLBACK_ACCELERATOR_EMBODIED_KGCO2E = 164.0  # [kgCO2e/device] assumption: NVIDIA HGX H100 PCF ÷ 8 GPUs
+SERVER_EMBODIED_KGCO2E = 5700.0  # [kgCO2e/server], excluding accelerators (EcoLogits, current; verify)
 HARDWARE_LIFE_YEARS = 5.0  # [years] straight-line amortisation

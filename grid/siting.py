@@ -72,6 +72,7 @@ def network_figures() -> dict[str, dict[str, Any]]:
             "assumption": "a" in raw[name],
             "reason": raw[name].get("a"),
         }
+        | ({"fit": dict(raw[name]["fit"])} if "fit" in raw[name] else {})
         for name in ("fibre_delay_us_per_km", "route_inflation")
     }
 

@@ -86,8 +86,16 @@ def render_readme_examples() -> str:
 def render_tco_examples() -> str:
     rows = [
         "| example | devices | peak MW | TCO M$/yr | capex M$ | USD/M output tok | USD/M input tok "
-        "| tok/s per MW | USD/kW-month |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| USD/M tok (input + output) | tok/s per MW | USD/kW-month |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    per_workload = [
+        "",
+        "Per workload (TCO shared by the device-seconds each workload holds; USD per million output tokens,",
+        "and per million input + output tokens):",
+        "",
+        "| example | workload | devices | share of TCO | USD/M output tok | USD/M tok (input + output) |",
+        "|---|---|---|---|---|---|",
     ]
     shares = [
         "",
@@ -102,8 +110,14 @@ def render_tco_examples() -> str:
             f"| {name} ({_region(r)}) | {_devices(r)} | {r['peak_facility_power_mw']:.1f} | "
             f"{tco['tco_usd_per_year'] / 1e6:,.1f} | {tco['capex_usd'] / 1e6:,.0f} | "
             f"**{tco['usd_per_million_output_tokens']:.3f}** | {tco['usd_per_million_input_tokens']:.3f} | "
-            f"{tco['output_tokens_per_s_per_mw']:,.0f} | {tco['usd_per_kw_month']:,.0f} |"
+            f"{tco['usd_per_million_tokens']:.4f} | {tco['output_tokens_per_s_per_mw']:,.0f} | "
+            f"{tco['usd_per_kw_month']:,.0f} |"
         )
+        for workload, part in tco["by_workload"].items():
+            per_workload.append(
+                f"| {name} | {workload} | {part['devices']:,} | {100 * part['share_frac']:.1f} % | "
+                f"{part['usd_per_million_output_tokens']:.3f} | {part['usd_per_million_tokens']:.4f} |"
+            )
         total = tco["tco_usd_per_year"]
         cells = [
             f"{value / 1e6:,.1f} ({100 * value / total:.1f} %)" for value in tco["breakdown_usd_per_year"].values()
@@ -115,7 +129,7 @@ def render_tco_examples() -> str:
         f"${first['capex_usd'] / 1e6:,.1f} M, annualised over {first['life_years']:g} years = "
         f"${first['annual_usd'] / 1e6:,.1f} M/yr."
     )
-    return "\n".join(rows + shares) + "\n" + check
+    return "\n".join(rows + per_workload + shares) + "\n" + check
 
 
 def render_site_comparison() -> str:
@@ -123,13 +137,18 @@ def render_site_comparison() -> str:
 
     result = compare_sites(parse_comparison(json.loads((ROOT / SITE_COMPARISON).read_text())))
     rows = [
-        "| rank | site | devices | peak MW | PUE | tCO2e loc | tCO2e mkt | USD/Mtok | bill USD/month "
-        "| headroom used | mean RTT ms | score |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| rank | site | devices | peak MW | PUE | tCO2e loc | tCO2e mkt | USD/Mtok output "
+        "| USD/Mtok input + output | USD/Mtok output by workload | bill USD/month | headroom used "
+        "| mean RTT ms | score |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def fmt(value: Any, digits: int) -> str:
         return "—" if value is None else f"{value:,.{digits}f}"
+
+    def by_workload(metrics: dict[str, Any]) -> str:
+        costs = metrics.get("usd_per_mtok_by_workload") or {}
+        return ", ".join(f"{workload} {fmt(value['output'], 3)}" for workload, value in costs.items()) or "—"
 
     for row in sorted(result["sites"], key=lambda r: (r.get("rank") is None, r.get("rank") or 0)):
         m = row.get("metrics", {})
@@ -137,7 +156,8 @@ def render_site_comparison() -> str:
         rows.append(
             f"| {row.get('rank') or '—'} | {row['name']} | {m.get('devices', 0):,} | {fmt(m.get('peak_mw'), 1)} | "
             f"{fmt(m.get('pue'), 3)} | {fmt(m.get('tco2e_location'), 0)} | {fmt(m.get('tco2e_market'), 0)} | "
-            f"{fmt(m.get('usd_per_mtok'), 3)} | {fmt(m.get('household_bill_usd_per_month'), 3)} | "
+            f"{fmt(m.get('usd_per_mtok'), 3)} | {fmt(m.get('usd_per_mtok_prompt_and_output'), 4)} | "
+            f"{by_workload(m)} | {fmt(m.get('household_bill_usd_per_month'), 3)} | "
             f"{fmt(m.get('headroom_share_frac'), 3)} | {fmt(row.get('mean_rtt_ms'), 0)} | {score} |"
         )
     placement = "; ".join(f"{workload} → {place['site']}" for workload, place in result["placement"].items())

@@ -122,6 +122,7 @@ class PoolSizing:
     servers_per_rack_by_power: int = 0
     servers_per_rack_by_space: int = 0
     rack_binding: str = ""  # "power", "space" or "power and space"
+    devices_by_workload: dict[str, int] = field(default_factory=dict)  # replicas × devices per replica
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ def size_fleet(
                 servers_per_rack_by_space=fit.by_space,
                 rack_binding=fit.binding,
                 capacity_tokens_per_s={w: replicas[w] * pool.curves[w].max_throughput_tokens_per_s for w in replicas},
+                devices_by_workload={w: replicas[w] * pool.curves[w].devices_per_replica for w in replicas},
                 share_frac=pool.share_frac,
             )
         )

@@ -449,7 +449,12 @@ def _build_result(
         w.name: float(sum(p.served_tokens_per_s.get(w.name, np.zeros(1)).sum() for p in fleet.pools) * 3600.0)
         for w in spec.workloads
     }
-    input_tokens = sum(served_by_workload[w.name] * w.input_tokens / w.output_tokens for w in spec.workloads)
+    input_by_workload = {w.name: served_by_workload[w.name] * w.input_tokens / w.output_tokens for w in spec.workloads}
+    input_tokens = sum(input_by_workload.values())
+    # Devices held by each workload's replicas (a replica serves one workload); the rest of a pool is idle.
+    devices_by_workload = {
+        w.name: int(sum(p.devices_by_workload.get(w.name, 0) for p in sizing.pools)) for w in spec.workloads
+    }
     summary: dict[str, Any] = {
         "year": demands[0].year,
         "peak_facility_power_mw": float(facility_w.max() / W_PER_MW),
@@ -474,6 +479,8 @@ def _build_result(
         "annual_output_tokens": served * 3600.0,
         "annual_output_tokens_by_workload": served_by_workload,
         "annual_input_tokens": input_tokens,
+        "annual_input_tokens_by_workload": input_by_workload,
+        "devices_by_workload": devices_by_workload,
         "unserved_output_tokens_frac": float(unserved_total.sum() / demand_total.sum()) if demand_total.sum() else 0.0,
         "unserved_output_tokens_frac_by_workload": {
             d.name: float(fleet.unserved_tokens_per_s[d.name].sum() / d.output_tokens_per_s.sum())

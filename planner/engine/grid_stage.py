@@ -25,6 +25,7 @@ from grid.constants import (
     W_PER_MW,
 )
 from grid.regions import HEADROOM_FIELDS, Region, RegionDataError, apply_overrides, hourly_series, region_from_ref
+from planner.engine.carbon_stage import market_based
 from planner.engine.schema import ScenarioSpec
 
 UPLOAD_KEYS = {
@@ -104,8 +105,10 @@ def _embodied(devices_by_pool, accelerator_by_pool, servers, warnings):
         source = spec.sources.get("embodied_carbon") or spec.sources.get("embodied_carbon_kgco2e") or "catalog"
         if per_device is None:
             per_device = FALLBACK_ACCELERATOR_EMBODIED_KGCO2E
-            source = "assumption: EcoLogits GPU figure 143 kgCO2e (80 GB GPU) — the catalog has none for this device"
+            source = "assumption: NVIDIA HGX H100 PCF per GPU (1,312 kgCO2e / 8) — the catalog has none for this device"
             warnings.append(f"embodied carbon of {spec.slug!r} unknown in the catalog: {per_device:g} kgCO2e assumed")
+        reason = next((a.split(": ", 1)[1] for a in spec.assumptions if a.startswith("embodied_carbon:")), None)
+        reason = source if spec.embodied_carbon_kgco2e is None else reason
         kg_per_year = carbon.embodied_kg_per_year(embodied_kg=per_device, count=devices, life_years=HARDWARE_LIFE_YEARS)
         total_kg += kg_per_year
         per_pool[pool] = {
@@ -114,7 +117,7 @@ def _embodied(devices_by_pool, accelerator_by_pool, servers, warnings):
             "kgco2e_per_device": per_device,
             "source": source,
             "tco2e_per_year": _r(kg_per_year * T_PER_KG),
-        }
+        } | ({"assumption": reason} if reason else {})
     server_kg = carbon.embodied_kg_per_year(
         embodied_kg=SERVER_EMBODIED_KGCO2E, count=servers, life_years=HARDWARE_LIFE_YEARS
     )
@@ -219,23 +222,10 @@ def grid_stage(
     # Carbon ---------------------------------------------------------------------------------------
     location_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=intensity)
     marginal_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=marginal)
-    clean = spec.grid.clean_energy
-    annual = carbon.market_based_annual(
-        energy_kwh=energy_kwh,
-        clean_match_frac=clean.annual_match_frac,
-        residual_mix_g_per_kwh=region.optional("residual_mix_g_per_kwh"),
-        location_average_g_per_kwh=float(energy_kwh @ intensity / energy_kwh.sum()) if energy_kwh.sum() else 0.0,
+    market = market_based(
+        spec, region, energy_kwh=energy_kwh, intensity_g_per_kwh=intensity, uploads=uploads, warnings=warnings
     )
-    if "clean_supply" in uploads:
-        clean_kwh, clean_shape = uploads["clean_supply"] * 1e3, "uploaded hourly clean supply"
-    else:
-        clean_kwh = np.full(HOURS_PER_YEAR, clean.annual_match_frac * energy_kwh.sum() / HOURS_PER_YEAR)
-        clean_shape = "flat (firm clean supply, assumption) of annual_match_frac × annual energy"
-    hourly_match = carbon.market_based_hourly(
-        energy_kwh=energy_kwh, clean_supply_kwh=clean_kwh, intensity_g_per_kwh=intensity
-    )
-    chosen = hourly_match if clean.hourly_match else annual
-    warnings.extend(annual.notes)
+    annual, hourly_match, chosen = market.annual, market.hourly, market.chosen
     embodied_kg, embodied_pools, server_kg = _embodied(devices_by_pool, accelerator_by_pool, servers, warnings)
     household_t = carbon.household_equivalents(
         emissions_kg=location_kg,
@@ -333,6 +323,9 @@ def grid_stage(
             "market_based_annual_matching_tco2e": _r(annual.emissions_kg * T_PER_KG),
             "market_based_hourly_matching_tco2e": _r(hourly_match.emissions_kg * T_PER_KG),
             "clean_energy_matched_frac": _r(chosen.matched_frac, 4),
+            "clean_energy_matched_frac_annual": _r(annual.matched_frac, 4),
+            "clean_energy_matched_frac_hourly": _r(hourly_match.matched_frac, 4),
+            "residual_mix": market.residual,
             "embodied_tco2e_per_year": _r(embodied_kg * T_PER_KG),
             "embodied_servers_tco2e_per_year": _r(server_kg * T_PER_KG),
             "embodied_by_pool": embodied_pools,
@@ -342,10 +335,13 @@ def grid_stage(
                 "location_based_tco2e": f"Σ hourly energy × hourly average intensity; intensity: {intensity_method}",
                 "marginal_tco2e": f"Σ hourly energy × short-run marginal rate; rate: {marginal_method}",
                 "market_based_tco2e": chosen.method,
-                "market_based_hourly_matching_tco2e": f"{hourly_match.method}; clean supply: {clean_shape}",
-                "embodied_tco2e_per_year": "accelerators (catalog, else 143 kgCO2e) + servers "
+                "market_based_annual_matching_tco2e": annual.method,
+                "market_based_hourly_matching_tco2e": f"{hourly_match.method}; clean supply: "
+                f"{market.clean_supply_method}",
+                "embodied_tco2e_per_year": "accelerators (catalog: NVIDIA HGX PCFs; else 164 kgCO2e, assumption) "
+                "+ servers "
                 f"({SERVER_EMBODIED_KGCO2E:g} "
-                f"kgCO2e each, EcoLogits) over {HARDWARE_LIFE_YEARS:g} years, straight line",
+                f"kgCO2e each without accelerators, EcoLogits) over {HARDWARE_LIFE_YEARS:g} years, straight line",
                 "household_equivalents_location_based": "households' annual electricity emissions in this region: "
                 "household_use_kwh_per_month × 12 × carbon_intensity_g_per_kwh (electricity only)",
             },

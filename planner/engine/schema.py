@@ -230,6 +230,21 @@ class Site(_Strict):
 class CleanEnergy(_Strict):
     annual_match_frac: float = Field(0.0, ge=0.0, le=2.0, description="contracted clean MWh / annual MWh")
     hourly_match: bool = Field(False, description="match clean supply hour by hour (24/7) instead of annually")
+    # The contract's mix decides its hours (grid/clean_supply.py). Default: half solar, half wind —
+    # an assumption (corporate clean-energy contracts are mostly solar and wind); set the contract's own.
+    solar_frac: float = Field(0.5, ge=0.0, le=1.0, description="share of contracted MWh from solar [fraction]")
+    wind_frac: float = Field(0.5, ge=0.0, le=1.0, description="share of contracted MWh from wind [fraction]")
+    firm_frac: float = Field(0.0, ge=0.0, le=1.0, description="share from firm clean supply, flat [fraction]")
+    solar_latitude_deg: float | None = Field(
+        None, ge=-90.0, le=90.0, description="latitude of the solar plant [degrees]; default: the site's"
+    )
+
+    @model_validator(mode="after")
+    def _mix_adds_up(self) -> CleanEnergy:
+        total = self.solar_frac + self.wind_frac + self.firm_frac
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"solar_frac + wind_frac + firm_frac must add up to 1, got {total:g}")
+        return self
 
 
 class GridSpec(_Strict):

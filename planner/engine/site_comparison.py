@@ -172,6 +172,14 @@ def _metrics(result: dict[str, Any]) -> dict[str, Any]:
         "tco2e_location": carbon.get("location_based_tco2e"),
         "tco2e_market": carbon.get("market_based_tco2e"),
         "usd_per_mtok": tco.get("usd_per_million_output_tokens"),
+        "usd_per_mtok_prompt_and_output": tco.get("usd_per_million_tokens"),
+        "usd_per_mtok_by_workload": {
+            name: {
+                "output": row.get("usd_per_million_output_tokens"),
+                "prompt_and_output": row.get("usd_per_million_tokens"),
+            }
+            for name, row in (tco.get("by_workload") or {}).items()
+        },
         "tco_usd_per_year": tco.get("tco_usd_per_year"),
         "household_bill_usd_per_month": (result.get("household_bill_usd_per_month") or {}).get("total_usd_per_month"),
         "headroom_share_frac": _headroom_share(result),

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from grid.tco import CostFigure, TcoError, TcoInputs, total_cost_of_ownership
+from grid.tco_allocation import RULE as ALLOCATION_RULE
+from grid.tco_allocation import allocate_tco
 from planner.engine.schema import ScenarioSpec
 
 GRID_CHARGE_KEYS = ("demand_charge_usd", "capacity_usd", "transmission_usd")
@@ -83,10 +85,33 @@ def tco_inputs(spec: ScenarioSpec, summary: Mapping[str, Any]) -> TcoInputs:
     )
 
 
+def by_workload(tco: Mapping[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """$/Mtok per workload (output, and input + output): the TCO allocated by the stated rule."""
+    output = summary.get("annual_output_tokens_by_workload") or {}
+    devices = summary.get("devices_by_workload") or {name: 0 for name in output}
+    rows = allocate_tco(
+        tco_usd_per_year=float(tco["tco_usd_per_year"]),
+        devices_by_workload=devices,
+        output_tokens_by_workload=output,
+        input_tokens_by_workload=summary.get("annual_input_tokens_by_workload") or {},
+    )
+    total_tokens = float(tco.get("annual_output_tokens") or 0.0) + float(tco.get("annual_input_tokens") or 0.0)
+    return {
+        "usd_per_million_tokens": float(tco["tco_usd_per_year"]) / (total_tokens / 1e6) if total_tokens > 0 else None,
+        "by_workload": {row.workload: row.to_dict() for row in rows},
+        "allocation_rule": ALLOCATION_RULE,
+    }
+
+
 def tco_stage(spec: ScenarioSpec, summary: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``tco`` block of the run result."""
+    """The ``tco`` block of the run result, with $/Mtok per workload."""
     check_prices(spec)
     try:
-        return total_cost_of_ownership(inputs=tco_inputs(spec, summary), overrides=spec.economics.overrides())
+        tco = total_cost_of_ownership(inputs=tco_inputs(spec, summary), overrides=spec.economics.overrides())
     except TcoError as error:
         raise TcoStageError(str(error), field=error.field) from None
+    tco |= by_workload(tco, summary)
+    methods = tco.setdefault("methods", {})
+    methods["usd_per_million_tokens"] = "TCO per year ÷ ((prompt + output tokens in the year) / 1e6)"
+    methods["by_workload"] = ALLOCATION_RULE
+    return tco

@@ -188,6 +188,19 @@ def tco_view(tco: dict[str, Any] | None) -> dict[str, Any] | None:
             (name, fmt(value), f"{100 * value / total:.1f} %" if total else "")
             for name, value in (tco.get("breakdown_usd_per_year") or {}).items()
         ],
+        "per_mtok_all": fmt(tco.get("usd_per_million_tokens")),
+        "allocation_rule": tco.get("allocation_rule", ""),
+        "by_workload": [
+            {
+                "workload": name,
+                "devices": fmt(row.get("devices")),
+                "share": f"{100 * row.get('share_frac', 0.0):.1f} %",
+                "annual": fmt(row.get("usd_per_year")),
+                "per_mtok": fmt(row.get("usd_per_million_output_tokens")),
+                "per_mtok_all": fmt(row.get("usd_per_million_tokens")),
+            }
+            for name, row in (tco.get("by_workload") or {}).items()
+        ],
     }
 
 
@@ -201,12 +214,37 @@ def _tco_sheet(book: Any, tco: dict[str, Any] | None) -> None:
         ("capex_usd", "USD"),
         ("usd_per_million_output_tokens", "USD per million output tokens"),
         ("usd_per_million_input_tokens", "USD per million prompt tokens"),
+        ("usd_per_million_tokens", "USD per million tokens (prompt + output)"),
         ("usd_per_kw_month", "USD per kW-month (critical IT)"),
         ("output_tokens_per_s_per_mw", "output tokens/s per MW (peak facility)"),
         ("annual_output_tokens", "tokens/year"),
         ("annual_input_tokens", "tokens/year"),
     ):
         sheet.append([key, tco.get(key), unit])
+    sheet.append([])
+    sheet.append(
+        [
+            "workload",
+            "devices",
+            "share of TCO",
+            "USD/year",
+            "USD per million output tokens",
+            "USD per million tokens (prompt + output)",
+            "allocation rule",
+        ]
+    )
+    for name, row in (tco.get("by_workload") or {}).items():
+        sheet.append(
+            [
+                name,
+                row.get("devices"),
+                row.get("share_frac"),
+                row.get("usd_per_year"),
+                row.get("usd_per_million_output_tokens"),
+                row.get("usd_per_million_tokens"),
+                tco.get("allocation_rule", ""),
+            ]
+        )
     sheet.append([])
     sheet.append(["breakdown", "USD/year"])
     for name, value in (tco.get("breakdown_usd_per_year") or {}).items():

@@ -36,6 +36,7 @@ KPI_PATHS: tuple[tuple[str, str, str], ...] = (
     ("tco.tco_usd_per_year", "Total cost of ownership", "USD/year"),
     ("tco.usd_per_million_output_tokens", "Cost per million output tokens (TCO)", "USD/Mtok"),
     ("tco.usd_per_million_input_tokens", "Cost per million prompt tokens (TCO)", "USD/Mtok"),
+    ("tco.usd_per_million_tokens", "Cost per million tokens, prompt + output (TCO)", "USD/Mtok"),
     ("tco.usd_per_kw_month", "TCO per kW of critical IT", "USD/kW-month"),
     ("household_bill_usd_per_month.total_usd_per_month", "Household bill change", "USD/month"),
     ("household_bill_usd_per_month.share_of_average_bill_pct", "Household bill change, share of bill", "%"),
@@ -105,6 +106,23 @@ def kpis_of(result: dict[str, Any]) -> list[Kpi]:
     devices = result.get("devices")
     if isinstance(devices, dict) and devices:
         out.insert(7, Kpi(path="devices", label="Accelerators", value=int(sum(devices.values())), unit="devices"))
+    out.extend(workload_cost_kpis(result))
+    return out
+
+
+def workload_cost_kpis(result: dict[str, Any]) -> list[Kpi]:
+    """$/Mtok of each workload (output; prompt + output), from the TCO allocated by its stated rule."""
+    out = []
+    for name, row in (lookup(result, "tco.by_workload") or {}).items():
+        for key, label in (
+            ("usd_per_million_output_tokens", "Cost per million output tokens"),
+            ("usd_per_million_tokens", "Cost per million tokens, prompt + output"),
+        ):
+            value = row.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out.append(
+                    Kpi(path=f"tco.by_workload.{name}.{key}", label=f"{label}, {name}", value=value, unit="USD/Mtok")
+                )
     return out
 
 

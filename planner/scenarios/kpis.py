@@ -126,6 +126,13 @@ KPIS: tuple[Kpi, ...] = (
         _at("tco.usd_per_million_output_tokens"),
         3,
     ),
+    Kpi(
+        "usd_per_mtok_prompt_and_output",
+        "Cost per million tokens, prompt + output",
+        "USD/Mtok, all-in TCO",
+        _at("tco.usd_per_million_tokens"),
+        4,
+    ),
     Kpi("tco", "Total cost of ownership", "million USD/yr", _divide(_at("tco.tco_usd_per_year"), 1e6), 1),
     Kpi("usd_per_kw_month", "TCO per kW of IT", "USD per kW-month", _at("tco.usd_per_kw_month"), 0),
     Kpi(

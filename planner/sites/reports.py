@@ -23,6 +23,7 @@ COLUMNS = (
     ("tco2e_location", "Emissions, location-based [tCO2e/yr]"),
     ("tco2e_market", "Emissions, market-based [tCO2e/yr]"),
     ("usd_per_mtok", "Cost [USD per million output tokens]"),
+    ("usd_per_mtok_prompt_and_output", "Cost [USD per million tokens, prompt + output]"),
     ("tco_usd_per_year", "TCO [USD/yr]"),
     ("household_bill_usd_per_month", "Household bill change [USD/month]"),
     ("headroom_share_frac", "Share of curtailment-enabled headroom (0.5 %) used [-]"),
@@ -45,6 +46,12 @@ def ranking_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for site in sites
     ]
+
+
+def _workload_cost(site: dict[str, Any], workload: str) -> tuple[Any, Any]:
+    """The workload's $/Mtok (output; prompt + output) at this site, from the TCO allocated by device-seconds."""
+    cost = ((site.get("metrics") or {}).get("usd_per_mtok_by_workload") or {}).get(workload) or {}
+    return cost.get("output"), cost.get("prompt_and_output")
 
 
 def build_pdf(run) -> bytes:
@@ -84,7 +91,19 @@ def build_xlsx(run) -> bytes:
     sheet.append(["route inflation used", network.get("route_inflation_used")])
 
     sheet = text_safe_sheet(book, "Workloads")
-    sheet.append(["site", "workload", "interactive", "servable", "reason", "mean round trip [ms]", "placed at"])
+    sheet.append(
+        [
+            "site",
+            "workload",
+            "interactive",
+            "servable",
+            "reason",
+            "mean round trip [ms]",
+            "placed at",
+            "USD per million output tokens",
+            "USD per million tokens (prompt + output)",
+        ]
+    )
     placement = result.get("placement") or {}
     for site in result.get("sites", []):
         for workload, reach in (site.get("workloads") or {}).items():
@@ -97,6 +116,7 @@ def build_xlsx(run) -> bytes:
                     reach["reason"],
                     reach["mean_rtt_ms"],
                     (placement.get(workload) or {}).get("site"),
+                    *_workload_cost(site, workload),
                 ]
             )
 

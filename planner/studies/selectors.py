@@ -55,15 +55,26 @@ def study_run_table(run: StudyRun) -> tuple[list[str], list[list[Any]]]:
     """One row per point: index, status, the varied values, every KPI, the reason if any."""
     fields = varied_fields(run)
     kpis = list(KPIS)
-    header = ["point", "status", *fields, *(f"{k} [{KPIS[k].unit}]" if KPIS[k].unit else k for k in kpis), "reason"]
+    points = list(run.points.all())
+    # each workload's $/Mtok (planner.engine.studies.kpis.read_kpis: "usd_per_million_output_tokens[chat]")
+    per_workload = sorted({k for p in points for k in (p.kpis or {}) if "[" in k and k not in KPIS})
+    header = [
+        "point",
+        "status",
+        *fields,
+        *(f"{k} [{KPIS[k].unit}]" if KPIS[k].unit else k for k in kpis),
+        *(f"{k} [USD/Mtok]" for k in per_workload),
+        "reason",
+    ]
     rows = []
-    for point in run.points.all():
+    for point in points:
         rows.append(
             [
                 point.index,
                 point.status,
                 *(point.values.get(f) for f in fields),
                 *(point.kpis.get(k) for k in kpis),
+                *((point.kpis or {}).get(k) for k in per_workload),
                 "; ".join([point.error, *point.violations]).strip("; "),
             ]
         )

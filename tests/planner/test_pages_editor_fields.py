@@ -79,3 +79,17 @@ def test_engine_problems_come_back_in_the_forms_words(client, owner, organisatio
     assert re.search(r"try \d+ devices per model replica \(tensor parallel\)", page)
     assert "unreachable: even batch 1 takes" in page
     assert "--devices" not in page and "tpot_target_s" not in page
+
+
+def test_the_clean_energy_contract_mix_is_edited_and_must_add_up_to_one(client, owner, organisation, small_inputs):
+    client.force_login(owner)
+    data = form_data(small_inputs, organisation)
+    data |= {"grid__clean_energy__solar_frac": "0.2", "grid__clean_energy__wind_frac": "0.3"}
+    data["grid__clean_energy__firm_frac"] = "0.5"
+    assert client.post(reverse("scenario-create"), data).status_code == 302
+    mix = Scenario.objects.get().inputs["grid"]["clean_energy"]
+    assert (mix["solar_frac"], mix["wind_frac"], mix["firm_frac"]) == (0.2, 0.3, 0.5)
+    data["grid__clean_energy__firm_frac"] = "0.9"
+    response = client.post(reverse("scenario-create"), data)
+    assert response.status_code == 400
+    assert "solar_frac + wind_frac + firm_frac must add up to 1" in response.content.decode()

@@ -53,6 +53,14 @@ def test_it_shows_every_kpi_card_with_its_unit(client, owner, run):
     for line in run.result["tco"]["lines"]:
         assert f"<td>{line['item']}" in page and line["sources"][0] in page
     assert reverse("report-file", args=[run.pk, "pdf"]) in page
+    carbon = run.result["carbon"]
+    assert f"residual mix, {carbon['residual_mix']['value']} gCO2e/kWh" in page
+    assert "hour by hour" in page
+    # $/Mtok per workload beside the total, with the allocation rule
+    table = page.split('id="tco-workloads"', 1)[1].split("</table>", 1)[0]
+    assert "device-seconds" in table
+    for name, row in run.result["tco"]["by_workload"].items():
+        assert f"<td>{name}</td>" in table and f"{row['usd_per_million_output_tokens']:.4f}" in table
 
 
 def test_it_reads_tokens_per_mw_as_tokens_over_energy():

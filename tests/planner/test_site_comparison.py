@@ -22,6 +22,9 @@ def document() -> dict:
 def compared() -> dict:
     document = json.loads(EXAMPLE.read_text())
     document["sites"] = [s for s in document["sites"] if s["name"] in {"Ashburn", "Singapore"}]
+    # Dallas–Boston is 42 ms at the fitted route inflation (1.718): a 45 ms autocomplete budget keeps two
+    # sites ranked (the example's 40 ms ranks Ashburn alone — tests/grid/test_route_inflation.py)
+    next(u for u in document["users"] if u["workload"] == "autocomplete")["rtt_budget_ms"] = 45
     document["sites"].append(
         {"name": "Dallas dry", "climate": "us-tx-dallas", "region": "ercot", "water_limit_m3_per_year": 0}
     )
@@ -84,7 +87,8 @@ def test_a_site_over_its_power_cap_is_flagged():
 
 def test_deferrable_work_goes_to_the_best_site_ignoring_latency(compared):
     placement = compared["placement"]
-    assert placement["chat"]["site"] == compared["ranking"][0]  # both ranked sites reach the chat users
+    reach_chat = [r for r in compared["sites"] if r["rank_ignoring_latency"] and r["workloads"]["chat"]["feasible"]]
+    assert placement["chat"]["site"] == min(reach_chat, key=lambda r: r["rank_ignoring_latency"])["name"]
     best_anywhere = min(
         (r for r in compared["sites"] if r["rank_ignoring_latency"]), key=lambda r: r["rank_ignoring_latency"]
     )

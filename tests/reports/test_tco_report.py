@@ -36,3 +36,21 @@ def test_the_pdf_has_the_tco_section(built, tco):
     assert "capital recovery factor" in text
     for line in tco["lines"]:
         assert line["item"] in text
+
+
+def test_the_reports_carry_each_workloads_cost_per_million_tokens_summing_to_the_tco(built, tco):
+    rows = [row for row in load_workbook(io.BytesIO(built.xlsx), read_only=True)["TCO"].iter_rows(values_only=True)]
+    by_workload = {row[0]: row for row in rows if row and row[0] in tco["by_workload"]}
+    assert set(by_workload) == set(tco["by_workload"])
+    assert sum(row[3] for row in by_workload.values()) == pytest.approx(tco["tco_usd_per_year"])
+    for name, row in by_workload.items():
+        assert row[4] == pytest.approx(tco["by_workload"][name]["usd_per_million_output_tokens"])
+        assert row[5] == pytest.approx(tco["by_workload"][name]["usd_per_million_tokens"])
+        assert "device-seconds" in row[6]
+    summary = load_workbook(io.BytesIO(built.xlsx), read_only=True)["Summary"].iter_rows(values_only=True)
+    keys = {row[3]: row[1] for row in summary if row and len(row) > 3 and row[3]}
+    for name, row in tco["by_workload"].items():
+        assert keys[f"tco.by_workload.{name}.usd_per_million_tokens"] == pytest.approx(row["usd_per_million_tokens"])
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(built.pdf)).pages)
+    for name, row in tco["by_workload"].items():
+        assert fmt(row["usd_per_million_output_tokens"]) in text and name in text

@@ -47,6 +47,10 @@ def test_the_run_page_shows_the_ranking_the_map_and_links_to_each_site(client, o
     page = _login(client, owner).get(reverse("site-comparison-run", args=[finished_comparison_run.pk])).content.decode()
     result = finished_comparison_run.result
     assert 'id="ranking"' in page and 'id="chart-map"' in page and "vendor/topojson/" in page
+    costs = page.split('id="workload-costs"', 1)[1].split("</table>", 1)[0]  # $/Mtok per workload and site
+    for site in result["sites"]:
+        for cost in site["metrics"]["usd_per_mtok_by_workload"].values():
+            assert f"{cost['output']:.4f} / {cost['prompt_and_output']:.4f}" in costs
     for index, site in enumerate(result["sites"]):
         assert site["name"] in page
         assert reverse("site-comparison-site", args=[finished_comparison_run.pk, index]) in page

@@ -76,6 +76,12 @@ for _kpi in (
         _at("tco", "usd_per_million_output_tokens"),
     ),
     Kpi(
+        "usd_per_million_tokens",
+        "USD/Mtok",
+        "TCO per million tokens, prompt + output",
+        _at("tco", "usd_per_million_tokens"),
+    ),
+    Kpi(
         "output_tokens_per_s_per_mw",
         "tokens/s/MW",
         "output tokens per second per MW of peak",
@@ -116,13 +122,19 @@ for _series in (
     register_series(_series)
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else None
+
+
 def read_kpis(summary: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for kpi in KPIS.values():
-        value = kpi.read(summary)
-        out[kpi.name] = (
-            float(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else None
-        )
+    """The registered KPIs, then each workload's $/Mtok as ``usd_per_million_output_tokens[<workload>]``
+    and ``usd_per_million_tokens[<workload>]`` (the TCO allocated by device-seconds; in the point's KPIs)."""
+    out: dict[str, Any] = {kpi.name: _number(kpi.read(summary)) for kpi in KPIS.values()}
+    by_workload = _at("tco", "by_workload")(summary)
+    if isinstance(by_workload, Mapping):
+        for name, row in by_workload.items():
+            for key in ("usd_per_million_output_tokens", "usd_per_million_tokens"):
+                out[f"{key}[{name}]"] = _number(row.get(key)) if isinstance(row, Mapping) else None
     return out
 
 

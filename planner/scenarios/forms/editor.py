@@ -418,6 +418,21 @@ MAIN_NUMBERS: dict[str, tuple[str, str, bool]] = {
         "0.5 = half the annual energy matched by contracts",
         False,
     ),
+    "grid.clean_energy.solar_frac": (
+        "Contract mix: solar [fraction]",
+        "Its hours for 24/7 matching: clear-sky solar at the site; solar + wind + firm = 1",
+        False,
+    ),
+    "grid.clean_energy.wind_frac": (
+        "Contract mix: wind [fraction]",
+        "The region's measured wind-fleet shape",
+        False,
+    ),
+    "grid.clean_energy.firm_frac": (
+        "Contract mix: firm clean supply [fraction]",
+        "Flat (nuclear, hydro, geothermal)",
+        False,
+    ),
 }
 MAIN_CHOICES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "fleet.redundancy": ("Redundancy", [("N", "N"), ("N+1", "N+1"), ("N+2", "N+2")]),

@@ -69,6 +69,15 @@ def _human_summary(document: dict[str, Any]) -> str:
     if tco:
         lines.append(f"  {'Total cost of ownership':28s} {tco['tco_usd_per_year']:,.0f} USD/yr")
         lines.append(f"  {'Cost per million output tok':28s} {tco['usd_per_million_output_tokens']:.4f} USD/Mtok")
+        if tco.get("usd_per_million_tokens") is not None:
+            lines.append(f"  {'Cost per million tok (in+out)':28s} {tco['usd_per_million_tokens']:.4f} USD/Mtok")
+        for name, row in (tco.get("by_workload") or {}).items():
+            output, both = row.get("usd_per_million_output_tokens"), row.get("usd_per_million_tokens")
+            if output is not None and both is not None:
+                lines.append(
+                    f"    {name:26s} {output:.4f} USD/Mtok output, {both:.4f} in+out "
+                    f"({100 * row['share_frac']:.1f} % of TCO, {row['devices']:,} devices)"
+                )
         for category, value in tco["breakdown_usd_per_year"].items():
             lines.append(f"    {category:26s} {value:,.0f} USD/yr")
     for warning in document.get("warnings", []):

@@ -71,6 +71,15 @@ class Command(BaseCommand):
                 _fmt(row.get("score")),
             ]
             self.stdout.write(" | ".join(str(c) for c in cells))
+            by_workload = m.get("usd_per_mtok_by_workload") or {}
+            if by_workload:
+                self.stdout.write(
+                    "    $/Mtok by workload (output / prompt + output): "
+                    + "; ".join(
+                        f"{name} {_fmt(c.get('output'))} / {_fmt(c.get('prompt_and_output'))}"
+                        for name, c in by_workload.items()
+                    )
+                )
             for reason in row.get("reasons", []):
                 self.stdout.write(f"    not ranked: {reason}")
         for workload, place in result["placement"].items():
