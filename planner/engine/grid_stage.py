@@ -24,7 +24,15 @@ from grid.constants import (
     SERVER_EMBODIED_KGCO2E,
     W_PER_MW,
 )
-from grid.regions import HEADROOM_FIELDS, Region, RegionDataError, apply_overrides, hourly_series, region_from_ref
+from grid.regions import (
+    FACILITY_FIELDS,
+    HEADROOM_FIELDS,
+    Region,
+    RegionDataError,
+    apply_overrides,
+    hourly_series,
+    region_from_ref,
+)
 from planner.engine.schema import ScenarioSpec
 
 UPLOAD_KEYS = {
@@ -37,29 +45,7 @@ UPLOAD_KEYS = {
 FLEX_RATE_FRAC = 0.005  # flexible view: curtailment at 0.5% of the year's energy (Norris et al. 2025)
 T_PER_KG = 1e-3
 VIEW_FOR_TARIFF = {"large_load_minimum_demand": "large_load_tariff"}
-REQUIRED = (
-    "carbon_intensity_g_per_kwh",
-    "marginal_carbon_intensity_g_per_kwh",
-    "energy_price_usd_per_mwh",
-    "demand_charge_usd_per_kw_month",
-    "capacity_price_usd_per_mw_day",
-    "capacity_price_slope_usd_per_mw_day_per_gw",
-    "transmission_rate_usd_per_kw_year",
-    "transmission_upgrade_cost_usd_per_kw",
-    "fixed_charge_rate_frac",
-    "residential_transmission_share_frac",
-    "residential_capacity_obligation_kw",
-    "energy_price_slope_usd_per_mwh_per_gw",
-    "residential_customers",
-    "household_use_kwh_per_month",
-    "household_bill_usd_per_month",
-    "system_peak_mw",
-    "reserve_margin_frac",
-    "reserve_margin_target_frac",
-    "large_load_min_demand_td_frac",
-    "large_load_min_demand_generation_frac",
-    "rate_case_lag_months",
-)
+REQUIRED = FACILITY_FIELDS  # the region figures one facility-year needs (one definition: grid.regions)
 
 
 class GridStageError(ValueError):
