@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grid import headroom, reliability
 from grid.constants import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR, MONTH_DAYS
 from grid.regions import Region
 
@@ -53,6 +54,7 @@ class SystemLoad:
     load_mw: np.ndarray  # (history years, 8,760) [MW]
     growth_factor: float  # (1 + g)^(year − base_year)
     method: str
+    normalised: bool = False  # history years scaled to the base year's energy (not the published method)
 
     @property
     def peak_mw(self) -> float:
@@ -141,6 +143,7 @@ def system_load_history(region: Region, *, year: int, normalise: bool = False) -
         load_mw=grown,
         growth_factor=factor,
         method=method,
+        normalised=normalise,
     )
 
 
@@ -163,3 +166,36 @@ def system_load_mw(
     if out.shape != (HOURS_PER_YEAR,):
         raise NoSystemLoadError(f"series {history.series!r} did not rebuild to {HOURS_PER_YEAR} hours")
     return out
+
+
+@lru_cache(maxsize=32)
+def _base_study(key: str) -> tuple[tuple[dict, ...], np.ndarray, np.ndarray]:
+    """Headroom rows, seasonal thresholds (K, 8,760) and 5CP hours (K, 5) of a series' history as recorded."""
+    years, load = _rebuilt(key)
+    months = np.tile(np.repeat(np.arange(1, 13), np.asarray(MONTH_DAYS) * HOURS_PER_DAY), len(years))
+    labels = np.repeat(np.arange(len(years)), HOURS_PER_YEAR)
+    rows = headroom.headroom_all_years(load_mw=load.ravel(), month=months, year=labels)
+    for row in rows:
+        row.pop("by_year", None)
+    threshold = headroom.seasonal_threshold_mw(load_mw=load.ravel(), month=months).reshape(load.shape)
+    threshold.setflags(write=False)
+    cp_hours = reliability.coincident_peak_hours(system_load_mw=load)
+    cp_hours.setflags(write=False)
+    return tuple(rows), threshold, cp_hours
+
+
+def study_headroom(history: SystemLoad) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """(headroom rows at the study's rates [MW], thresholds (K, 8,760) [MW], 5CP hours (K, 5)) of a history
+    as recorded, scaled by its growth factor (exact: one factor on every hour). Cached per series."""
+    if history.normalised:
+        raise NoSystemLoadError("study_headroom: takes the history as recorded (normalise=False)")
+    rows, threshold, cp_hours = _base_study(history.series)
+    factor = history.growth_factor
+    scaled = [
+        {
+            k: (round(v * factor, 1) if k in ("headroom_mw", "curtailed_mwh_per_year") and v is not None else v)
+            for k, v in r.items()
+        }
+        for r in rows
+    ]
+    return scaled, threshold * factor, cp_hours
