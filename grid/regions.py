@@ -183,7 +183,9 @@ def _data() -> dict:
     return yaml.safe_load((DATA / "regions.yaml").read_text(encoding="utf-8"))
 
 
-def _complete(figures: dict[str, Figure], *, load_series: str | None = None) -> dict[str, Figure]:
+def _complete(
+    figures: dict[str, Figure], *, load_series: str | None = None, price_fit: str | None = None
+) -> dict[str, Figure]:
     """The region's figures completed with the catalog's defaults (grid/data/regions.yaml ``defaults``)."""
     data = _data()
     out = dict(figures)
@@ -196,7 +198,7 @@ def _complete(figures: dict[str, Figure], *, load_series: str | None = None) -> 
     if "energy_price_slope_usd_per_mwh_per_gw" not in out and {"energy_price_usd_per_mwh", "system_peak_mw"} <= set(
         out
     ):
-        out["energy_price_slope_usd_per_mwh_per_gw"] = _unit_elasticity_slope(out)
+        out["energy_price_slope_usd_per_mwh_per_gw"] = _supply_curve_slope(out, price_fit)
     return out
 
 
@@ -215,7 +217,7 @@ def _catalog() -> dict[str, Region]:
             slug=slug,
             name=entry["name"],
             country=entry["country"],
-            figures=_complete(figures, load_series=entry.get("load_series")),
+            figures=_complete(figures, load_series=entry.get("load_series"), price_fit=entry.get("price_fit")),
             profiles=dict(entry.get("profiles") or {}),
             load_series=entry.get("load_series"),
             geography=str(entry.get("geography") or entry["name"]),
@@ -251,15 +253,42 @@ def _trend_growth(load_series: str) -> Figure:
     )
 
 
-def _unit_elasticity_slope(figures: Mapping[str, Figure]) -> Figure:
-    """Merit-order slope assuming unit elasticity: Δp/p = ΔQ/Q with Q the system peak."""
+@lru_cache(maxsize=1)
+def _price_fits() -> dict[str, dict]:
+    """Supply-curve fits of price vs system load (grid/data/price_slopes.json, grid/tools/derive_price_slope.py)."""
+    return json.loads((DATA / "price_slopes.json").read_text(encoding="utf-8"))["fits"]
+
+
+def _supply_curve_slope(figures: Mapping[str, Figure], price_fit: str | None) -> Figure:
+    """Merit-order slope [$/MWh per GW] from a fitted supply curve: ln p = α + β × load [GW] → Δp/ΔL = β × p.
+
+    A region with its own market's fit (``price_fit``) takes β × its current price. Another borrows the
+    fitted markets' mean elasticity per share of peak, e = β × peak (PJM 3.38, ERCOT 3.62): slope =
+    e × price / system peak (assumption, stated).
+    """
     price, peak = figures["energy_price_usd_per_mwh"].value, figures["system_peak_mw"].value
+    fits = _price_fits()
+    unit = FIELDS["energy_price_slope_usd_per_mwh_per_gw"]
+    if price_fit is not None:
+        if price_fit not in fits:
+            raise RegionDataError(f"price_fit {price_fit!r} is not in grid/data/price_slopes.json")
+        fit = fits[price_fit]
+        return Figure(
+            value=round(fit["beta_per_gw"] * price, 4),
+            unit=unit,
+            source=f"derived: supply curve fitted to hourly price vs load ({fit['price']} vs {fit['load']}, "
+            f"{fit['period']}; {fit['source']}): β = {fit['beta_per_gw']:.4f} ± {fit['beta_se_per_gw']:.4f} per GW "
+            f"(R² within year-months {fit['r2_within']:.2f}, RMSE ln p {fit['rmse_ln_price']:.2f}) × "
+            f"energy_price_usd_per_mwh {price:g}",
+        )
+    elasticity = float(np.mean([f["elasticity_per_peak_share"] for f in fits.values()]))
     return Figure(
-        value=price * 1e3 / peak,
-        unit=FIELDS["energy_price_slope_usd_per_mwh_per_gw"],
-        source="derived: energy_price_usd_per_mwh × 1000 / system_peak_mw",
-        assumption="unit price elasticity of the supply stack (Δp/p = ΔMW/peak MW); replace with a "
-        "production-cost-model slope",
+        value=round(elasticity * price * 1e3 / peak, 4),
+        unit=unit,
+        source=f"derived: mean fitted elasticity per share of peak of {', '.join(fits)} ({elasticity:.2f}; "
+        "grid/data/price_slopes.json) × energy_price_usd_per_mwh × 1000 / system_peak_mw",
+        assumption="this market's supply curve was not fitted (no hourly price and load at hand): the fitted "
+        "markets' elasticity is borrowed; replace with a production-cost-model slope",
     )
 
 
