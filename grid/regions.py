@@ -233,6 +233,16 @@ def _load_means() -> dict[str, dict[str, float]]:
     return {key: entry["annual_mean_mw"] for key, entry in data["series"].items()}
 
 
+def known_load_series(key: str) -> bool:
+    """Whether `key` names a shipped hourly system-load series (grid/data/system_load.json)."""
+    return key in _load_means()
+
+
+def known_capacity_market(key: str) -> bool:
+    """Whether `key` names a shipped capacity market (grid/data/capacity_markets.yaml)."""
+    return key in yaml.safe_load((DATA / "capacity_markets.yaml").read_text(encoding="utf-8"))
+
+
 def _trend_growth(load_series: str) -> Figure:
     """Growth of the series' annual mean load, first to last history year (compound), as the default forecast."""
     means = _load_means().get(load_series)
@@ -351,8 +361,16 @@ def region_from_dict(data: Mapping[str, Any]) -> Region:
         profiles={str(k): str(v) for k, v in profiles.items()},
         load_series=load_series,
         geography=str(data.get("geography") or data.get("name") or slug),
-        capacity_market=data.get("capacity_market") or None,
+        capacity_market=_capacity_market_key(data.get("capacity_market"), slug),
     )
+
+
+def _capacity_market_key(value: Any, slug: str) -> str | None:
+    if not value:
+        return None
+    if not known_capacity_market(str(value)):
+        raise RegionDataError(f"region {slug!r}: capacity_market {value!r} unknown (grid/data/capacity_markets.yaml)")
+    return str(value)
 
 
 def region_from_ref(ref: str | Mapping[str, Any]) -> Region:
