@@ -162,14 +162,21 @@ def system_load(region_slug: str, inputs: dict[str, Any], years: list[int]) -> S
     region = region_of(region_slug, inputs.get("own_regions"))
     if inputs.get("system_load_upload") and inputs.get("system_load_region") == region_slug:
         upload = Upload.objects.get(pk=inputs["system_load_upload"])
-        values = hourly_from_npz(upload.npz)["system_load_mw"]
-        base = int((upload.summary or {}).get("year") or years[0])
+        arrays = hourly_from_npz(upload.npz)
+        summary = upload.summary or {}
+        history_years = summary.get("history_years") or []
+        if "system_load_years_mw" in arrays and history_years:
+            values, base = arrays["system_load_years_mw"], int(history_years[-1])
+            span = f"{history_years[0]}–{history_years[-1]}, {len(history_years)} years"
+        else:
+            values, base = arrays["system_load_mw"][None, :], int(summary.get("year") or years[0])
+            span = str(base)
         scales = [grid_system_load.growth_factor(region, year=y, base_year=base) for y in years]
         return StudySystemLoad(
-            values[None, :],
+            values,
             scales,
-            f"uploaded hourly system load #{upload.pk} {upload.name!r} ({base}), grown "
-            f"{100 * region.value('load_growth_frac_per_year'):.2f} %/yr",
+            f"uploaded hourly system load #{upload.pk} {upload.name!r} ({span}), grown "
+            f"{100 * region.value('load_growth_frac_per_year'):.2f} %/yr from {base}",
             True,
         )
     if grid_system_load.has_system_load(region):
