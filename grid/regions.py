@@ -128,6 +128,7 @@ class Region:
     load_series: str | None = None  # key of grid/data/system_load.json: real hourly system load (grid.system_load)
     geography: str = ""  # the one footprint of every system figure: load, peak, headroom, reserve margin, capacity
     capacity_market: str | None = None  # key of grid/data/capacity_markets.yaml (grid.capacity_market)
+    price_fit: str | None = None  # key of grid/data/price_slopes.json: the market's fitted supply curve
 
     def value(self, name: str) -> float:
         """The figure's value; RegionDataError naming it if the region lacks it."""
@@ -222,6 +223,7 @@ def _catalog() -> dict[str, Region]:
             load_series=entry.get("load_series"),
             geography=str(entry.get("geography") or entry["name"]),
             capacity_market=entry.get("capacity_market"),
+            price_fit=entry.get("price_fit"),
         )
     return regions
 
@@ -390,6 +392,10 @@ def apply_overrides(region: Region, overrides: Mapping[str, float]) -> Region:
         if problem is not None:
             raise RegionDataError(f"grid.overrides.{name}: {problem}")
         figures[name] = Figure(value=float(value), unit=FIELDS[name], source="user override")
+    slope = "energy_price_slope_usd_per_mwh_per_gw"
+    repriced = slope not in overrides and {"energy_price_usd_per_mwh", "system_peak_mw"} & set(overrides)
+    if repriced and figures[slope].source.startswith("derived:"):  # the derived slope follows the new price
+        figures[slope] = _supply_curve_slope(figures, region.price_fit)
     return replace(region, figures=figures)
 
 

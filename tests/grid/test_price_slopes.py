@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from grid.regions import get_region, list_regions
+from grid.regions import apply_overrides, get_region, list_regions
 from grid.tools import derive_price_slope
 
 
@@ -41,3 +41,12 @@ def test_every_region_has_a_slope_with_its_basis_stated():
 def test_the_derive_command_reproduces_the_shipped_fits(reference_dir):
     assert derive_price_slope.pjm()["beta_per_gw"] == _fits()["pjm"]["beta_per_gw"]
     assert derive_price_slope.ercot()["beta_per_gw"] == _fits()["ercot"]["beta_per_gw"]
+
+
+def test_the_derived_slope_follows_an_overridden_price_but_not_an_overridden_slope():
+    pjm = get_region("pjm")
+    beta = _fits()["pjm"]["beta_per_gw"]
+    dearer = apply_overrides(pjm, {"energy_price_usd_per_mwh": 50.0})
+    assert dearer.value("energy_price_slope_usd_per_mwh_per_gw") == pytest.approx(beta * 50.0, abs=1e-4)
+    own = apply_overrides(pjm, {"energy_price_usd_per_mwh": 50.0, "energy_price_slope_usd_per_mwh_per_gw": 2.0})
+    assert own.value("energy_price_slope_usd_per_mwh_per_gw") == 2.0
