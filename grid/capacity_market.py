@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from grid.regions import Region, RegionDataError
@@ -47,9 +46,11 @@ class CapacityYear:
 
     def price_usd_per_mw_day(self, added_ucap_mw: float) -> float:
         price = self.uncapped_usd_per_mw_day + self.slope_usd_per_mw_day_per_gw * added_ucap_mw / 1e3
-        low = -np.inf if self.floor_usd_per_mw_day is None else self.floor_usd_per_mw_day
-        high = np.inf if self.cap_usd_per_mw_day is None else self.cap_usd_per_mw_day
-        return float(np.clip(price, low, high))
+        if self.floor_usd_per_mw_day is not None:
+            price = max(price, self.floor_usd_per_mw_day)
+        if self.cap_usd_per_mw_day is not None:
+            price = min(price, self.cap_usd_per_mw_day)
+        return float(price)
 
     def step_usd_per_mw_day(self, *, added_peak_mw: float) -> float:
         """Price change from a load adding `added_peak_mw` of coincident peak (obligation × FPR)."""
