@@ -316,7 +316,9 @@ def _headroom_used(aggregate_mw: np.ndarray, system_headroom: list[dict[str, Any
     ]
 
 
-def _curtailment(names, member_mw, room, cp_hours) -> tuple[dict[str, Any], float, np.ndarray]:
+def _curtailment(
+    names: Sequence[str], member_mw: np.ndarray, room: np.ndarray, cp_hours: np.ndarray
+) -> tuple[dict[str, Any], float, np.ndarray]:
     """Queue-order curtailment within `room` (K, H): the result's section, the served coincident peak and load."""
     aggregate = member_mw.sum(axis=0)
     cut = allocate_curtailment(load_mw=member_mw, room_mw=room)  # (F, K, H)
@@ -353,7 +355,15 @@ def _capacity(region: Region, year: int, member_cp: np.ndarray) -> tuple[Capacit
     }
 
 
-def _year(region, year, names, member_mw, member_cp, system: _System, growth: float) -> dict[str, Any]:
+def _year(
+    region: Region,
+    year: int,
+    names: Sequence[str],
+    member_mw: np.ndarray,
+    member_cp: np.ndarray,
+    system: _System,
+    growth: float,
+) -> dict[str, Any]:
     """One study year: member_mw (F, H), member_cp (F,); the system's MW quantities × `growth`."""
     v = region.value
     aggregate = member_mw.sum(axis=0)

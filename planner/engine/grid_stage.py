@@ -174,7 +174,9 @@ def _coincident_peak_mw(power_mw: np.ndarray, system: SystemHours) -> tuple[floa
     )
 
 
-def _flexibility(region, power_mw, system: SystemHours, deferrable_frac, warnings):
+def _flexibility(
+    region: Region, power_mw: np.ndarray, system: SystemHours, deferrable_frac: float, warnings: list[str]
+) -> tuple[dict[str, Any], dict[float, float]]:
     """Headroom at each Duke rate and what curtailing this facility in those hours means."""
     out: dict[str, Any] = {
         "method": headroom.METHOD,
@@ -217,7 +219,9 @@ def _flexibility(region, power_mw, system: SystemHours, deferrable_frac, warning
     return out, known
 
 
-def _checked_inputs(spec: ScenarioSpec, facility_power_w: np.ndarray, uploads) -> tuple[np.ndarray, dict]:
+def _checked_inputs(
+    spec: ScenarioSpec, facility_power_w: np.ndarray, uploads: Mapping[str, np.ndarray] | None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     power_w = _check_hourly("facility_power_w", facility_power_w)
     uploads = dict(uploads or {})
     for key in uploads:
@@ -240,7 +244,16 @@ def _study_region(spec: ScenarioSpec) -> Region:
 
 
 def _carbon_section(
-    spec, region, energy_kwh, uploads, intensity, intensity_method, marginal, marginal_method, pools, warnings
+    spec: ScenarioSpec,
+    region: Region,
+    energy_kwh: np.ndarray,
+    uploads: Mapping[str, np.ndarray],
+    intensity: np.ndarray,
+    intensity_method: str,
+    marginal: np.ndarray,
+    marginal_method: str,
+    pools: tuple[dict[str, int], Mapping[str, Any], int],
+    warnings: list[str],
 ) -> dict[str, Any]:
     """Location-based, marginal, market-based (annual and hourly matching) and embodied carbon."""
     v = region.value
@@ -298,7 +311,15 @@ def _carbon_section(
 
 
 def _operator_cost_section(
-    spec, region, power_mw, price, price_method, year, coincident_mw, cp_method, market: CapacityYear
+    spec: ScenarioSpec,
+    region: Region,
+    power_mw: np.ndarray,
+    price: np.ndarray,
+    price_method: str,
+    year: int,
+    coincident_mw: float,
+    cp_method: str,
+    market: CapacityYear,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """The operator's bill for the year: energy, demand charge, capacity (the market's cleared price), transmission."""
     v = region.value
@@ -344,7 +365,15 @@ def _operator_cost_section(
     return section, billed_price
 
 
-def _household_bill_section(spec, region, power_mw, coincident_mw, headroom_by_rate, market, warnings):
+def _household_bill_section(
+    spec: ScenarioSpec,
+    region: Region,
+    power_mw: np.ndarray,
+    coincident_mw: float,
+    headroom_by_rate: Mapping[float, float],
+    market: CapacityYear,
+    warnings: list[str],
+) -> dict[str, Any]:
     """Household bill impact in the three views, the tariff's view selected (grid.bills)."""
     v = region.value
     firm_mw = None
@@ -407,7 +436,7 @@ def _household_bill_section(spec, region, power_mw, coincident_mw, headroom_by_r
     }
 
 
-def _reliability_section(region, coincident_mw, system: SystemHours) -> dict[str, Any]:
+def _reliability_section(region: Region, coincident_mw: float, system: SystemHours) -> dict[str, Any]:
     """Share of the system peak and reserve margin change, on the study's one geography."""
     v = region.value
     reserve = reliability.reserve_margin_change(
