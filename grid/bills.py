@@ -99,6 +99,9 @@ class BillInputs:
     household_use_kwh_per_month: float
     household_bill_usd_per_month: float
     capacity_price_cap_room_usd_per_mw_day: float | None = None  # cap − price; None = no cap
+    capacity_curve: Any = (
+        None  # grid.capacity_market.CapacityYear: the market's curve and collar (replaces the two above)
+    )
 
 
 def bill_view(inputs: BillInputs, *, view: str) -> dict[str, float]:
@@ -106,11 +109,14 @@ def bill_view(inputs: BillInputs, *, view: str) -> dict[str, float]:
     if view not in VIEWS:
         raise BillError(f"view: {view!r} is not one of {', '.join(VIEWS)}")
     peak_mw = inputs.firm_peak_mw if view == "flexible" else inputs.coincident_peak_mw
-    step = capacity_price_step_usd_per_mw_day(
-        slope_usd_per_mw_day_per_gw=inputs.capacity_price_slope_usd_per_mw_day_per_gw,
-        added_peak_mw=peak_mw,
-        cap_room_usd_per_mw_day=inputs.capacity_price_cap_room_usd_per_mw_day,
-    )
+    if inputs.capacity_curve is not None:
+        step = inputs.capacity_curve.step_usd_per_mw_day(added_peak_mw=peak_mw)
+    else:
+        step = capacity_price_step_usd_per_mw_day(
+            slope_usd_per_mw_day_per_gw=inputs.capacity_price_slope_usd_per_mw_day_per_gw,
+            added_peak_mw=peak_mw,
+            cap_room_usd_per_mw_day=inputs.capacity_price_cap_room_usd_per_mw_day,
+        )
     capacity = capacity_usd_per_customer_month(
         price_step_usd_per_mw_day=step, obligation_kw_per_customer=inputs.residential_capacity_obligation_kw
     )

@@ -21,8 +21,16 @@ one grid region and studied over a horizon of years. Each year, vectorised over 
   rest of each member's load is curtailed; rates and hours are means over history years; the
   bills are recomputed on the load that stays (``bills_if_curtailed``).
 
-The system load is the same every study year (history years × 8,760 h; no load growth): a
-stated simplification. Everything here is pure NumPy; the Django app only gathers the inputs.
+System load, one geography (the region's, named in ``geography``): real hours by default
+(grid.system_load: the region's history years rebuilt from their real daily peaks) or an uploaded
+series, grown to each study year by one factor s_y = (1 + g)^(y − base year), g the region's
+load_growth_frac_per_year. One factor on every hour scales the seasonal thresholds, the room
+below them and the headroom by s_y exactly, and leaves the 5CP hours where they are; the system
+peak of year y is s_y × the history's largest hour. On a smooth month × hour profile (an own
+region with only a profile) the headroom is the region's published figures and curtailment is
+not assessed: a smooth profile's repeated daily peak is no basis for it (the result says so).
+Capacity prices follow the market's demand curve and collar by delivery year
+(grid.capacity_market). Everything here is pure NumPy; the Django app only gathers the inputs.
 """
 
 from __future__ import annotations
@@ -34,29 +42,18 @@ from typing import Any
 import numpy as np
 
 from grid import bills, headroom, reliability
+from grid.capacity_market import CapacityYear, capacity_year
 from grid.constants import HOURS_PER_YEAR
 from grid.cost import month_of_hour
-from grid.regions import HEADROOM_FIELDS, Region
+from grid.regions import HEADROOM_FIELDS, PORTFOLIO_FIELDS, Region
 
 RAMP_UNITS = ("share", "mw")
 FLEX_RATE_FRAC = 0.005  # flexible bill view: headroom at 0.5 % curtailment (as in planner.engine.grid_stage)
 CURTAILMENT_ORDER = "queue order: earlier in-service year first (then listed order); later arrivals curtailed first"
-REQUIRED = (
-    "capacity_price_usd_per_mw_day",
-    "capacity_price_slope_usd_per_mw_day_per_gw",
-    "transmission_rate_usd_per_kw_year",
-    "transmission_upgrade_cost_usd_per_kw",
-    "fixed_charge_rate_frac",
-    "residential_transmission_share_frac",
-    "residential_capacity_obligation_kw",
-    "energy_price_slope_usd_per_mwh_per_gw",
-    "residential_customers",
-    "household_use_kwh_per_month",
-    "household_bill_usd_per_month",
-    "system_peak_mw",
-    "reserve_margin_frac",
-    "reserve_margin_target_frac",
-    "large_load_min_demand_td_frac",
+REQUIRED = PORTFOLIO_FIELDS  # the region figures a portfolio study needs (one definition: grid.regions)
+SMOOTH_PROFILE_NOTE = (
+    "not assessed: the system load is a smooth month × hour profile, whose repeated daily peak is no basis "
+    "for curtailment — upload an hourly system load (or use a region with real hours)"
 )
 
 
@@ -165,7 +162,9 @@ def _cp_mw(power_mw: np.ndarray, cp_hours: np.ndarray) -> np.ndarray:
     return power_mw[..., cp_hours].mean(axis=(-1, -2))
 
 
-def _bill_inputs(region: Region, *, cp_mw: float, firm_mw: float, contract_mw: float, power_mw: np.ndarray):
+def _bill_inputs(
+    region: Region, *, cp_mw: float, firm_mw: float, contract_mw: float, power_mw: np.ndarray, market: CapacityYear
+) -> bills.BillInputs:
     v = region.value
     return bills.BillInputs(
         coincident_peak_mw=cp_mw,
@@ -183,7 +182,7 @@ def _bill_inputs(region: Region, *, cp_mw: float, firm_mw: float, contract_mw: f
         residential_customers=v("residential_customers"),
         household_use_kwh_per_month=v("household_use_kwh_per_month"),
         household_bill_usd_per_month=v("household_bill_usd_per_month"),
-        capacity_price_cap_room_usd_per_mw_day=bills.cap_room_usd_per_mw_day(region),
+        capacity_curve=market,
     )
 
 
@@ -229,51 +228,80 @@ def published_headroom(region: Region) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class _System:
+    """The system's base-year quantities; a study year multiplies the MW ones by its growth factor."""
+
+    room_mw: np.ndarray  # (K, H) room below the seasonal thresholds
+    cp_hours: np.ndarray  # (K, 5) 5CP hours
+    headroom: list[dict[str, Any]]  # rows at the study's rates
+    peak_mw: float  # the history's largest hour (real hours) or the region's system_peak_mw (smooth)
+    real_hours: bool
+
+
+def _scaled_headroom(rows: list[dict[str, Any]], factor: float) -> list[dict[str, Any]]:
+    keys = ("headroom_mw", "curtailed_mwh_per_year")
+    return [{k: (_r(x * factor, 1) if k in keys and x is not None else x) for k, x in row.items()} for row in rows]
+
+
 def portfolio_study(
     *,
     members: Sequence[Member],
     years: Sequence[int],
     region: Region,
     system_load_mw: np.ndarray,
-    use_published_headroom: bool = False,
+    load_scale_by_year: Sequence[float] | None = None,
+    real_hours: bool = True,
 ) -> PortfolioResult:
-    """Study a portfolio year by year (see module doc). `system_load_mw`: (history years, 8,760) [MW].
+    """Study a portfolio year by year (see module doc). `system_load_mw`: (history years, 8,760) [MW]
+    at the base year's level; `load_scale_by_year`: its growth factor in each study year (default 1).
 
-    `use_published_headroom`: take the headroom (and the flexible view's firm MW) from the region's
-    figures instead of solving it on `system_load_mw` — for a smooth profile, whose repeated daily
-    peaks are no basis for the study's method (the curtailment allocation still uses the profile).
+    `real_hours` False: the load is a smooth month × hour profile — the headroom (and the flexible
+    view's firm MW) comes from the region's published figures and curtailment is not assessed.
     """
-    system = _check(members, years, region, system_load_mw)
+    system_load = _check(members, years, region, system_load_mw)
+    scales = np.ones(len(years)) if load_scale_by_year is None else np.asarray(load_scale_by_year, dtype=float)
+    if scales.shape != (len(years),) or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
+        raise PortfolioError(f"needs one factor > 0 per study year ({len(years)})", field="load_scale_by_year")
     order = sorted(range(len(members)), key=lambda i: (members[i].in_service_year, i))
     members = [members[i] for i in order]
     scale = ramp_scale(members, years)
     power = np.stack([np.asarray(m.power_mw, dtype=float) for m in members])
     member_mw = scale[:, :, None] * power[:, None, :]  # (F, Y, H)
-    aggregate = member_mw.sum(axis=0)  # (Y, H)
-    room, cp_hours, system_headroom = _system(system)
-    if use_published_headroom:
-        system_headroom = published_headroom(region)
-        if not system_headroom:
-            raise PortfolioError(f"region {region.slug!r} has no headroom_mw_* figures", field="region")
-    member_cp = _cp_mw(member_mw, cp_hours)  # (F, Y)
-    flex_mw = next((r["headroom_mw"] for r in system_headroom if r["rate_pct"] == FLEX_RATE_FRAC * 100), None)
+    system = _system_state(region, system_load, real_hours)
+    member_cp = _cp_mw(member_mw, system.cp_hours)  # (F, Y)
     names = [m.name for m in members]
     yearly = [
-        _year(region, int(year), names, member_mw[:, y], member_cp[:, y], room, cp_hours, flex_mw)
-        | {"headroom_used": _headroom_used(aggregate[y], system_headroom)}
+        _year(region, int(year), names, member_mw[:, y], member_cp[:, y], system, float(scales[y]))
         for y, year in enumerate(years)
     ]
     warnings = []
-    if flex_mw is None:
+    if not any(r["rate_pct"] == FLEX_RATE_FRAC * 100 and r["headroom_mw"] for r in system.headroom):
         warnings.append("no headroom at 0.5 % curtailment on this system load: the flexible view counts the whole peak")
+    if not real_hours:
+        warnings.append(f"curtailment {SMOOTH_PROFILE_NOTE}")
     return PortfolioResult(
         years=tuple(int(y) for y in years),
         members=tuple(m.name for m in members),
         yearly=yearly,
-        headroom=system_headroom,
+        headroom=_scaled_headroom(system.headroom, float(scales[0])),
         member_mw=member_mw,
         warnings=tuple(warnings),
     )
+
+
+def _system_state(region: Region, system_load: np.ndarray, real_hours: bool) -> _System:
+    room, cp_hours, rows = _system(system_load)
+    if real_hours:
+        return _System(room, cp_hours, rows, float(system_load.max()), True)
+    published = published_headroom(region)
+    if not published:
+        raise PortfolioError(
+            f"region {region.slug!r} has only a smooth system-load profile and no headroom_mw_* figures: "
+            "upload an hourly system load",
+            field="region",
+        )
+    return _System(room, cp_hours, published, region.value("system_peak_mw"), False)
 
 
 def _headroom_used(aggregate_mw: np.ndarray, system_headroom: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -288,77 +316,107 @@ def _headroom_used(aggregate_mw: np.ndarray, system_headroom: list[dict[str, Any
     ]
 
 
-def _year(region, year, names, member_mw, member_cp, room, cp_hours, flex_mw) -> dict[str, Any]:
-    """One study year: member_mw (F, H), member_cp (F,), room (K, H); flex_mw = headroom at 0.5 % or None."""
+def _curtailment(
+    names: Sequence[str], member_mw: np.ndarray, room: np.ndarray, cp_hours: np.ndarray
+) -> tuple[dict[str, Any], float, np.ndarray]:
+    """Queue-order curtailment within `room` (K, H): the result's section, the served coincident peak and load."""
+    aggregate = member_mw.sum(axis=0)
+    cut = allocate_curtailment(load_mw=member_mw, room_mw=room)  # (F, K, H)
+    served = aggregate[None, :] - cut.sum(axis=0)  # (K, H)
+    served_cp = float(np.mean([served[k, cp_hours[k]].mean() for k in range(served.shape[0])]))
+    energy = member_mw.sum(axis=1)
+    curtailed = cut.sum(axis=2).mean(axis=1)  # (F,) MWh per year, mean over history years
+    hours = (cut > 1e-9).sum(axis=2).mean(axis=1)
+    section = {
+        "assessed": True,
+        "aggregate_rate_frac": _r(curtailed.sum() / energy.sum(), 6) if energy.sum() else 0.0,
+        "members": {
+            n: {
+                "must_curtail": bool(c > 1e-6),
+                "curtailed_mwh_per_year": _r(c, 1),
+                "rate_frac": _r(c / e, 6) if e else 0.0,
+                "hours_per_year": _r(h, 1),
+            }
+            for n, c, e, h in zip(names, curtailed, energy, hours, strict=True)
+        },
+        "served_coincident_peak_mw": _r(served_cp, 2),
+    }
+    return section, served_cp, served.mean(axis=0)
+
+
+def _capacity(region: Region, year: int, member_cp: np.ndarray) -> tuple[CapacityYear, dict[str, Any]]:
+    market = capacity_year(region, year)
+    cp = float(member_cp.sum())
+    separate = sum(market.step_usd_per_mw_day(added_peak_mw=float(c)) for c in member_cp)
+    return market, {
+        "capacity_price_step_usd_per_mw_day": _r(market.step_usd_per_mw_day(added_peak_mw=cp), 4),
+        "sum_of_member_steps_usd_per_mw_day": _r(separate, 4),
+        "capacity_market": market.to_dict(added_peak_mw=cp),
+    }
+
+
+def _year(
+    region: Region,
+    year: int,
+    names: Sequence[str],
+    member_mw: np.ndarray,
+    member_cp: np.ndarray,
+    system: _System,
+    growth: float,
+) -> dict[str, Any]:
+    """One study year: member_mw (F, H), member_cp (F,); the system's MW quantities × `growth`."""
     v = region.value
     aggregate = member_mw.sum(axis=0)
     cp = float(member_cp.sum())
     contract = float(member_mw.max(axis=1).sum())
-    cut = allocate_curtailment(load_mw=member_mw, room_mw=room)  # (F, K, H)
-    served = aggregate[None, :] - cut.sum(axis=0)  # (K, H)
-    served_cp = float(np.mean([served[k, cp_hours[k]].mean() for k in range(served.shape[0])]))
-    cap_room = bills.cap_room_usd_per_mw_day(region)
-    slope = v("capacity_price_slope_usd_per_mw_day_per_gw")
-    step = bills.capacity_price_step_usd_per_mw_day(
-        slope_usd_per_mw_day_per_gw=slope, added_peak_mw=cp, cap_room_usd_per_mw_day=cap_room
+    system_headroom = _scaled_headroom(system.headroom, growth)
+    flex_mw = next(
+        (r["headroom_mw"] for r in system_headroom if r["rate_pct"] == FLEX_RATE_FRAC * 100 and r["headroom_mw"]), None
     )
-    separate = sum(
-        bills.capacity_price_step_usd_per_mw_day(
-            slope_usd_per_mw_day_per_gw=slope, added_peak_mw=float(c), cap_room_usd_per_mw_day=cap_room
-        )
-        for c in member_cp
-    )
+    system_peak = system.peak_mw * growth
+    market, capacity = _capacity(region, year, member_cp)
     reserve = reliability.reserve_margin_change(
-        system_peak_mw=v("system_peak_mw"),
+        system_peak_mw=system_peak,
         reserve_margin_frac=v("reserve_margin_frac"),
         added_peak_mw=cp,
         target_frac=v("reserve_margin_target_frac"),
     )
-    energy = member_mw.sum(axis=1)
-    curtailed = cut.sum(axis=2).mean(axis=1)  # (F,) MWh per year, mean over history years
-    hours = (cut > 1e-9).sum(axis=2).mean(axis=1)
     # Flexible view: only the load above the 0.5 % headroom is firm at the peak (as in grid_stage).
     firm = cp if flex_mw is None else max(0.0, cp - flex_mw)
-    inputs = _bill_inputs(region, cp_mw=cp, firm_mw=firm, contract_mw=contract, power_mw=aggregate)
-    curtailed_inputs = _bill_inputs(
-        region, cp_mw=served_cp, firm_mw=served_cp, contract_mw=contract, power_mw=served.mean(axis=0)
-    )
-    return {
+    inputs = _bill_inputs(region, cp_mw=cp, firm_mw=firm, contract_mw=contract, power_mw=aggregate, market=market)
+    out = {
         "year": year,
+        "system_load_growth_factor": _r(growth, 4),
         "member_coincident_mw": {n: _r(c, 2) for n, c in zip(names, member_cp, strict=True)},
         "member_peak_mw": {n: _r(p, 2) for n, p in zip(names, member_mw.max(axis=1), strict=True)},
         "aggregate_coincident_peak_mw": _r(cp, 2),
         "flexible_firm_mw": _r(firm, 1),
         "aggregate_peak_mw": _r(aggregate.max(), 2),
         "aggregate_energy_mwh": _r(aggregate.sum(), 0),
-        "system_peak_mw": v("system_peak_mw"),
-        "share_of_system_peak_pct": _r(
-            reliability.peak_share_pct(facility_peak_mw=cp, system_peak_mw=v("system_peak_mw")), 4
-        ),
+        "system_peak_mw": _r(system_peak, 0),
+        "share_of_system_peak_pct": _r(reliability.peak_share_pct(facility_peak_mw=cp, system_peak_mw=system_peak), 4),
         "reserve_margin": {
             "before_pct": _r(100 * reserve.before_frac, 3),
             "after_pct": _r(100 * reserve.after_frac, 3),
             "target_pct": _r(100 * reserve.target_frac, 3),
             "shortfall_mw": _r(reserve.shortfall_mw, 1),
         },
-        "capacity_price_step_usd_per_mw_day": _r(step, 4),
-        "sum_of_member_steps_usd_per_mw_day": _r(separate, 4),
+        **capacity,
         "energy_price_rise_usd_per_mwh": _r(v("energy_price_slope_usd_per_mwh_per_gw") * aggregate.mean() / 1e3, 4),
         "transmission_upgrade_mw": _r(cp, 2),
         "transmission_upgrade_cost_usd": _r(cp * 1e3 * v("transmission_upgrade_cost_usd_per_kw"), 0),
         "bills": _views(inputs),
-        "curtailment": {
-            "aggregate_rate_frac": _r(curtailed.sum() / energy.sum(), 6) if energy.sum() else 0.0,
-            "members": {
-                n: {
-                    "must_curtail": bool(c > 1e-6),
-                    "curtailed_mwh_per_year": _r(c, 1),
-                    "rate_frac": _r(c / e, 6) if e else 0.0,
-                    "hours_per_year": _r(h, 1),
-                }
-                for n, c, e, h in zip(names, curtailed, energy, hours, strict=True)
-            },
-            "served_coincident_peak_mw": _r(served_cp, 2),
-        },
-        "bills_if_curtailed": _views(curtailed_inputs),
+        "headroom_used": _headroom_used(aggregate, system_headroom),
     }
+    if not system.real_hours:
+        out["curtailment"] = {"assessed": False, "reason": SMOOTH_PROFILE_NOTE, "members": {}}
+        out["bills_if_curtailed"] = None
+        return out
+    section, served_cp, served_mean = _curtailment(names, member_mw, system.room_mw * growth, system.cp_hours)
+    out["curtailment"] = section
+    out["bills_if_curtailed"] = _views(
+        _bill_inputs(
+            region, cp_mw=served_cp, firm_mw=served_cp, contract_mw=contract, power_mw=served_mean, market=market
+        )
+    )
+    return out

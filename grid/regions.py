@@ -33,7 +33,8 @@ FIELDS: dict[str, str] = {
     "demand_charge_usd_per_kw_month": "USD/kW-month",
     "capacity_price_usd_per_mw_day": "USD/MW-day",
     "capacity_price_slope_usd_per_mw_day_per_gw": "USD/MW-day per GW",
-    "capacity_price_cap_usd_per_mw_day": "USD/MW-day",  # optional: no region ships one (override to apply)
+    "capacity_price_cap_usd_per_mw_day": "USD/MW-day",  # optional flat cap; a market's collar: capacity_markets.yaml
+    "load_growth_frac_per_year": "1/year",
     "transmission_rate_usd_per_kw_year": "USD/kW-year",
     "transmission_upgrade_cost_usd_per_kw": "USD/kW",
     "fixed_charge_rate_frac": "1/year",
@@ -60,6 +61,36 @@ HEADROOM_FIELDS = {
     0.01: "headroom_mw_1pct",
     0.05: "headroom_mw_5pct",
 }
+# The figures a study needs, one definition for every caller (grid.portfolio, planner.engine.grid_stage,
+# checks, validation, reports). A portfolio needs the system and bill figures; one facility-year needs
+# those plus carbon, the operator's energy price and tariff terms.
+PORTFOLIO_FIELDS: tuple[str, ...] = (
+    "capacity_price_usd_per_mw_day",
+    "capacity_price_slope_usd_per_mw_day_per_gw",
+    "transmission_rate_usd_per_kw_year",
+    "transmission_upgrade_cost_usd_per_kw",
+    "fixed_charge_rate_frac",
+    "residential_transmission_share_frac",
+    "residential_capacity_obligation_kw",
+    "energy_price_slope_usd_per_mwh_per_gw",
+    "residential_customers",
+    "household_use_kwh_per_month",
+    "household_bill_usd_per_month",
+    "system_peak_mw",
+    "reserve_margin_frac",
+    "reserve_margin_target_frac",
+    "large_load_min_demand_td_frac",
+    "load_growth_frac_per_year",
+)
+FACILITY_FIELDS: tuple[str, ...] = (
+    *PORTFOLIO_FIELDS,
+    "carbon_intensity_g_per_kwh",
+    "marginal_carbon_intensity_g_per_kwh",
+    "energy_price_usd_per_mwh",
+    "demand_charge_usd_per_kw_month",
+    "large_load_min_demand_generation_frac",
+    "rate_case_lag_months",
+)
 PROFILE_KINDS = ("carbon", "marginal", "price", "system_load")
 
 
@@ -94,6 +125,10 @@ class Region:
     country: str
     figures: Mapping[str, Figure]
     profiles: Mapping[str, str] = field(default_factory=dict)  # kind → profiles.json key
+    load_series: str | None = None  # key of grid/data/system_load.json: real hourly system load (grid.system_load)
+    geography: str = ""  # the one footprint of every system figure: load, peak, headroom, reserve margin, capacity
+    capacity_market: str | None = None  # key of grid/data/capacity_markets.yaml (grid.capacity_market)
+    price_fit: str | None = None  # key of grid/data/price_slopes.json: the market's fitted supply curve
 
     def value(self, name: str) -> float:
         """The figure's value; RegionDataError naming it if the region lacks it."""
@@ -120,6 +155,9 @@ class Region:
             "country": self.country,
             "figures": {k: f.to_dict() for k, f in self.figures.items()},
             "profiles": dict(self.profiles),
+            "load_series": self.load_series,
+            "geography": self.geography,
+            "capacity_market": self.capacity_market,
         }
 
 
@@ -146,10 +184,14 @@ def _data() -> dict:
     return yaml.safe_load((DATA / "regions.yaml").read_text(encoding="utf-8"))
 
 
-def _complete(figures: dict[str, Figure]) -> dict[str, Figure]:
+def _complete(
+    figures: dict[str, Figure], *, load_series: str | None = None, price_fit: str | None = None
+) -> dict[str, Figure]:
     """The region's figures completed with the catalog's defaults (grid/data/regions.yaml ``defaults``)."""
     data = _data()
     out = dict(figures)
+    if "load_growth_frac_per_year" not in out and load_series is not None:
+        out["load_growth_frac_per_year"] = _trend_growth(load_series)
     for name, raw in data["defaults"].items():
         if name in out or "derive" in raw:
             continue
@@ -157,7 +199,7 @@ def _complete(figures: dict[str, Figure]) -> dict[str, Figure]:
     if "energy_price_slope_usd_per_mwh_per_gw" not in out and {"energy_price_usd_per_mwh", "system_peak_mw"} <= set(
         out
     ):
-        out["energy_price_slope_usd_per_mwh_per_gw"] = _unit_elasticity_slope(out)
+        out["energy_price_slope_usd_per_mwh_per_gw"] = _supply_curve_slope(out, price_fit)
     return out
 
 
@@ -176,21 +218,89 @@ def _catalog() -> dict[str, Region]:
             slug=slug,
             name=entry["name"],
             country=entry["country"],
-            figures=_complete(figures),
+            figures=_complete(figures, load_series=entry.get("load_series"), price_fit=entry.get("price_fit")),
             profiles=dict(entry.get("profiles") or {}),
+            load_series=entry.get("load_series"),
+            geography=str(entry.get("geography") or entry["name"]),
+            capacity_market=entry.get("capacity_market"),
+            price_fit=entry.get("price_fit"),
         )
     return regions
 
 
-def _unit_elasticity_slope(figures: Mapping[str, Figure]) -> Figure:
-    """Merit-order slope assuming unit elasticity: Δp/p = ΔQ/Q with Q the system peak."""
-    price, peak = figures["energy_price_usd_per_mwh"].value, figures["system_peak_mw"].value
+@lru_cache(maxsize=1)
+def _load_means() -> dict[str, dict[str, float]]:
+    """Annual mean load [MW] by series and year (grid/data/system_load.json, grid/tools/derive_system_load.py)."""
+    data = json.loads((DATA / "system_load.json").read_text(encoding="utf-8"))
+    return {key: entry["annual_mean_mw"] for key, entry in data["series"].items()}
+
+
+def known_load_series(key: str) -> bool:
+    """Whether `key` names a shipped hourly system-load series (grid/data/system_load.json)."""
+    return key in _load_means()
+
+
+def known_capacity_market(key: str) -> bool:
+    """Whether `key` names a shipped capacity market (grid/data/capacity_markets.yaml)."""
+    return key in yaml.safe_load((DATA / "capacity_markets.yaml").read_text(encoding="utf-8"))
+
+
+def _trend_growth(load_series: str) -> Figure:
+    """Growth of the series' annual mean load, first to last history year (compound), as the default forecast."""
+    means = _load_means().get(load_series)
+    if not means:
+        raise RegionDataError(f"load_series {load_series!r} is not in grid/data/system_load.json")
+    years = sorted(means, key=int)
+    first, last = int(years[0]), int(years[-1])
+    if first == last:
+        value, how = 0.0, f"one history year ({first}): no trend"
+    else:
+        value = (means[years[-1]] / means[years[0]]) ** (1 / (last - first)) - 1
+        how = f"annual mean {means[years[0]]:,.0f} MW ({first}) → {means[years[-1]]:,.0f} MW ({last}), compound"
     return Figure(
-        value=price * 1e3 / peak,
-        unit=FIELDS["energy_price_slope_usd_per_mwh_per_gw"],
-        source="derived: energy_price_usd_per_mwh × 1000 / system_peak_mw",
-        assumption="unit price elasticity of the supply stack (Δp/p = ΔMW/peak MW); replace with a "
-        "production-cost-model slope",
+        value=round(value, 5),
+        unit=FIELDS["load_growth_frac_per_year"],
+        source=f"derived: trend of the real hourly series {load_series!r} (grid/data/system_load.json): {how}",
+        assumption="the history's trend continues; replace with the system's own load forecast",
+    )
+
+
+@lru_cache(maxsize=1)
+def _price_fits() -> dict[str, dict]:
+    """Supply-curve fits of price vs system load (grid/data/price_slopes.json, grid/tools/derive_price_slope.py)."""
+    return json.loads((DATA / "price_slopes.json").read_text(encoding="utf-8"))["fits"]
+
+
+def _supply_curve_slope(figures: Mapping[str, Figure], price_fit: str | None) -> Figure:
+    """Merit-order slope [$/MWh per GW] from a fitted supply curve: ln p = α + β × load [GW] → Δp/ΔL = β × p.
+
+    A region with its own market's fit (``price_fit``) takes β × its current price. Another borrows the
+    fitted markets' mean elasticity per share of peak, e = β × peak (PJM 3.38, ERCOT 3.62): slope =
+    e × price / system peak (assumption, stated).
+    """
+    price, peak = figures["energy_price_usd_per_mwh"].value, figures["system_peak_mw"].value
+    fits = _price_fits()
+    unit = FIELDS["energy_price_slope_usd_per_mwh_per_gw"]
+    if price_fit is not None:
+        if price_fit not in fits:
+            raise RegionDataError(f"price_fit {price_fit!r} is not in grid/data/price_slopes.json")
+        fit = fits[price_fit]
+        return Figure(
+            value=round(fit["beta_per_gw"] * price, 4),
+            unit=unit,
+            source=f"derived: supply curve fitted to hourly price vs load ({fit['price']} vs {fit['load']}, "
+            f"{fit['period']}; {fit['source']}): β = {fit['beta_per_gw']:.4f} ± {fit['beta_se_per_gw']:.4f} per GW "
+            f"(R² within year-months {fit['r2_within']:.2f}, RMSE ln p {fit['rmse_ln_price']:.2f}) × "
+            f"energy_price_usd_per_mwh {price:g}",
+        )
+    elasticity = float(np.mean([f["elasticity_per_peak_share"] for f in fits.values()]))
+    return Figure(
+        value=round(elasticity * price * 1e3 / peak, 4),
+        unit=unit,
+        source=f"derived: mean fitted elasticity per share of peak of {', '.join(fits)} ({elasticity:.2f}; "
+        "grid/data/price_slopes.json) × energy_price_usd_per_mwh × 1000 / system_peak_mw",
+        assumption="this market's supply curve was not fitted (no hourly price and load at hand): the fitted "
+        "markets' elasticity is borrowed; replace with a production-cost-model slope",
     )
 
 
@@ -240,13 +350,29 @@ def region_from_dict(data: Mapping[str, Any]) -> Region:
                 f"region {slug!r}: profile {kind!r} → {key!r} unknown (kinds: {', '.join(PROFILE_KINDS)}; "
                 "keys: grid/data/profiles.json)"
             )
+    load_series = data.get("load_series") or None
+    if load_series is not None and load_series not in _load_means():
+        raise RegionDataError(
+            f"region {slug!r}: load_series {load_series!r} unknown (keys: {', '.join(_load_means())})"
+        )
     return Region(
         slug=slug,
         name=str(data.get("name") or slug),
         country=str(data.get("country") or ""),
-        figures=_complete(figures),
+        figures=_complete(figures, load_series=load_series),
         profiles={str(k): str(v) for k, v in profiles.items()},
+        load_series=load_series,
+        geography=str(data.get("geography") or data.get("name") or slug),
+        capacity_market=_capacity_market_key(data.get("capacity_market"), slug),
     )
+
+
+def _capacity_market_key(value: Any, slug: str) -> str | None:
+    if not value:
+        return None
+    if not known_capacity_market(str(value)):
+        raise RegionDataError(f"region {slug!r}: capacity_market {value!r} unknown (grid/data/capacity_markets.yaml)")
+    return str(value)
 
 
 def region_from_ref(ref: str | Mapping[str, Any]) -> Region:
@@ -266,6 +392,10 @@ def apply_overrides(region: Region, overrides: Mapping[str, float]) -> Region:
         if problem is not None:
             raise RegionDataError(f"grid.overrides.{name}: {problem}")
         figures[name] = Figure(value=float(value), unit=FIELDS[name], source="user override")
+    slope = "energy_price_slope_usd_per_mwh_per_gw"
+    repriced = slope not in overrides and {"energy_price_usd_per_mwh", "system_peak_mw"} & set(overrides)
+    if repriced and figures[slope].source.startswith("derived:"):  # the derived slope follows the new price
+        figures[slope] = _supply_curve_slope(figures, region.price_fit)
     return replace(region, figures=figures)
 
 

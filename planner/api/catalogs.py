@@ -142,6 +142,14 @@ def _validate_region(*, slug: str, data: dict[str, Any]) -> dict[str, Any]:
         if not str(figure.get("source") or "").strip():
             errors[f"{path}.source"] = ["required: the document, table and year the figure comes from"]
         sources[name] = str(figure.get("source", ""))
+    series = data.get("load_series")
+    if series not in (None, "") and not regions.known_load_series(str(series)):
+        errors["data.load_series"] = [
+            f"unknown hourly system-load series {series!r}; known: grid/data/system_load.json"
+        ]
+    market = data.get("capacity_market")
+    if market not in (None, "") and not regions.known_capacity_market(str(market)):
+        errors["data.capacity_market"] = [f"unknown capacity market {market!r}; known: grid/data/capacity_markets.yaml"]
     if errors:
         raise FieldErrors(errors)
     return {"sources": sources}

@@ -359,22 +359,34 @@ def _build_result(
     cap_scale: float | None,
     warnings: list[str],
 ) -> FacilityStageResult:
-    facility, fleet, sizing, k = run.facility, run.fleet, run.sizing, run.it_factor
-    facility_w = facility.facility_power_w
-    it_w = facility.it_power_w
-    peak_hour = int(np.argmax(facility_w))
-    it_mwh = _mwh(it_w)
-    facility_mwh = _mwh(facility_w)
+    """The facility-year's summary, hourly series, pools and energy breakdown, in named steps."""
     demand_total = np.sum([d.output_tokens_per_s for d in demands], axis=0)
-    unserved_total = np.sum(list(fleet.unserved_tokens_per_s.values()), axis=0)
-    pue = facility.pue
-    water_m3 = float(facility.water_m3.sum())
-    hourly: dict[str, np.ndarray] = {
-        "it_power_mw": it_w / W_PER_MW,
+    unserved_total = np.sum(list(run.fleet.unserved_tokens_per_s.values()), axis=0)
+    hourly = _hourly_series(run, weather, demand_total, unserved_total)
+    pools_out = _pool_rows(run, hourly)
+    summary = _summary(spec, run, demands, weather, demand_total, unserved_total)
+    summary |= _power_cap_fields(spec, run, cap_scale)
+    return FacilityStageResult(
+        summary=summary,
+        hourly=hourly,
+        facility_power_w=run.facility.facility_power_w,
+        pools=pools_out,
+        breakdown=_energy_breakdown(run),
+        warnings=tuple(warnings),
+    )
+
+
+def _hourly_series(
+    run: _Run, weather: HourlyWeather, demand_total: np.ndarray, unserved_total: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The 8,760-hour series the result stores (per-pool IT power is added by :func:`_pool_rows`)."""
+    facility, fleet, k = run.facility, run.fleet, run.it_factor
+    return {
+        "it_power_mw": facility.it_power_w / W_PER_MW,
         "power_losses_mw": facility.power_losses_w / W_PER_MW,
         "cooling_power_mw": facility.cooling_power_w / W_PER_MW,
-        "facility_power_mw": facility_w / W_PER_MW,
-        "pue": pue,
+        "facility_power_mw": facility.facility_power_w / W_PER_MW,
+        "pue": facility.pue,
         "water_m3": facility.water_m3,
         "dry_bulb_c": weather.dry_bulb_c,
         "wet_bulb_c": weather.wet_bulb_c,
@@ -384,6 +396,12 @@ def _build_result(
         "served_output_tokens_per_s": demand_total - unserved_total,
         "host_power_mw": k * np.sum([p.host_power_w for p in fleet.pools], axis=0) / W_PER_MW,
     }
+
+
+def _pool_rows(run: _Run, hourly: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """One row per hardware pool (sizing, racks, energy, utilisation, J per token); adds its hourly IT power."""
+    facility, fleet, sizing, k = run.facility, run.fleet, run.sizing, run.it_factor
+    it_mwh, facility_mwh = _mwh(facility.it_power_w), _mwh(facility.facility_power_w)
     pools_out = []
     for sized, hourly_pool in zip(sizing.pools, fleet.pools, strict=True):
         pool_it = k * hourly_pool.it_power_w
@@ -416,24 +434,25 @@ def _build_result(
                 else None,
             }
         )
+    return pools_out
+
+
+def _energy_breakdown(run: _Run) -> dict[str, Any]:
+    """Where each MWh of the year goes: accelerator work by kind, host, network, power chain, cooling."""
+    facility, fleet, k = run.facility, run.fleet, run.it_factor
     cooling = facility.cooling
-    breakdown = {
+    pools = fleet.pools
+    overhead = [
+        p.accelerator_power_w - p.arithmetic_power_w - p.data_movement_power_w - p.static_power_w for p in pools
+    ]
+    return {
         "unit": "MWh per year",
-        "accelerator_arithmetic": k * _mwh(np.sum([p.arithmetic_power_w for p in fleet.pools], axis=0)),
-        "accelerator_data_movement": k * _mwh(np.sum([p.data_movement_power_w for p in fleet.pools], axis=0)),
-        "accelerator_serving_overhead": k
-        * _mwh(
-            np.sum(
-                [
-                    p.accelerator_power_w - p.arithmetic_power_w - p.data_movement_power_w - p.static_power_w
-                    for p in fleet.pools
-                ],
-                axis=0,
-            )
-        ),
-        "accelerator_static": k * _mwh(np.sum([p.static_power_w for p in fleet.pools], axis=0)),
-        "host": k * _mwh(np.sum([p.host_power_w for p in fleet.pools], axis=0)),
-        "network": k * _mwh(np.sum([p.network_power_w for p in fleet.pools], axis=0)),
+        "accelerator_arithmetic": k * _mwh(np.sum([p.arithmetic_power_w for p in pools], axis=0)),
+        "accelerator_data_movement": k * _mwh(np.sum([p.data_movement_power_w for p in pools], axis=0)),
+        "accelerator_serving_overhead": k * _mwh(np.sum(overhead, axis=0)),
+        "accelerator_static": k * _mwh(np.sum([p.static_power_w for p in pools], axis=0)),
+        "host": k * _mwh(np.sum([p.host_power_w for p in pools], axis=0)),
+        "network": k * _mwh(np.sum([p.network_power_w for p in pools], axis=0)),
         "ups_losses": _mwh(facility.ups_loss_w),
         "pdu_losses": _mwh(facility.pdu_loss_w),
         "transformer_losses": _mwh(facility.transformer_loss_w),
@@ -443,6 +462,22 @@ def _build_result(
         "cooling_pumps": _mwh(cooling.pump_power_w),
         "cooling_heat_rejection": _mwh(cooling.heat_rejection_power_w),
     }
+
+
+def _summary(
+    spec: ScenarioSpec,
+    run: _Run,
+    demands: list,
+    weather: HourlyWeather,
+    demand_total: np.ndarray,
+    unserved_total: np.ndarray,
+) -> dict[str, Any]:
+    """The facility-year's KPIs: power, energy, PUE, water, fleet size, tokens served."""
+    facility, fleet, sizing, k = run.facility, run.fleet, run.sizing, run.it_factor
+    facility_w, it_w, pue = facility.facility_power_w, facility.it_power_w, facility.pue
+    peak_hour = int(np.argmax(facility_w))
+    it_mwh, facility_mwh = _mwh(it_w), _mwh(facility_w)
+    water_m3 = float(facility.water_m3.sum())
     served = float((demand_total - unserved_total).sum())
     # Output tokens served per workload [tokens/year]; prompt tokens processed follow each request's ratio.
     served_by_workload = {
@@ -455,7 +490,7 @@ def _build_result(
     devices_by_workload = {
         w.name: int(sum(p.devices_by_workload.get(w.name, 0) for p in sizing.pools)) for w in spec.workloads
     }
-    summary: dict[str, Any] = {
+    return {
         "year": demands[0].year,
         "peak_facility_power_mw": float(facility_w.max() / W_PER_MW),
         "peak_it_power_mw": float(it_w.max() / W_PER_MW),
@@ -472,7 +507,7 @@ def _build_result(
         "peak_hour_dry_bulb_c": float(weather.dry_bulb_c[peak_hour]),
         "annual_water_m3": water_m3,
         "wue_l_per_kwh": water_m3 * 1000.0 / (it_mwh * 1000.0) if it_mwh > 0 else 0.0,
-        "economizer_hours": int(np.sum(cooling.economizer_frac >= 0.999)),
+        "economizer_hours": int(np.sum(facility.cooling.economizer_frac >= 0.999)),
         "devices": {p.name: p.devices for p in sizing.pools},
         "servers": sizing.servers,
         "racks": sizing.racks,
@@ -497,18 +532,17 @@ def _build_result(
         "weather_generated": weather.generated,
         "demand_growth_factor": {d.name: d.growth_factor for d in demands},
     }
-    if cap_scale is not None:
-        cap_mw = spec.site.power_cap_mw
-        if cap_mw is None:
-            raise FacilityStageError("a servable demand fraction needs a power cap", field="site.power_cap_mw")
-        summary["power_cap_mw"] = cap_mw
-        summary["servable_demand_frac"] = cap_scale
-        summary["within_power_cap"] = bool(facility_w.max() <= cap_mw * W_PER_MW)
-    return FacilityStageResult(
-        summary=summary,
-        hourly=hourly,
-        facility_power_w=facility_w,
-        pools=pools_out,
-        breakdown=breakdown,
-        warnings=tuple(warnings),
-    )
+
+
+def _power_cap_fields(spec: ScenarioSpec, run: _Run, cap_scale: float | None) -> dict[str, Any]:
+    """The site's power cap and the servable share of demand, when the cap binds."""
+    if cap_scale is None:
+        return {}
+    cap_mw = spec.site.power_cap_mw
+    if cap_mw is None:
+        raise FacilityStageError("a servable demand fraction needs a power cap", field="site.power_cap_mw")
+    return {
+        "power_cap_mw": cap_mw,
+        "servable_demand_frac": cap_scale,
+        "within_power_cap": bool(run.facility.facility_power_w.max() <= cap_mw * W_PER_MW),
+    }

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from grid import bills, carbon, cost, headroom, reliability
+from grid.capacity_market import CapacityYear, capacity_year
 from grid.constants import (
     FALLBACK_ACCELERATOR_EMBODIED_KGCO2E,
     HARDWARE_LIFE_YEARS,
@@ -24,7 +25,16 @@ from grid.constants import (
     SERVER_EMBODIED_KGCO2E,
     W_PER_MW,
 )
-from grid.regions import HEADROOM_FIELDS, Region, RegionDataError, apply_overrides, hourly_series, region_from_ref
+from grid.regions import (
+    FACILITY_FIELDS,
+    HEADROOM_FIELDS,
+    Region,
+    RegionDataError,
+    apply_overrides,
+    hourly_series,
+    region_from_ref,
+)
+from grid.system_load import has_system_load, study_headroom, system_load_history
 from planner.engine.carbon_stage import market_based
 from planner.engine.schema import ScenarioSpec
 
@@ -38,29 +48,7 @@ UPLOAD_KEYS = {
 FLEX_RATE_FRAC = 0.005  # flexible view: curtailment at 0.5% of the year's energy (Norris et al. 2025)
 T_PER_KG = 1e-3
 VIEW_FOR_TARIFF = {"large_load_minimum_demand": "large_load_tariff"}
-REQUIRED = (
-    "carbon_intensity_g_per_kwh",
-    "marginal_carbon_intensity_g_per_kwh",
-    "energy_price_usd_per_mwh",
-    "demand_charge_usd_per_kw_month",
-    "capacity_price_usd_per_mw_day",
-    "capacity_price_slope_usd_per_mw_day_per_gw",
-    "transmission_rate_usd_per_kw_year",
-    "transmission_upgrade_cost_usd_per_kw",
-    "fixed_charge_rate_frac",
-    "residential_transmission_share_frac",
-    "residential_capacity_obligation_kw",
-    "energy_price_slope_usd_per_mwh_per_gw",
-    "residential_customers",
-    "household_use_kwh_per_month",
-    "household_bill_usd_per_month",
-    "system_peak_mw",
-    "reserve_margin_frac",
-    "reserve_margin_target_frac",
-    "large_load_min_demand_td_frac",
-    "large_load_min_demand_generation_frac",
-    "rate_case_lag_months",
-)
+REQUIRED = FACILITY_FIELDS  # the region figures one facility-year needs (one definition: grid.regions)
 
 
 class GridStageError(ValueError):
@@ -124,44 +112,99 @@ def _embodied(devices_by_pool, accelerator_by_pool, servers, warnings):
     return total_kg + server_kg, per_pool, server_kg
 
 
-def _coincident_peak_mw(power_mw: np.ndarray, system_load: np.ndarray | None) -> tuple[float, str]:
-    if system_load is None:
+@dataclass(frozen=True)
+class SystemHours:
+    """The system load the facility-year is studied on: history years (K, 8,760) [MW], or none."""
+
+    load_mw: np.ndarray | None
+    method: str
+    real_hours: bool  # real (or uploaded) hours; False: no hourly system load at all
+    peak_mw: float  # the system peak of the study's geography [MW]
+    headroom_rows: list[dict[str, Any]] | None = None  # solved on the hours (None: published figures)
+    threshold_mw: np.ndarray | None = None  # (K, 8,760) seasonal thresholds
+    cp_hours: np.ndarray | None = None  # (K, 5) 5CP hours
+
+
+def _system_hours(region: Region, uploads: Mapping[str, np.ndarray], year: int) -> SystemHours:
+    """An uploaded system load (one year), else the region's real hours grown to `year`, else none."""
+    if "system_load" in uploads:
+        load = uploads["system_load"][None, :]
+        months = np.tile(cost.month_of_hour(), 1)
+        rows = headroom.headroom_all_years(load_mw=load[0], month=months, year=np.zeros(HOURS_PER_YEAR, dtype=int))
+        for row in rows:
+            row.pop("by_year", None)
+            row["source"] = "computed from uploaded system_load (study method)"
+        threshold = headroom.seasonal_threshold_mw(load_mw=load[0], month=months)[None, :]
+        return SystemHours(
+            load_mw=load,
+            method=f"uploaded hourly series 'system_load' [{UPLOAD_KEYS['system_load']}]",
+            real_hours=True,
+            peak_mw=float(load.max()),
+            headroom_rows=rows,
+            threshold_mw=threshold,
+            cp_hours=reliability.coincident_peak_hours(system_load_mw=load),
+        )
+    if has_system_load(region):
+        history = system_load_history(region, year=year)
+        rows, threshold, cp_hours = study_headroom(history)
+        for row in rows:
+            row["source"] = f"solved on the region's real hours (study method): {history.method}"
+        return SystemHours(
+            load_mw=history.load_mw,
+            method=history.method,
+            real_hours=True,
+            peak_mw=history.peak_mw,
+            headroom_rows=rows,
+            threshold_mw=threshold,
+            cp_hours=cp_hours,
+        )
+    return SystemHours(
+        load_mw=None,
+        method=f"none: region {region.slug!r} ships no hourly system load ({region.geography})",
+        real_hours=False,
+        peak_mw=region.value("system_peak_mw"),
+    )
+
+
+def _coincident_peak_mw(power_mw: np.ndarray, system: SystemHours) -> tuple[float, str]:
+    if system.cp_hours is None:
         return float(
             power_mw.max()
         ), "facility annual peak (no hourly system load: assumes it coincides with the system peak)"
-    return float(
-        reliability.coincident_peak_mw(power_mw=power_mw, system_load_mw=system_load)
-    ), "mean facility load in the system's 5 highest daily peak hours (PJM 5CP style)"
+    return (
+        float(power_mw[system.cp_hours].mean()),
+        "mean facility load in the system's 5 highest daily peak hours (PJM 5CP style), mean over history years",
+    )
 
 
-def _flexibility(region, power_mw, system_load, deferrable_frac, warnings):
+def _flexibility(
+    region: Region, power_mw: np.ndarray, system: SystemHours, deferrable_frac: float, warnings: list[str]
+) -> tuple[dict[str, Any], dict[float, float]]:
     """Headroom at each Duke rate and what curtailing this facility in those hours means."""
-    out = {
+    out: dict[str, Any] = {
         "method": headroom.METHOD,
         "source": "Norris et al. 2025, Duke Nicholas Institute",
+        "system_load": system.method,
         "deferrable_frac_of_requests": _r(deferrable_frac),
         "rates": [],
     }
-    if system_load is not None:
-        months = cost.month_of_hour()
-        one_year = np.zeros(system_load.size, dtype=int)  # one uploaded year: all-period = that year's peaks
-        results = headroom.headroom_all_years(load_mw=system_load, month=months, year=one_year)
-        threshold = headroom.seasonal_threshold_mw(load_mw=system_load, month=months)
-        cut = np.clip(system_load + power_mw - threshold, 0.0, power_mw)
+    if system.load_mw is not None and system.headroom_rows is not None and system.threshold_mw is not None:
+        cut = np.clip(system.load_mw + power_mw[None, :] - system.threshold_mw, 0.0, power_mw[None, :])  # (K, H)
         energy = power_mw.sum()
+        curtailed = float(cut.sum(axis=1).mean())
         out["facility_curtailment"] = {
-            "curtailed_mwh": _r(cut.sum(), 1),
-            "curtailed_frac_of_energy": _r(cut.sum() / energy, 5) if energy else 0.0,
-            "curtailed_hours": int((cut > 0).sum()),
+            "curtailed_mwh": _r(curtailed, 1),
+            "curtailed_frac_of_energy": _r(curtailed / energy, 5) if energy else 0.0,
+            "curtailed_hours": round(float((cut > 0).sum(axis=1).mean())),
             "max_curtailed_mw": _r(cut.max(), 2),
             "deferrable_covers_curtailment": bool(cut.max() <= deferrable_frac * power_mw.max() + 1e-9),
-            "method": "facility load added to the uploaded system load; "
-            "curtailed = max(0, load + facility − threshold)",
+            "method": "facility load added to each history year of the system load; "
+            "curtailed = max(0, load + facility − threshold), mean over history years",
         }
         solved: dict[float, float] = {}
-        for rate, res in zip(headroom.DUKE_RATES_FRAC, results, strict=True):
-            res.pop("by_year", None)
-            out["rates"].append(res | {"source": "computed from uploaded system_load (study method)"})
+        published = {rate: region.optional(name) for rate, name in HEADROOM_FIELDS.items()}
+        for rate, res in zip(headroom.DUKE_RATES_FRAC, system.headroom_rows, strict=True):
+            out["rates"].append(res | {"published_mw": published.get(rate)})
             if res["headroom_mw"] is not None:
                 solved[rate] = float(res["headroom_mw"])
         return out, solved
@@ -173,9 +216,262 @@ def _flexibility(region, power_mw, system_load, deferrable_frac, warnings):
             out["rates"].append({"rate_pct": rate * 100, "headroom_mw": value, "source": region.figures[name].source})
     if not known:
         warnings.append(
-            f"region {region.slug!r} has no flexibility-headroom figures (headroom_mw_*); upload system_load"
+            f"region {region.slug!r} has no flexibility-headroom figures (headroom_mw_*) and ships no hourly system "
+            "load; upload system_load"
         )
     return out, known
+
+
+def _checked_inputs(
+    spec: ScenarioSpec, facility_power_w: np.ndarray, uploads: Mapping[str, np.ndarray] | None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    power_w = _check_hourly("facility_power_w", facility_power_w)
+    uploads = dict(uploads or {})
+    for key in uploads:
+        if key not in UPLOAD_KEYS:
+            raise GridStageError(f"uploads: unknown key {key!r}; use one of {', '.join(UPLOAD_KEYS)}")
+    for key in spec.grid.uploads:
+        if key not in UPLOAD_KEYS:
+            raise GridStageError(f"grid.uploads: unknown key {key!r}; use one of {', '.join(UPLOAD_KEYS)}")
+        if key not in uploads:
+            raise GridStageError(f"grid.uploads.{key}: upload {spec.grid.uploads[key]!r} was not provided to the run")
+    return power_w, {k: _check_hourly(f"uploads.{k}", v) for k, v in uploads.items()}
+
+
+def _study_region(spec: ScenarioSpec) -> Region:
+    region = apply_overrides(region_from_ref(spec.grid.region), spec.grid.overrides)
+    missing = region.missing(list(REQUIRED))
+    if missing:
+        raise RegionDataError(f"region {region.slug!r} lacks {', '.join(missing)}; supply them in grid.overrides")
+    return region
+
+
+def _carbon_section(
+    spec: ScenarioSpec,
+    region: Region,
+    energy_kwh: np.ndarray,
+    uploads: Mapping[str, np.ndarray],
+    intensity: np.ndarray,
+    intensity_method: str,
+    marginal: np.ndarray,
+    marginal_method: str,
+    pools: tuple[dict[str, int], Mapping[str, Any], int],
+    warnings: list[str],
+) -> dict[str, Any]:
+    """Location-based, marginal, market-based (annual and hourly matching) and embodied carbon."""
+    v = region.value
+    devices_by_pool, accelerator_by_pool, servers = pools
+    location_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=intensity)
+    marginal_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=marginal)
+    market = market_based(
+        spec, region, energy_kwh=energy_kwh, intensity_g_per_kwh=intensity, uploads=uploads, warnings=warnings
+    )
+    annual, hourly_match, chosen = market.annual, market.hourly, market.chosen
+    embodied_kg, embodied_pools, server_kg = _embodied(devices_by_pool, accelerator_by_pool, servers, warnings)
+    household_t = carbon.household_equivalents(
+        emissions_kg=location_kg,
+        household_use_kwh_per_month=v("household_use_kwh_per_month"),
+        intensity_g_per_kwh=v("carbon_intensity_g_per_kwh"),
+    )
+    total_mwh = float(energy_kwh.sum() / 1e3)
+    return {
+        "location_based_tco2e": _r(location_kg * T_PER_KG),
+        "marginal_tco2e": _r(marginal_kg * T_PER_KG),
+        "market_based_tco2e": _r(chosen.emissions_kg * T_PER_KG),
+        "market_based_annual_matching_tco2e": _r(annual.emissions_kg * T_PER_KG),
+        "market_based_hourly_matching_tco2e": _r(hourly_match.emissions_kg * T_PER_KG),
+        "clean_energy_matched_frac": _r(chosen.matched_frac, 4),
+        "clean_energy_matched_frac_annual": _r(annual.matched_frac, 4),
+        "clean_energy_matched_frac_hourly": _r(hourly_match.matched_frac, 4),
+        "residual_mix": market.residual,
+        "embodied_tco2e_per_year": _r(embodied_kg * T_PER_KG),
+        "embodied_servers_tco2e_per_year": _r(server_kg * T_PER_KG),
+        "embodied_by_pool": embodied_pools,
+        "location_based_intensity_g_per_kwh": _r(location_kg * 1e3 / (total_mwh * 1e3), 2) if total_mwh else None,
+        "household_equivalents_location_based": _r(household_t, 1),
+        "methods": {
+            "location_based_tco2e": f"Σ hourly energy × hourly average intensity; intensity: {intensity_method}",
+            "marginal_tco2e": f"Σ hourly energy × short-run marginal rate; rate: {marginal_method}",
+            "market_based_tco2e": chosen.method,
+            "market_based_annual_matching_tco2e": annual.method,
+            "market_based_hourly_matching_tco2e": f"{hourly_match.method}; clean supply: {market.clean_supply_method}",
+            "embodied_tco2e_per_year": "accelerators (catalog: NVIDIA HGX PCFs; else 164 kgCO2e, assumption) "
+            "+ servers "
+            f"({SERVER_EMBODIED_KGCO2E:g} "
+            f"kgCO2e each without accelerators, EcoLogits) over {HARDWARE_LIFE_YEARS:g} years, straight line",
+            "household_equivalents_location_based": "households' annual electricity emissions in this region: "
+            "household_use_kwh_per_month × 12 × carbon_intensity_g_per_kwh (electricity only)",
+        },
+    }
+
+
+def _operator_cost_section(
+    spec: ScenarioSpec,
+    region: Region,
+    power_mw: np.ndarray,
+    price: np.ndarray,
+    price_method: str,
+    year: int,
+    coincident_mw: float,
+    cp_method: str,
+    market: CapacityYear,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """The operator's bill for the year: energy, demand charge, capacity (the market's cleared price), transmission."""
+    v = region.value
+    contract_mw = float(power_mw.max())
+    op = cost.operator_cost(
+        power_mw=power_mw,
+        price_usd_per_mwh=price,
+        tariff=spec.grid.tariff,
+        year=year,
+        coincident_peak_mw=coincident_mw,
+        contract_mw=contract_mw,
+        demand_charge_usd_per_kw_month=v("demand_charge_usd_per_kw_month"),
+        capacity_price_usd_per_mw_day=market.cleared_usd_per_mw_day,
+        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
+        min_demand_td_frac=v("large_load_min_demand_td_frac"),
+        min_demand_generation_frac=v("large_load_min_demand_generation_frac"),
+    )
+    billed_price = cost.tariff_price_usd_per_mwh(
+        tariff=spec.grid.tariff, price_usd_per_mwh=price, on_peak=cost.on_peak_mask(year=year)
+    )
+    total_mwh = float(power_mw.sum())
+    section = {
+        "energy_usd": _r(op.energy_usd, 0),
+        "demand_charge_usd": _r(op.demand_charge_usd, 0),
+        "capacity_usd": _r(op.capacity_usd, 0),
+        "transmission_usd": _r(op.transmission_usd, 0),
+        "total_usd": _r(op.total_usd, 0),
+        "usd_per_mwh": _r(op.total_usd / total_mwh, 2) if total_mwh else None,
+        "tariff": op.tariff,
+        "billed_capacity_mw": _r(op.billed_capacity_mw),
+        "billed_transmission_mw": _r(op.billed_transmission_mw),
+        "mean_billing_demand_mw": _r(op.mean_billing_demand_mw),
+        "capacity_price_usd_per_mw_day": market.cleared_usd_per_mw_day,
+        "methods": {
+            "energy_usd": f"hourly MWh × price billed under '{op.tariff}'; price: {price_method}",
+            "capacity_usd": "billed capacity MW × the delivery year's cleared capacity price × 365; "
+            f"price: {market.source}",
+            "transmission_usd": "billed MW × transmission_rate_usd_per_kw_year",
+            "demand_charge_usd": "Σ months billing demand × demand_charge_usd_per_kw_month",
+            "coincident_peak": cp_method,
+        },
+    }
+    return section, billed_price
+
+
+def _household_bill_section(
+    spec: ScenarioSpec,
+    region: Region,
+    power_mw: np.ndarray,
+    coincident_mw: float,
+    headroom_by_rate: Mapping[float, float],
+    market: CapacityYear,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """Household bill impact in the three views, the tariff's view selected (grid.bills)."""
+    v = region.value
+    firm_mw = None
+    if FLEX_RATE_FRAC in headroom_by_rate:
+        firm_mw = max(0.0, coincident_mw - headroom_by_rate[FLEX_RATE_FRAC])
+    inputs = bills.BillInputs(
+        coincident_peak_mw=coincident_mw,
+        firm_peak_mw=coincident_mw if firm_mw is None else firm_mw,
+        contract_mw=float(power_mw.max()),
+        power_mw=power_mw,
+        capacity_price_slope_usd_per_mw_day_per_gw=v("capacity_price_slope_usd_per_mw_day_per_gw"),
+        residential_capacity_obligation_kw=v("residential_capacity_obligation_kw"),
+        transmission_upgrade_cost_usd_per_kw=v("transmission_upgrade_cost_usd_per_kw"),
+        fixed_charge_rate_frac=v("fixed_charge_rate_frac"),
+        residential_transmission_share_frac=v("residential_transmission_share_frac"),
+        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
+        large_load_min_demand_td_frac=v("large_load_min_demand_td_frac"),
+        energy_price_slope_usd_per_mwh_per_gw=v("energy_price_slope_usd_per_mwh_per_gw"),
+        residential_customers=v("residential_customers"),
+        household_use_kwh_per_month=v("household_use_kwh_per_month"),
+        household_bill_usd_per_month=v("household_bill_usd_per_month"),
+        capacity_curve=market,
+    )
+    views: dict[str, dict[str, float] | None] = {}
+    for view in bills.VIEWS:
+        if view == "flexible" and firm_mw is None:
+            views[view] = None
+            warnings.append("household bill, flexible view: needs headroom at 0.5 % (real hours, figures or an upload)")
+            continue
+        views[view] = {k: _r(x, 6) for k, x in bills.bill_view(inputs, view=view).items()}
+    selected = VIEW_FOR_TARIFF.get(spec.grid.tariff, "socialised")
+    selected_bill = views[selected]
+    if selected_bill is None:  # only the flexible view can be missing, and no tariff selects it
+        raise GridStageError(f"household bill: view {selected!r} was not computed")
+    item_keys = (
+        "capacity_usd_per_month",
+        "transmission_usd_per_month",
+        "energy_usd_per_month",
+        "offsets_usd_per_month",
+    )
+    return {
+        "view": selected,
+        "total_usd_per_month": selected_bill["total_usd_per_month"],
+        "share_of_average_bill_pct": selected_bill["share_of_average_bill_pct"],
+        "items": {k: selected_bill[k] for k in item_keys},
+        "views": views,
+        "average_bill_usd_per_month": v("household_bill_usd_per_month"),
+        "rate_case_lag_months": v("rate_case_lag_months"),
+        "capacity_market": market.to_dict(added_peak_mw=coincident_mw),
+        "methods": {
+            "capacity": "capacity price step on the market's demand curve and collar (grid.capacity_market: "
+            "coincident MW × FPR as UCAP, clipped to cap and floor) × residential obligation × 365/12",
+            "transmission": "upgrade $/kW × MW × fixed-charge rate, less facility's direct payments, "
+            "× residential share / customers / 12",
+            "energy": "merit-order slope × hourly MW, mean × household kWh/month",
+            "offsets": "facility's direct transmission payments above its upgrade cost, "
+            "× residential share / customers / 12",
+            "lag": "costs reach residential rates after rate_case_lag_months (formula rates/riders or next rate case)",
+        },
+    }
+
+
+def _reliability_section(region: Region, coincident_mw: float, system: SystemHours) -> dict[str, Any]:
+    """Share of the system peak and reserve margin change, on the study's one geography."""
+    v = region.value
+    reserve = reliability.reserve_margin_change(
+        system_peak_mw=system.peak_mw,
+        reserve_margin_frac=v("reserve_margin_frac"),
+        added_peak_mw=coincident_mw,
+        target_frac=v("reserve_margin_target_frac"),
+    )
+    peak_basis = (
+        "the largest hour of the system load studied (same hours as the headroom)"
+        if system.real_hours
+        else "system_peak_mw (region figure)"
+    )
+    return {
+        "geography": region.geography,
+        "system_peak_mw": _r(system.peak_mw, 0),
+        "system_peak_basis": peak_basis,
+        "peak_share_of_system_pct": _r(
+            reliability.peak_share_pct(facility_peak_mw=coincident_mw, system_peak_mw=system.peak_mw), 6
+        ),
+        "reserve_margin_change_pct": _r(reserve.change_pct_points, 6),
+        "reserve_margin": {
+            "before_pct": _r(100 * reserve.before_frac, 3),
+            "after_pct": _r(100 * reserve.after_frac, 3),
+            "target_pct": _r(100 * reserve.target_frac, 3),
+            "shortfall_mw": _r(reserve.shortfall_mw, 1),
+            "method": "(capacity − peak − facility) / (peak + facility), capacity unchanged (percentage points)",
+        },
+    }
+
+
+def _region_warnings(region: Region, warnings: list[str]) -> None:
+    for name in ("capacity_price_usd_per_mw_day",):
+        if region.figures[name].not_applicable:
+            warnings.append(f"{name} = 0 in {region.slug}: {region.figures[name].not_applicable}")
+    assumed = sorted(n for n in REQUIRED if region.figures[n].assumption)
+    if assumed:
+        warnings.append(
+            f"region {region.slug}: {len(assumed)} figures are assumptions ({', '.join(assumed)}); override them"
+        )
 
 
 def grid_stage(
@@ -189,215 +485,55 @@ def grid_stage(
 ) -> GridStageResult:
     """Carbon, operator cost, household bills, reliability and flexibility for one facility-year."""
     warnings: list[str] = []
-    power_w = _check_hourly("facility_power_w", facility_power_w)
-    uploads = dict(uploads or {})
-    for key in uploads:
-        if key not in UPLOAD_KEYS:
-            raise GridStageError(f"uploads: unknown key {key!r}; use one of {', '.join(UPLOAD_KEYS)}")
-    for key in spec.grid.uploads:
-        if key not in UPLOAD_KEYS:
-            raise GridStageError(f"grid.uploads: unknown key {key!r}; use one of {', '.join(UPLOAD_KEYS)}")
-        if key not in uploads:
-            raise GridStageError(f"grid.uploads.{key}: upload {spec.grid.uploads[key]!r} was not provided to the run")
-    uploads = {k: _check_hourly(f"uploads.{k}", v) for k, v in uploads.items()}
-
-    region = apply_overrides(region_from_ref(spec.grid.region), spec.grid.overrides)
-    missing = region.missing(list(REQUIRED))
-    if missing:
-        raise RegionDataError(f"region {region.slug!r} lacks {', '.join(missing)}; supply them in grid.overrides")
-    v = region.value
+    power_w, checked = _checked_inputs(spec, facility_power_w, uploads)
+    region = _study_region(spec)
     year = spec.horizon.start_year + spec.horizon.years - 1
-
     power_mw = power_w / W_PER_MW
     energy_kwh = power_mw * 1e3  # one-hour steps
     intensity, intensity_method = _series(
-        region, uploads, upload="carbon", kind="carbon", level_field="carbon_intensity_g_per_kwh"
+        region, checked, upload="carbon", kind="carbon", level_field="carbon_intensity_g_per_kwh"
     )
     marginal, marginal_method = _series(
-        region, uploads, upload="marginal_carbon", kind="marginal", level_field="marginal_carbon_intensity_g_per_kwh"
+        region, checked, upload="marginal_carbon", kind="marginal", level_field="marginal_carbon_intensity_g_per_kwh"
     )
-    price, price_method = _series(region, uploads, upload="price", kind="price", level_field="energy_price_usd_per_mwh")
-    system_load = uploads.get("system_load")
+    price, price_method = _series(region, checked, upload="price", kind="price", level_field="energy_price_usd_per_mwh")
+    system = _system_hours(region, checked, year)
+    market = capacity_year(region, year)
 
-    # Carbon ---------------------------------------------------------------------------------------
-    location_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=intensity)
-    marginal_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=marginal)
-    market = market_based(
-        spec, region, energy_kwh=energy_kwh, intensity_g_per_kwh=intensity, uploads=uploads, warnings=warnings
+    carbon_summary = _carbon_section(
+        spec,
+        region,
+        energy_kwh,
+        checked,
+        intensity,
+        intensity_method,
+        marginal,
+        marginal_method,
+        (devices_by_pool, accelerator_by_pool, servers),
+        warnings,
     )
-    annual, hourly_match, chosen = market.annual, market.hourly, market.chosen
-    embodied_kg, embodied_pools, server_kg = _embodied(devices_by_pool, accelerator_by_pool, servers, warnings)
-    household_t = carbon.household_equivalents(
-        emissions_kg=location_kg,
-        household_use_kwh_per_month=v("household_use_kwh_per_month"),
-        intensity_g_per_kwh=v("carbon_intensity_g_per_kwh"),
+    coincident_mw, cp_method = _coincident_peak_mw(power_mw, system)
+    operator, billed_price = _operator_cost_section(
+        spec, region, power_mw, price, price_method, year, coincident_mw, cp_method, market
     )
-
-    # Operator cost --------------------------------------------------------------------------------
-    coincident_mw, cp_method = _coincident_peak_mw(power_mw, system_load)
-    contract_mw = float(power_mw.max())
-    op = cost.operator_cost(
-        power_mw=power_mw,
-        price_usd_per_mwh=price,
-        tariff=spec.grid.tariff,
-        year=year,
-        coincident_peak_mw=coincident_mw,
-        contract_mw=contract_mw,
-        demand_charge_usd_per_kw_month=v("demand_charge_usd_per_kw_month"),
-        capacity_price_usd_per_mw_day=v("capacity_price_usd_per_mw_day"),
-        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
-        min_demand_td_frac=v("large_load_min_demand_td_frac"),
-        min_demand_generation_frac=v("large_load_min_demand_generation_frac"),
-    )
-    billed_price = cost.tariff_price_usd_per_mwh(
-        tariff=spec.grid.tariff, price_usd_per_mwh=price, on_peak=cost.on_peak_mask(year=year)
-    )
-
-    # Flexibility, bills, reliability --------------------------------------------------------------
     deferrable = float(np.mean([w.deferrable_frac for w in spec.workloads]))
-    flexibility, headroom_by_rate = _flexibility(region, power_mw, system_load, deferrable, warnings)
-    firm_mw = None
-    if FLEX_RATE_FRAC in headroom_by_rate:
-        firm_mw = max(0.0, coincident_mw - headroom_by_rate[FLEX_RATE_FRAC])
+    flexibility, headroom_by_rate = _flexibility(region, power_mw, system, deferrable, warnings)
     for row in flexibility["rates"]:
         row["facility_fits"] = None if row["headroom_mw"] is None else bool(coincident_mw <= row["headroom_mw"])
-    inputs = bills.BillInputs(
-        coincident_peak_mw=coincident_mw,
-        firm_peak_mw=coincident_mw if firm_mw is None else firm_mw,
-        contract_mw=contract_mw,
-        power_mw=power_mw,
-        capacity_price_slope_usd_per_mw_day_per_gw=v("capacity_price_slope_usd_per_mw_day_per_gw"),
-        residential_capacity_obligation_kw=v("residential_capacity_obligation_kw"),
-        transmission_upgrade_cost_usd_per_kw=v("transmission_upgrade_cost_usd_per_kw"),
-        fixed_charge_rate_frac=v("fixed_charge_rate_frac"),
-        residential_transmission_share_frac=v("residential_transmission_share_frac"),
-        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
-        large_load_min_demand_td_frac=v("large_load_min_demand_td_frac"),
-        energy_price_slope_usd_per_mwh_per_gw=v("energy_price_slope_usd_per_mwh_per_gw"),
-        residential_customers=v("residential_customers"),
-        household_use_kwh_per_month=v("household_use_kwh_per_month"),
-        household_bill_usd_per_month=v("household_bill_usd_per_month"),
-        capacity_price_cap_room_usd_per_mw_day=bills.cap_room_usd_per_mw_day(region),
-    )
-    views: dict[str, dict[str, float] | None] = {}
-    for view in bills.VIEWS:
-        if view == "flexible" and firm_mw is None:
-            views[view] = None
-            warnings.append("household bill, flexible view: needs headroom_mw_0p5pct or an uploaded system_load")
-            continue
-        views[view] = {k: _r(x, 6) for k, x in bills.bill_view(inputs, view=view).items()}
-    selected = VIEW_FOR_TARIFF.get(spec.grid.tariff, "socialised")
-    selected_bill = views[selected]
-    if selected_bill is None:  # only the flexible view can be missing, and no tariff selects it
-        raise GridStageError(f"household bill: view {selected!r} was not computed")
-    item_keys = (
-        "capacity_usd_per_month",
-        "transmission_usd_per_month",
-        "energy_usd_per_month",
-        "offsets_usd_per_month",
-    )
-    reserve = reliability.reserve_margin_change(
-        system_peak_mw=v("system_peak_mw"),
-        reserve_margin_frac=v("reserve_margin_frac"),
-        added_peak_mw=coincident_mw,
-        target_frac=v("reserve_margin_target_frac"),
-    )
-    for name in ("capacity_price_usd_per_mw_day",):
-        if region.figures[name].not_applicable:
-            warnings.append(f"{name} = 0 in {region.slug}: {region.figures[name].not_applicable}")
-    assumed = sorted(n for n in REQUIRED if region.figures[n].assumption)
-    if assumed:
-        warnings.append(
-            f"region {region.slug}: {len(assumed)} figures are assumptions ({', '.join(assumed)}); override them"
-        )
+    household = _household_bill_section(spec, region, power_mw, coincident_mw, headroom_by_rate, market, warnings)
+    _region_warnings(region, warnings)
 
-    total_mwh = float(power_mw.sum())
     summary = {
         "grid_region": region.slug,
         "grid_region_name": region.name,
         "grid_year": year,
-        "carbon": {
-            "location_based_tco2e": _r(location_kg * T_PER_KG),
-            "marginal_tco2e": _r(marginal_kg * T_PER_KG),
-            "market_based_tco2e": _r(chosen.emissions_kg * T_PER_KG),
-            "market_based_annual_matching_tco2e": _r(annual.emissions_kg * T_PER_KG),
-            "market_based_hourly_matching_tco2e": _r(hourly_match.emissions_kg * T_PER_KG),
-            "clean_energy_matched_frac": _r(chosen.matched_frac, 4),
-            "clean_energy_matched_frac_annual": _r(annual.matched_frac, 4),
-            "clean_energy_matched_frac_hourly": _r(hourly_match.matched_frac, 4),
-            "residual_mix": market.residual,
-            "embodied_tco2e_per_year": _r(embodied_kg * T_PER_KG),
-            "embodied_servers_tco2e_per_year": _r(server_kg * T_PER_KG),
-            "embodied_by_pool": embodied_pools,
-            "location_based_intensity_g_per_kwh": _r(location_kg * 1e3 / (total_mwh * 1e3), 2) if total_mwh else None,
-            "household_equivalents_location_based": _r(household_t, 1),
-            "methods": {
-                "location_based_tco2e": f"Σ hourly energy × hourly average intensity; intensity: {intensity_method}",
-                "marginal_tco2e": f"Σ hourly energy × short-run marginal rate; rate: {marginal_method}",
-                "market_based_tco2e": chosen.method,
-                "market_based_annual_matching_tco2e": annual.method,
-                "market_based_hourly_matching_tco2e": f"{hourly_match.method}; clean supply: "
-                f"{market.clean_supply_method}",
-                "embodied_tco2e_per_year": "accelerators (catalog: NVIDIA HGX PCFs; else 164 kgCO2e, assumption) "
-                "+ servers "
-                f"({SERVER_EMBODIED_KGCO2E:g} "
-                f"kgCO2e each without accelerators, EcoLogits) over {HARDWARE_LIFE_YEARS:g} years, straight line",
-                "household_equivalents_location_based": "households' annual electricity emissions in this region: "
-                "household_use_kwh_per_month × 12 × carbon_intensity_g_per_kwh (electricity only)",
-            },
-        },
-        "operator_cost_usd": _r(op.total_usd, 0),
-        "operator_cost_breakdown_usd": {
-            "energy_usd": _r(op.energy_usd, 0),
-            "demand_charge_usd": _r(op.demand_charge_usd, 0),
-            "capacity_usd": _r(op.capacity_usd, 0),
-            "transmission_usd": _r(op.transmission_usd, 0),
-            "total_usd": _r(op.total_usd, 0),
-            "usd_per_mwh": _r(op.total_usd / total_mwh, 2) if total_mwh else None,
-            "tariff": op.tariff,
-            "billed_capacity_mw": _r(op.billed_capacity_mw),
-            "billed_transmission_mw": _r(op.billed_transmission_mw),
-            "mean_billing_demand_mw": _r(op.mean_billing_demand_mw),
-            "methods": {
-                "energy_usd": f"hourly MWh × price billed under '{op.tariff}'; price: {price_method}",
-                "capacity_usd": "billed capacity MW × capacity_price_usd_per_mw_day × 365",
-                "transmission_usd": "billed MW × transmission_rate_usd_per_kw_year",
-                "demand_charge_usd": "Σ months billing demand × demand_charge_usd_per_kw_month",
-                "coincident_peak": cp_method,
-            },
-        },
-        "household_bill_usd_per_month": {
-            "view": selected,
-            "total_usd_per_month": selected_bill["total_usd_per_month"],
-            "share_of_average_bill_pct": selected_bill["share_of_average_bill_pct"],
-            "items": {k: selected_bill[k] for k in item_keys},
-            "views": views,
-            "average_bill_usd_per_month": v("household_bill_usd_per_month"),
-            "rate_case_lag_months": v("rate_case_lag_months"),
-            "methods": {
-                "capacity": "capacity price step (slope × coincident MW) × residential obligation × 365/12",
-                "transmission": "upgrade $/kW × MW × fixed-charge rate, less facility's direct payments, "
-                "× residential share / customers / 12",
-                "energy": "merit-order slope × hourly MW, mean × household kWh/month",
-                "offsets": "facility's direct transmission payments above its upgrade cost, "
-                "× residential share / customers / 12",
-                "lag": "costs reach residential rates after rate_case_lag_months "
-                "(formula rates/riders or next rate case)",
-            },
-        },
+        "carbon": carbon_summary,
+        "operator_cost_usd": operator["total_usd"],
+        "operator_cost_breakdown_usd": operator,
+        "household_bill_usd_per_month": household,
         "coincident_peak_mw": _r(coincident_mw),
-        "contract_demand_mw": _r(contract_mw),
-        "peak_share_of_system_pct": _r(
-            reliability.peak_share_pct(facility_peak_mw=coincident_mw, system_peak_mw=v("system_peak_mw")), 6
-        ),
-        "reserve_margin_change_pct": _r(reserve.change_pct_points, 6),
-        "reserve_margin": {
-            "before_pct": _r(100 * reserve.before_frac, 3),
-            "after_pct": _r(100 * reserve.after_frac, 3),
-            "target_pct": _r(100 * reserve.target_frac, 3),
-            "shortfall_mw": _r(reserve.shortfall_mw, 1),
-            "method": "(capacity − peak − facility) / (peak + facility), capacity unchanged (percentage points)",
-        },
+        "contract_demand_mw": _r(float(power_mw.max())),
+        **_reliability_section(region, coincident_mw, system),
         "flexibility": flexibility,
         "grid_figures": {k: f.to_dict() for k, f in region.figures.items()},
     }

@@ -55,7 +55,7 @@ YEAR_COLUMNS: tuple[tuple[str, int, Callable[[dict[str, Any]], Any]], ...] = (
     (
         "Aggregate curtailment to stay within historical peaks [% of energy]",
         4,
-        lambda y: 100 * y["curtailment"]["aggregate_rate_frac"],
+        lambda y: None if not y["curtailment"].get("assessed", True) else 100 * y["curtailment"]["aggregate_rate_frac"],
     ),
 )
 
@@ -181,8 +181,9 @@ def assumptions(result: dict[str, Any]) -> list[tuple[str, str]]:
             '"Rethinking Load Growth", Duke University Nicholas Institute: thresholds are the system\'s '
             "historical seasonal peaks over all complete years of the load (summer peak for Apr–Oct, winter "
             "peak for Nov–Mar); the same load L is added to every hour; the rate is the mean over years of "
-            "curtailed MWh ÷ (L × hours). On a region's smooth month × hour profile the region's published "
-            "headroom figures are used instead (source in the Sources table).",
+            "curtailed MWh ÷ (L × hours). Solved on the region's real hours (its history years rebuilt from "
+            "their real daily peaks, grid/data/system_load.json) or an uploaded series; on a smooth month × hour "
+            "profile the region's published headroom figures are used instead and curtailment is not assessed.",
         ),
         (
             "Curtailment queue order (assumption)",
@@ -196,13 +197,17 @@ def assumptions(result: dict[str, Any]) -> list[tuple[str, str]]:
             "at the peak (as in a scenario run's flexible view).",
         ),
         (
-            "System load (simplification)",
-            "The same system load every study year (no load growth, no new capacity): each year differs only "
-            "by the portfolio's ramps.",
+            "System load growth and capacity (assumption)",
+            "Each study year's system load is the history grown by the region's load_growth_frac_per_year "
+            "(thresholds, room and headroom scale with it); the reserve margin before the portfolio is the "
+            "region's figure every year (capacity is planned to the load forecast); capacity prices follow "
+            "the market's demand curve and collar by delivery year.",
         ),
     ]
     for slug, region in regions(result):
         out.append((f"System load, {region.get('region_name', slug)}", region.get("system_load_source", "")))
+        if region.get("geography"):
+            out.append((f"Geography, {region.get('region_name', slug)}", region["geography"]))
     for member in result.get("members", []):
         out.append((f"Facility load, {member['name']}", member.get("load_source", "")))
     return out

@@ -82,13 +82,14 @@ def chart_bills(region: dict[str, Any]) -> bytes:
             marker="o",
             label=tables.VIEW_LABELS[view],
         )
-        axes.plot(
-            years,
-            [y["bills_if_curtailed"][view]["total_usd_per_month"] for y in yearly],
-            "--",
-            color=colour,
-            label=f"{tables.VIEW_LABELS[view]}, if curtailed",
-        )
+        if all(y.get("bills_if_curtailed") for y in yearly):  # not on a smooth profile (curtailment not assessed)
+            axes.plot(
+                years,
+                [y["bills_if_curtailed"][view]["total_usd_per_month"] for y in yearly],
+                "--",
+                color=colour,
+                label=f"{tables.VIEW_LABELS[view]}, if curtailed",
+            )
     axes.set_ylabel("USD per household per month")
     return _done(figure, axes, years, legend_size=6)
 

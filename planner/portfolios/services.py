@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from grid import portfolio as core
+from grid import system_load as grid_system_load
 from grid.portfolio_checks import missed_constraints
 from grid.regions import hourly_series
 from planner.engine.result import hourly_from_npz
@@ -146,27 +148,50 @@ def member_load(scenario: Scenario) -> tuple[np.ndarray, str]:
     ], f"computed in this job from scenario version {scenario.version} (no succeeded run)"
 
 
-def system_load(region_slug: str, inputs: dict[str, Any]) -> tuple[np.ndarray, str, bool]:
-    """(history years × 8,760) system load [MW] of the region, where it comes from, and whether the
-    region's published headroom figures stand in for a headroom solved on it (a smooth profile)."""
+@dataclass(frozen=True)
+class StudySystemLoad:
+    load_mw: np.ndarray  # (history years, 8,760) [MW] at the base year's level
+    scale_by_year: list[float]  # growth factor of each study year over the base year
+    source: str
+    real_hours: bool  # False: a smooth month × hour profile (curtailment not assessed)
+
+
+def system_load(region_slug: str, inputs: dict[str, Any], years: list[int]) -> StudySystemLoad:
+    """The region's system load for the study: an upload (its year is the base), the region's real
+    hours (grid.system_load), else its smooth month × hour profile; grown by load_growth_frac_per_year."""
+    region = region_of(region_slug, inputs.get("own_regions"))
     if inputs.get("system_load_upload") and inputs.get("system_load_region") == region_slug:
         upload = Upload.objects.get(pk=inputs["system_load_upload"])
-        values = hourly_from_npz(upload.npz)["system_load_mw"]
-        return values[None, :], f"uploaded hourly system load #{upload.pk} {upload.name!r}", False
-    region = region_of(region_slug, inputs.get("own_regions"))
+        arrays = hourly_from_npz(upload.npz)
+        summary = upload.summary or {}
+        history_years = summary.get("history_years") or []
+        if "system_load_years_mw" in arrays and history_years:
+            values, base = arrays["system_load_years_mw"], int(history_years[-1])
+            span = f"{history_years[0]}–{history_years[-1]}, {len(history_years)} years"
+        else:
+            values, base = arrays["system_load_mw"][None, :], int(summary.get("year") or years[0])
+            span = str(base)
+        scales = [grid_system_load.growth_factor(region, year=y, base_year=base) for y in years]
+        return StudySystemLoad(
+            values,
+            scales,
+            f"uploaded hourly system load #{upload.pk} {upload.name!r} ({span}), grown "
+            f"{100 * region.value('load_growth_frac_per_year'):.2f} %/yr from {base}",
+            True,
+        )
+    if grid_system_load.has_system_load(region):
+        history = grid_system_load.system_load_history(region, year=years[0])
+        scales = [grid_system_load.growth_factor(region, year=y, base_year=history.base_year) for y in years]
+        return StudySystemLoad(history.load_mw / history.growth_factor, scales, history.method, True)
     shape, method = hourly_series(region, kind="system_load", level=1.0)
     peak = region.value("system_peak_mw")
-    published = bool(core.published_headroom(region))
-    note = (
-        "; headroom: the region's published figures (a smooth profile's repeated daily peaks are no basis for it)"
-        if published
-        else ""
-    )
-    return (
+    scales = [grid_system_load.growth_factor(region, year=y, base_year=years[0]) for y in years]
+    return StudySystemLoad(
         (shape * peak / shape.max())[None, :],
-        f"{method}, rescaled so its maximum is system_peak_mw {peak:,.0f} MW: a smooth month × hour mean "
-        f"(no weather peaks) — upload an hourly system load for a real study{note}",
-        published,
+        scales,
+        f"{method}, rescaled so its maximum is system_peak_mw {peak:,.0f} MW: a smooth month × hour mean (no weather "
+        "peaks); headroom: the region's published figures; curtailment not assessed — upload an hourly system load",
+        False,
     )
 
 
@@ -195,7 +220,7 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
     slugs = sorted({m["region"] for m in members})
     for k, slug in enumerate(slugs):
         progress(f"studying {slug}", 0.7 + 0.3 * k / len(slugs))
-        load, source, use_published = system_load(slug, inputs)
+        load = system_load(slug, inputs, years)
         region = region_of(slug, inputs.get("own_regions"))
         chosen = [m for m in members if m["region"] == slug]
         try:
@@ -206,14 +231,20 @@ def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, A
                 ],
                 years=years,
                 region=region,
-                system_load_mw=load,
-                use_published_headroom=use_published,
+                system_load_mw=load.load_mw,
+                load_scale_by_year=load.scale_by_year,
+                real_hours=load.real_hours,
             )
         except core.PortfolioError as error:
             index = members.index(chosen[0]) if error.field.startswith("members[") else None
             path = error.field if index is None else _global_path(error.field, chosen, members)
             raise PortfolioInputError({path: [str(error).split(": ", 1)[-1]]}) from None
-        regions[slug] = result.to_dict() | {"region_name": region.name, "system_load_source": source}
+        regions[slug] = result.to_dict() | {
+            "region_name": region.name,
+            "geography": region.geography,
+            "system_load_source": load.source,
+            "real_hours": load.real_hours,
+        }
     return {
         "years": years,
         "members": [

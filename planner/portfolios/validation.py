@@ -17,6 +17,7 @@ from typing import Any
 from grid.portfolio import RAMP_UNITS
 from grid.portfolio import REQUIRED as REGION_FIGURES
 from grid.regions import Region, RegionDataError, get_region, region_from_dict
+from grid.system_load import has_system_load
 from planner.scenarios import custom_catalog
 from planner.scenarios.models import Scenario, Upload
 
@@ -107,10 +108,10 @@ def _region(slug: str, where: str, errors: dict[str, list[str]], has_upload: boo
     missing = region.missing(list(REGION_FIGURES))
     if missing:
         errors[where] = [f"region {slug!r} lacks {', '.join(missing)}, needed for the study"]
-    elif not has_upload and "system_load" not in region.profiles:
+    elif not has_upload and not has_system_load(region) and "system_load" not in region.profiles:
         errors[where] = [
-            f"region {slug!r} has no hourly system-load profile: upload an hourly system load for it "
-            "(system_load_upload, with system_load_region set to this region)"
+            f"region {slug!r} ships no hourly system load ({region.geography}): upload an hourly system load for "
+            "it (system_load_upload, with system_load_region set to this region)"
         ]
 
 

@@ -6,7 +6,10 @@ Kinds and what each becomes:
   column and a value column, read by grid.load_series.read_load_csv (sorting, DST duplicates,
   gaps and sub-hourly rows repaired and counted), then one calendar year is taken (the one asked
   for, else the latest complete one); 29 February is dropped from a leap year. A file with a
-  single column of 8,760 numbers (no time) is read as hours from 1 January 00:00.
+  single column of 8,760 numbers (no time) is read as hours from 1 January 00:00. A system_load
+  file with several complete calendar years also keeps them all (``system_load_years_mw``,
+  years × 8,760, its ``history_years`` in the summary): a portfolio study takes its thresholds over
+  all of them, as the published headroom method does.
 Every error names the row (1-based line of the file) and the column.
 """
 
@@ -115,6 +118,20 @@ def _one_year(times: np.ndarray, values: np.ndarray, *, year: int | None) -> tup
     return chosen_t, chosen_v, year
 
 
+def _complete_years(times: np.ndarray, values: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Every complete calendar year of the series as (years, years × 8,760), 29 February dropped."""
+    years = times.astype("datetime64[Y]").astype(int) + 1970
+    kept, rows = [], []
+    for year in np.unique(years):
+        if int((years == year).sum()) < HOURS_PER_YEAR:
+            continue
+        _, chosen, _ = _one_year(times, values, year=int(year))
+        if chosen.size == HOURS_PER_YEAR:
+            kept.append(int(year))
+            rows.append(chosen)
+    return kept, (np.stack(rows) if rows else np.zeros((0, HOURS_PER_YEAR)))
+
+
 def _demand_curves(times: np.ndarray | None, values: np.ndarray, year: int) -> dict[str, list[float]]:
     """Mean weekday and weekend 24-hour curves, scaled so the larger peak is 1."""
     hours = np.arange(HOURS_PER_YEAR) % 24
@@ -188,7 +205,17 @@ def parse_series(
     }
     if kind == "demand":
         summary["daily_shape"] = _demand_curves(times, values, chosen_year)
-    return ParsedUpload(arrays={name: values}, summary=summary)
+    arrays = {name: values}
+    if kind == "system_load" and times is not None:
+        history_years, history = _complete_years(series.time, series.load_mw)
+        if len(history_years) > 1:
+            history = history * scale
+            for k, y in enumerate(history_years):
+                if (problem := series_problem(kind, history[k])) is not None:
+                    raise UploadError(f"column {column_name!r}, {y}: {problem}")
+            arrays["system_load_years_mw"] = history
+            summary["history_years"] = history_years
+    return ParsedUpload(arrays=arrays, summary=summary)
 
 
 def parse_weather(*, content: bytes, filename: str = "") -> ParsedUpload:

@@ -43,7 +43,7 @@
       bills.push({ type: "scatter", mode: "lines+markers", name: view, x: years,
         y: region.yearly.map(function (y) { return y.bills[view].total_usd_per_month; }) });
       bills.push({ type: "scatter", mode: "lines", name: view + " if curtailed", x: years, line: { dash: "dash" },
-        y: region.yearly.map(function (y) { return y.bills_if_curtailed[view].total_usd_per_month; }) });
+        y: region.yearly.map(function (y) { return y.bills_if_curtailed ? y.bills_if_curtailed[view].total_usd_per_month : null; }) });
     });
     Plotly.newPlot("chart-bills-" + slug, bills, layout("$ per customer-month"), config);
     const used = region.headroom.filter(function (h) { return h.headroom_mw; }).map(function (h) {

@@ -20,8 +20,10 @@ def test_an_own_region_is_completed_like_a_shipped_one():
     )
     shipped_default = get_region("pjm-dominion").figures["fixed_charge_rate_frac"]
     assert region.figures["fixed_charge_rate_frac"] == shipped_default  # the catalog's default, with its source
-    # Unit elasticity, by hand: 50 USD/MWh × 1000 / 10,000 MW = 5 USD/MWh per GW.
-    assert region.value("energy_price_slope_usd_per_mwh_per_gw") == pytest.approx(5.0)
+    # Borrowed supply curve, by hand: the fitted markets' mean elasticity per share of peak (PJM 3.3836,
+    # ERCOT 3.6155; grid/data/price_slopes.json) × 50 USD/MWh × 1000 / 10,000 MW = 17.50 USD/MWh per GW.
+    assert region.value("energy_price_slope_usd_per_mwh_per_gw") == pytest.approx((3.3836 + 3.6155) / 2 * 5.0, abs=1e-3)
+    assert region.figures["energy_price_slope_usd_per_mwh_per_gw"].assumption
     assert region.figures["energy_price_usd_per_mwh"].assumption is None
     assert region_from_ref("pjm-dominion") is get_region("pjm-dominion")
 

@@ -28,7 +28,8 @@ def _region_data(carbon_factor: float) -> dict:
     for name, figure in document["figures"].items():
         figures[name] = {"value": figure["value"], "unit": figure["unit"], "source": figure["source"]}
     figures["carbon_intensity_g_per_kwh"]["value"] *= carbon_factor
-    return {"country": "US", "figures": figures, "profiles": document["profiles"]}
+    keep = ("profiles", "load_series", "geography", "capacity_market")
+    return {"country": "US", "figures": figures, **{k: document[k] for k in keep}}
 
 
 def _site_data(warmer_c: float) -> dict:

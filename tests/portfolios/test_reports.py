@@ -181,8 +181,26 @@ def test_it_lists_each_missed_constraint_once_per_region():
     assert "reserve_margin_below_target" not in {c["kind"] for c in missed_constraints(result)}
 
 
-def test_a_run_beyond_its_headroom_is_completed_with_constraints_not_met_in_lists(client, done, teammate, owner):
-    # The fixture's members curtail 0.74 % of their energy on the region's smooth profile (> 0.5 %).
+@pytest.fixture
+def beyond(definition, owner, organisation) -> PortfolioRun:
+    """The fixture's members on an uploaded system load that runs at its own peak every hour (no room
+    below its historical peaks): every MW is curtailed, far beyond the 0.5 % the headroom assumes."""
+    from planner.scenarios import services as scenario_services
+
+    content = ("system_load_mw\n" + "\n".join("20000.0" for _ in range(8760)) + "\n").encode()
+    upload = scenario_services.upload_create(
+        organisation=organisation, uploaded_by=owner, kind="system_load", name="flat at peak", content=content
+    )
+    data = {**definition, "system_load_upload": upload.pk, "system_load_region": "pjm-dominion"}
+    portfolio = services.portfolio_create(owner=owner, organisation=organisation, data=data)
+    run, _ = services.portfolio_run_submit(portfolio=portfolio, submitted_by=owner)
+    job_execute(kind="portfolio_run", job_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def test_a_run_beyond_its_headroom_is_completed_with_constraints_not_met_in_lists(client, beyond, teammate, owner):
+    done = beyond
     assert done.status == JobStatus.CONSTRAINTS_NOT_MET
     assert done.constraints == done.result["constraints"] == missed_constraints(done.result) != []
     client.force_login(teammate)
