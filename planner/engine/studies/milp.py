@@ -7,13 +7,16 @@ may take (the ``step_frac`` grid, or the scenario's fixed share):
 
 - ``u[i, k]`` binary: pool p runs at operating point i and serves share k of every workload; at
   most one (i, k) per pool (exactly one when pools may not be dropped), at most one combination of
-  the other choices (``z[g]``), and the chosen shares add up to 1. No (i, k) for a pool: the pool is
-  dropped from the mix.
-- ``r[i, w]`` integer: replicas of workload w at point i, ``r ≥ Σ_k (k × need[i, w] + spares) × u[i, k]``
-  with ``need = peak output tokens/s × (1 + headroom) / replica throughput at the latency targets``
-  (the engine's curve, grid.fleet sizing), so that at the optimum ``r = ceil(k × need) + spares``
-  exactly as the engine sizes a pool.
-- devices of i = ``Σ_w devices_per_replica[i, w] × r[i, w]`` (integers).
+  the other choices (``z[g]`` binary, ``u ≤ z``, ``Σ z = 1``), and the chosen shares add up to 1.
+  No (i, k) for a pool: the pool is dropped from the mix.
+- integer device counts: devices of pool p = ``Σ_{i,k} devices[i, k] × u[i, k]`` with
+  ``devices[i, k] = Σ_w devices_per_replica[i, w] × (ceil(k × need[i, w]) + spares)`` and
+  ``need = peak output tokens/s × (1 + headroom) / replica throughput at the latency targets``
+  (the engine's curve at that operating point, sized as grid.fleet sizes a pool). Meeting demand at
+  the latency targets is thus built into every (i, k); the ceiling is taken before the MILP, so the
+  device counts are the engine's integers, not a relaxation (an earlier form with integer replica
+  variables ``r ≥ k × need + spares`` gave the same optima, but HiGHS took ≈ 250 ms a solve on
+  examples/studies/dallas-mix-milp.json against ≈ 14 ms now).
 
 Linearisation (the one approximation): every KPI is taken **per device** at its operating point,
 from one full-engine run of that point serving all demand alone (its *probe*):
@@ -134,21 +137,19 @@ class _Model:
             for share in problem.shares[point.pool]:
                 self.u.append((i, share))
         self.groups = sorted({p.group for p in problem.points})
-        self.r: list[tuple[int, int]] = [
-            (i, w) for i, point in enumerate(problem.points) for w in range(len(point.replicas_needed))
-        ]
-        self.nu, self.nz, self.nr = len(self.u), len(self.groups), len(self.r)
-        self.n = self.nu + self.nz + self.nr
-        self.r_at = {key: self.nu + self.nz + j for j, key in enumerate(self.r)}
+        # devices of each (point, share) binary: integers, exactly as the engine sizes the pool
+        self.devices = np.array([problem.points[i].devices(share) for i, share in self.u], dtype=float)
+        self.nu, self.nz = len(self.u), len(self.groups)
+        self.n = self.nu + self.nz
         self.rows: list[tuple[str, np.ndarray, float, float]] = []  # (name, coefficients, low, high)
         self._structure()
 
     def devices_row(self, weight: Mapping[int, float]) -> np.ndarray:
-        """Σ_i weight[i] × devices_i as a row over the replica variables."""
+        """Σ_i weight[i] × devices_i as a row over the binaries."""
         row = np.zeros(self.n)
-        for (i, w), column in self.r_at.items():
+        for j, (i, _) in enumerate(self.u):
             if i in weight:
-                row[column] = weight[i] * self.problem.points[i].devices_per_replica[w]
+                row[j] = weight[i] * self.devices[j]
         return row
 
     def kpi_row(self, name: str) -> np.ndarray:
@@ -181,14 +182,6 @@ class _Model:
             row[j] = 1
             row[self.nu + self.groups.index(problem.points[i].group)] = -1
             self.rows.append(("group", row, -np.inf, 0))
-        for (i, w), column in self.r_at.items():  # r[i, w] ≥ Σ_k (k × need + spares) × u[i, k]
-            point = problem.points[i]
-            row = np.zeros(self.n)
-            row[column] = 1
-            for j, (ui, share) in enumerate(self.u):
-                if ui == i:
-                    row[j] = -(share * point.replicas_needed[w] + point.spare_replicas)
-            self.rows.append(("demand", row, -1e-6, np.inf))
 
     def constraint_rows(self) -> list[tuple[str, np.ndarray, float, float]]:
         rows = list(self.rows)
@@ -200,13 +193,7 @@ class _Model:
         return rows
 
     def bounds(self) -> Bounds:
-        upper = np.ones(self.n)
-        for (i, w), column in self.r_at.items():
-            point = self.problem.points[i]
-            upper[column] = math.ceil(max(self.problem.shares[point.pool]) * point.replicas_needed[w]) + (
-                point.spare_replicas + 1
-            )
-        return Bounds(np.zeros(self.n), upper)
+        return Bounds(np.zeros(self.n), np.ones(self.n))
 
     def solve(
         self, objective: np.ndarray, rows: Sequence[tuple[str, np.ndarray, float, float]]
@@ -296,17 +283,13 @@ def explain_infeasible(problem: MixProblem) -> MixInfeasible:
 
 
 def _vector(model: _Model, mix: Mix) -> np.ndarray:
-    """The variable vector of a mix (replicas at the engine's sizing)."""
+    """The variable vector of a mix."""
     x = np.zeros(model.n)
     chosen = {(i, s) for i, s in mix.choice.values()}
     for j, key in enumerate(model.u):
         x[j] = 1 if key in chosen else 0
-    for i, share in chosen:
-        point = model.problem.points[i]
-        x[model.nu + model.groups.index(point.group)] = 1
-        for w, need in enumerate(point.replicas_needed):
-            base = math.ceil(share * need - 1e-9) if share * need > 0 else 0
-            x[model.r_at[i, w]] = base + (point.spare_replicas if base > 0 else 0)
+    for i, _ in chosen:
+        x[model.nu + model.groups.index(model.problem.points[i].group)] = 1
     return x
 
 
