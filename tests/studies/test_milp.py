@@ -298,3 +298,14 @@ def test_saved_definitions_still_validate_and_sampled_coordinate_runs_the_milp()
     assert resolved_method(study) == "milp"
     assert space_size(study) == 2 * 5  # splits of 4 quarters over 2 pools, a pool may take 0
     assert space_size(parse_study(old | {"shares": {"pools": [0, 1], "allow_drop": False}})) == 2 * 3
+
+
+def test_a_point_that_sets_a_pools_share_to_zero_leaves_the_pool_out(two_pool_scenario):
+    from planner.engine.schema import parse_scenario
+    from planner.engine.studies.params import apply_values
+
+    dropped = apply_values(two_pool_scenario, {"hardware[0].share_frac": 1.0, "hardware[1].share_frac": 0.0})
+    assert [p["name"] for p in dropped["hardware"]] == [two_pool_scenario["hardware"][0]["name"]]
+    assert parse_scenario(dropped).hardware[0].share_frac == 1.0
+    kept = apply_values(two_pool_scenario, {"hardware[0].share_frac": 0.25, "hardware[1].share_frac": 0.75})
+    assert len(kept["hardware"]) == 2
