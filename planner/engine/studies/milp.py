@@ -638,6 +638,12 @@ def mix_summary(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, 
     gap = None
     if best_checked is not None and best_checked != 0:
         gap = (best_checked - solution.bound) / abs(best_checked)
+    # How far the linear model is from the engine on the re-checked mixes: (engine − MILP) / engine.
+    errors = [
+        (r["checked"] - r["model_objective"]) / abs(r["checked"])
+        for r in (row(m) for m in solution.best)
+        if r["checked"] not in (None, 0) and r["model_objective"] is not None
+    ]
     return out | {
         "status": "optimal",
         "objective": objective,
@@ -646,6 +652,7 @@ def mix_summary(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, 
         "checked_best": best_checked,
         "gap_frac": gap,
         "gap_percent": None if gap is None else 100 * gap,
+        "model_error_percent": [100 * min(errors), 100 * max(errors)] if errors else None,
         "candidates": [row(m) for m in solution.best],
         "front_kpis": list(solution.front_kpis or ()),
         "front": [row(m) | {"model_pair": [m.kpis[k] for k in study.pareto]} for m in solution.front],

@@ -201,5 +201,5 @@ def candidate_outcomes(study: Any, document: Mapping[str, Any], outcomes: Mappin
     reason = "operating-point probe (one pool alone), not a mix the study allows"
     return (
         {i: o for i, o in outcomes.items() if i >= probes},
-        {i: reason for i in outcomes if i < probes},
+        {i: reason + (f"; refused: {o.error}" if o.error else "") for i, o in outcomes.items() if i < probes},
     )

@@ -93,6 +93,9 @@ class Command(BaseCommand):
             f"its best {milp['milp_best']:.6g}; best re-checked by the engine {milp['checked_best']:.6g}; "
             f"gap {'—' if gap is None else f'{round(gap, 3) + 0.0:.3f} %'}"
         )
+        if milp.get("model_error_percent"):
+            low, high = milp["model_error_percent"]
+            write(f"engine − MILP on the re-checked mixes: {low:.2f} % to {high:.2f} % of the engine's figure")
         for row in milp["candidates"]:
             checked = "—" if row["checked"] is None else f"{row['checked']:.6g}"
             model = f"{row['model_objective']:.6g}"
