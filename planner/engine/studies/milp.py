@@ -613,7 +613,8 @@ def mix_summary(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, 
         "linearisation": "per device at each operating point (its probe: the point serving all demand alone)",
     }
     if solved.solution is None:
-        return out | {"status": "infeasible", "message": solved.error, "binding": solved.constraint}
+        status = "not solved" if solved.constraint == "objective" else "infeasible"
+        return out | {"status": status, "message": solved.error, "binding": solved.constraint}
     problem, solution = solved.problem, solved.solution
     assert problem is not None
     objective = study.objective
