@@ -309,3 +309,27 @@ def test_a_point_that_sets_a_pools_share_to_zero_leaves_the_pool_out(two_pool_sc
     assert parse_scenario(dropped).hardware[0].share_frac == 1.0
     kept = apply_values(two_pool_scenario, {"hardware[0].share_frac": 0.25, "hardware[1].share_frac": 0.75})
     assert len(kept["hardware"]) == 2
+
+
+def test_the_milp_refuses_a_layout_it_cannot_size_and_names_the_field(two_pool_scenario):
+    from planner.engine.studies.optimise import first_round
+
+    counted = {
+        **two_pool_scenario,
+        "hardware": [two_pool_scenario["hardware"][0], {**two_pool_scenario["hardware"][1]}],
+    }
+    counted["hardware"][1].pop("share_frac")
+    counted["hardware"][1]["count"] = 800
+    with pytest.raises(ValueError, match=r"shares.pools: hardware\[1\] has a fixed count"):
+        first_round(parse_study(_definition("milp")), counted)
+    share_choice = _definition("milp") | {"choices": {"hardware[0].share_frac": [0.5, 1.0]}}
+    with pytest.raises(ValueError, match=r"choices: hardware\[0\].share_frac is set by the MILP"):
+        first_round(parse_study(share_choice), two_pool_scenario)
+    # probes: one per pool option, the other listed pools at share 0
+    probes = first_round(parse_study(_definition("milp")), two_pool_scenario)
+    assert len(probes) == 4
+    assert probes[0] == {
+        "hardware[0].weight_precision": "fp8",
+        "hardware[0].share_frac": 1.0,
+        "hardware[1].share_frac": 0.0,
+    }
