@@ -344,3 +344,22 @@ def test_with_the_engine_the_sites_own_cap_at_the_meter_is_a_milp_constraint(two
     # scales that to the devices all demand needs, so the least any mix draws is above the cap
     assert least > 5
     assert all("constraint not met" in reason or "refused" in reason for reason in summary["excluded"].values())
+
+
+def test_with_fixed_shares_the_probes_are_not_candidates_and_the_best_matches_enumeration(two_pool_scenario):
+    # No `shares`: both pools keep half the demand; the MILP picks each pool's option. A probe (one
+    # pool alone) is not a mix this study allows: it is excluded and never on the front.
+    definition = {
+        "kind": "optimisation",
+        "choices": {"hardware[0].weight_precision": ["fp8", "bf16"], "hardware[1].tensor_parallel": [4, 8]},
+        "objective": "annual_facility_energy_mwh",
+        "pareto_levels": 2,
+    }
+    _, enumerated, exhaustive = run_in_process(parse_study(definition | {"method": "exhaustive"}), two_pool_scenario)
+    plan, outcomes, summary = run_in_process(parse_study(definition | {"method": "milp"}), two_pool_scenario)
+    assert summary["best_index"] >= 4 and plan[summary["best_index"]]["hardware[0].share_frac"] == 0.5
+    assert outcomes[summary["best_index"]].kpis["annual_facility_energy_mwh"] == pytest.approx(
+        enumerated[exhaustive["best_index"]].kpis["annual_facility_energy_mwh"], rel=1e-9
+    )
+    assert all(summary["excluded"][str(i)].startswith("operating-point probe") for i in range(4))
+    assert all(i >= 4 for i in summary["pareto"]["indices"]) and summary["pareto"]["indices"]
