@@ -363,3 +363,19 @@ def test_with_fixed_shares_the_probes_are_not_candidates_and_the_best_matches_en
     )
     assert all(summary["excluded"][str(i)].startswith("operating-point probe") for i in range(4))
     assert all(i >= 4 for i in summary["pareto"]["indices"]) and summary["pareto"]["indices"]
+
+
+def test_the_study_command_prints_the_best_mix_the_gap_and_names_a_bad_file(tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    root = Path(__file__).parents[2] / "examples" / "studies"
+    out = StringIO()
+    call_command("study", str(root / "ashburn-h100-b200.json"), str(root / "ashburn-carbon-milp.json"), stdout=out)
+    text = out.getvalue()
+    assert "method milp, objective market_based_tco2e" in text
+    assert "best: point" in text and "share_frac=0.75" in text  # the enumerated best (docs/studies.md)
+    assert "MILP over 6 operating points: bound" in text and "gap -" in text
+    with pytest.raises(CommandError, match="definition"):
+        call_command("study", str(root / "ashburn-h100-b200.json"), str(tmp_path / "missing.json"))
