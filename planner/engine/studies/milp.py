@@ -16,7 +16,7 @@ may take (the ``step_frac`` grid, or the scenario's fixed share):
   the latency targets is thus built into every (i, k); the ceiling is taken before the MILP, so the
   device counts are the engine's integers, not a relaxation (an earlier form with integer replica
   variables ``r ≥ k × need + spares`` gave the same optima, but HiGHS took ≈ 250 ms a solve on
-  examples/studies/dallas-mix-milp.json against ≈ 14 ms now).
+  examples/studies/dallas-mix-milp.json against ≈ 7 ms now; benchmarks/bench_milp.py for larger ones).
 
 Linearisation (the one approximation): every KPI is taken **per device** at its operating point,
 from one full-engine run of that point serving all demand alone (its *probe*):
@@ -46,11 +46,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 SITE_CAP = "site.power_cap_mw"  # the scenario's own cap at the meter, a limit on peak_facility_power_mw
 PEAK_KPI = "peak_facility_power_mw"
 MIP_REL_GAP = 1e-7  # HiGHS's relative optimality tolerance (its default 1e-4 would blur hand-checked optima)
+SOLVE_TIME_LIMIT_S = 30.0  # per HiGHS solve; at the limit its best mix is kept and the bound is its dual bound
 _POOL_PATH = re.compile(r"^hardware\[(\d+)\]\.")
 
 
@@ -123,6 +125,14 @@ def mix_kpis(problem: MixProblem, choice: Mapping[int, tuple[int, float]]) -> tu
     return devices, kpis
 
 
+def _common_steps(shares: Sequence[float], most: int = 1000) -> int:
+    """The smallest S ≤ most with every share a whole number of 1/S steps (0: none)."""
+    for steps in range(1, most + 1):
+        if all(abs(share * steps - round(share * steps)) < 1e-9 for share in shares):
+            return steps
+    return 0
+
+
 def _limit_kpi(name: str) -> str:
     return PEAK_KPI if name == SITE_CAP else name
 
@@ -142,6 +152,7 @@ class _Model:
         self.nu, self.nz = len(self.u), len(self.groups)
         self.n = self.nu + self.nz
         self.rows: list[tuple[str, np.ndarray, float, float]] = []  # (name, coefficients, low, high)
+        self.time_limited = False  # a solve stopped at SOLVE_TIME_LIMIT_S
         self._structure()
 
     def devices_row(self, weight: Mapping[int, float]) -> np.ndarray:
@@ -170,18 +181,25 @@ class _Model:
                 if problem.points[i].pool == pool:
                     row[j] = 1
             self.rows.append((f"pool {pool}", row, 0 if problem.droppable else 1, 1))
-        row = np.zeros(self.n)
-        for j, (_, share) in enumerate(self.u):
-            row[j] = share
-        self.rows.append(("shares", row, 1 - 1e-9, 1 + 1e-9))
+        steps = _common_steps([share for _, share in self.u])
+        if not (problem.pools and all(len(problem.shares[p]) == 1 for p in problem.pools) and not problem.droppable):
+            # shares add up to 1: in whole steps where the shares are a grid (integer rows presolve better)
+            row = np.zeros(self.n)
+            for j, (_, share) in enumerate(self.u):
+                row[j] = round(share * steps) if steps else share
+            total = float(steps) if steps else 1.0
+            self.rows.append(("shares", row, total - 1e-9, total + 1e-9))
         row = np.zeros(self.n)
         row[self.nu : self.nu + self.nz] = 1
         self.rows.append(("one combination of the other choices", row, 1, 1))
-        for j, (i, _) in enumerate(self.u):  # u[i, k] ≤ z[group of i]
-            row = np.zeros(self.n)
-            row[j] = 1
-            row[self.nu + self.groups.index(problem.points[i].group)] = -1
-            self.rows.append(("group", row, -np.inf, 0))
+        for pool in problem.pools:  # Σ_k u[i, k] over the pool's points of group g ≤ z[g]
+            for g, group in enumerate(self.groups):
+                row = np.zeros(self.n)
+                for j, (i, _) in enumerate(self.u):
+                    if problem.points[i].pool == pool and problem.points[i].group == group:
+                        row[j] = 1
+                row[self.nu + g] = -1
+                self.rows.append(("group", row, -np.inf, 0))
 
     def constraint_rows(self) -> list[tuple[str, np.ndarray, float, float]]:
         rows = list(self.rows)
@@ -200,15 +218,18 @@ class _Model:
     ) -> tuple[Mix | None, float | None, Any]:
         """Minimise objective·x; (mix, dual bound of the objective, raw result); mix None when infeasible."""
         scale = float(np.max(np.abs(objective))) or 1.0
-        constraints = [LinearConstraint(np.array([r[1] for r in rows]), [r[2] for r in rows], [r[3] for r in rows])]
+        matrix = sparse.csr_array(np.array([r[1] for r in rows]))
+        constraints = [LinearConstraint(matrix, [r[2] for r in rows], [r[3] for r in rows])]
         result = milp(
             objective / scale,
             constraints=constraints,
             integrality=np.ones(self.n),
             bounds=self.bounds(),
-            options={"mip_rel_gap": MIP_REL_GAP, "disp": False},
+            options={"mip_rel_gap": MIP_REL_GAP, "disp": False, "time_limit": SOLVE_TIME_LIMIT_S},
         )
-        if result.status != 0 or result.x is None:
+        if result.status == 1 and result.x is not None:  # time limit with a mix found: kept, not proven best
+            self.time_limited = True
+        elif result.status != 0 or result.x is None:
             return None, None, result
         x = np.round(result.x)
         choice = {self.problem.points[i].pool: (i, share) for j, (i, share) in enumerate(self.u) if x[j] > 0.5}
@@ -218,12 +239,14 @@ class _Model:
         return Mix(choice=choice, devices=devices, kpis=kpis), bound, result
 
     def no_good(self, mix: Mix) -> tuple[str, np.ndarray, float, float]:
-        """Exclude exactly this mix: Σ_{chosen} (1 − u) + Σ_{others} u ≥ 1."""
+        """Exclude exactly this mix: not all of its (point, share) binaries again, Σ_chosen u ≤ |chosen| − 1.
+        Its shares already add up to 1, so no other mix contains all of them: the cut removes this mix only."""
         chosen = {(i, s) for i, s in mix.choice.values()}
         row = np.zeros(self.n)
         for j, key in enumerate(self.u):
-            row[j] = -1 if key in chosen else 1
-        return ("no-good", row, 1 - len(chosen), np.inf)
+            if key in chosen:
+                row[j] = 1
+        return ("no-good", row, -np.inf, len(chosen) - 1)
 
 
 @dataclass(frozen=True)
@@ -232,6 +255,7 @@ class MixSolution:
     bound: float  # the MILP's dual bound of the objective (linear model)
     front: list[Mix] = field(default_factory=list)  # ε-constraint Pareto front, ordered by the first KPI
     front_kpis: tuple[str, str] | None = None
+    time_limited: bool = False  # a solve stopped at SOLVE_TIME_LIMIT_S: the mixes may not be the best
 
 
 def solve_mix(problem: MixProblem, *, top: int = 1) -> MixSolution:
@@ -251,7 +275,7 @@ def solve_mix(problem: MixProblem, *, top: int = 1) -> MixSolution:
         rows.append(model.no_good(mix))
     if not found:
         raise explain_infeasible(problem)
-    return MixSolution(best=found, bound=bound)
+    return MixSolution(best=found, bound=bound, time_limited=model.time_limited)
 
 
 def explain_infeasible(problem: MixProblem) -> MixInfeasible:
@@ -586,7 +610,11 @@ def study_mix(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, An
         if study.pareto_levels:
             front = epsilon_front(problem, tuple(study.pareto), levels=study.pareto_levels)
             solution = MixSolution(
-                best=solution.best, bound=solution.bound, front=front, front_kpis=tuple(study.pareto)
+                best=solution.best,
+                bound=solution.bound,
+                front=front,
+                front_kpis=tuple(study.pareto),
+                time_limited=solution.time_limited,
             )
     except MixInfeasible as error:
         return StudyMix(layout, problem, None, str(error), error.constraint, refused, check_of=check_of)
@@ -653,6 +681,7 @@ def mix_summary(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, 
         "checked_best": best_checked,
         "gap_frac": gap,
         "gap_percent": None if gap is None else 100 * gap,
+        "time_limited": solution.time_limited,
         "model_error_percent": [100 * min(errors), 100 * max(errors)] if errors else None,
         "candidates": [row(m) for m in solution.best],
         "front_kpis": list(solution.front_kpis or ()),

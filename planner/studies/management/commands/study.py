@@ -87,6 +87,8 @@ class Command(BaseCommand):
         if milp["status"] != "optimal":
             write(f"MILP: no mix: {milp['message']} (binding: {milp['binding']})")
             return
+        if milp.get("time_limited"):
+            write("a HiGHS solve stopped at its time limit: the mixes may not be the MILP's best")
         gap = milp["gap_percent"]
         write(
             f"MILP over {milp['operating_points']} operating points: bound {milp['bound']:.6g}, "
