@@ -307,6 +307,8 @@ class StudyRunResultsView(PlannerView):
             for p in run.points.all()
         ]
         body = {"run": self.get_serializer(run).data, "summary": run.summary, "points": points}
+        if isinstance(run.summary, dict) and "milp" in run.summary:  # the MILP's bound, gap and ε front
+            body["milp"] = run.summary["milp"]
         front = selectors.study_run_pareto(run, pair)
         if front is not None:  # optimisation: indices of the non-dominated feasible points
             body |= {"pareto": front["indices"], "pareto_kpis": front["kpis"]}

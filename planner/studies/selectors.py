@@ -12,6 +12,7 @@ from django.http import Http404
 
 from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import KPIS
+from planner.engine.studies.optimise import candidate_outcomes
 from planner.engine.studies.pareto import feasible_front
 from planner.studies.models import Study, StudyRun
 
@@ -90,7 +91,8 @@ def study_run_pareto(run: StudyRun, pair: tuple[str, str] | None = None) -> dict
         return None
     chosen = pair or study.pareto
     points = {point.index: point for point in run.points.all()}
-    return {"kpis": list(chosen), "indices": feasible_front(points, study, chosen)}
+    candidates, _ = candidate_outcomes(study, run.inputs, points)  # a MILP's one-pool probes may not be mixes
+    return {"kpis": list(chosen), "indices": feasible_front(candidates, study, chosen)}
 
 
 def pareto_pair(text: str) -> tuple[str, str] | None:

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from planner.engine.schema import ScenarioError
 from planner.engine.studies import definition as defs
 from planner.engine.studies.aggregate import summarise
-from planner.engine.studies.optimise import candidate_space, next_round, option_indices
+from planner.engine.studies.optimise import next_points
 from planner.engine.studies.points import PointOutcome, evaluate_point, relative_names, study_plan
 from planner.engine.sweep import SweepError
 from planner.jobs.lifecycle import HANDED_OFF, JobFailure, ProgressFn, job_dispatch, job_fail, job_finish, job_heartbeat
@@ -257,14 +257,13 @@ def study_run_aggregate(*, run_id: int) -> object:
     planned = set(study_plan(study, run.inputs)) | set(outcomes)
     if isinstance(study, defs.OptimisationStudy):
         round_done = (run.summary or {}).get("search_round", 0)
-        space = candidate_space(study, run.inputs)
-        more = next_round(study, space, outcomes) if round_done < study.max_rounds else []
+        more = next_points(study, run.inputs, outcomes) if round_done < study.max_rounds else {}
         if more:
             StudyRun.objects.filter(pk=run_id).update(
                 points_total=len(planned) + len(more), summary={"search_round": round_done + 1}
             )
             job_heartbeat(kind=KIND, job_id=run_id, stage=f"search round {round_done + 1}: {len(more)} candidates")
-            _send_chord(run_id, {flat: space.point(option_indices(space, flat)) for flat in more}, total=len(more))
+            _send_chord(run_id, more, total=len(more))
             return HANDED_OFF
     summary = summarise(study, run.inputs, outcomes, planned=planned)
     if isinstance(study, defs.OptimisationStudy):

@@ -9,7 +9,7 @@ from planner.engine.schema import ScenarioError
 from planner.engine.schema_uncertainty import Triangular, Uniform
 from planner.engine.studies.aggregate import run_in_process
 from planner.engine.studies.definition import parse_study
-from planner.engine.studies.optimise import CandidateSpace, flat_index, option_indices, rank, search, share_splits
+from planner.engine.studies.optimise import CandidateSpace, flat_index, option_indices, rank, share_splits
 from planner.engine.studies.params import apply_values
 from planner.engine.studies.points import PointOutcome, evaluate_point, grid_points, study_points
 from planner.engine.studies.uncertainty import (
@@ -208,40 +208,18 @@ def test_it_optimises_a_real_scenario_to_the_enumerated_best(example_inputs):
 def test_it_splits_shares_on_a_grid_that_adds_up_to_one():
     splits = share_splits([0, 1], 0.25)
     assert [s["hardware[0].share_frac"] for s in splits] == [0.25, 0.5, 0.75]
+    dropping = share_splits([0, 1], 0.25, allow_drop=True)  # a share of 0 leaves the pool out
+    assert [s["hardware[0].share_frac"] for s in dropping] == [0, 0.25, 0.5, 0.75, 1]
     assert all(sum(s.values()) == pytest.approx(1) for s in share_splits([0, 1, 2], 0.2))
 
 
-def test_it_searches_a_large_space_by_sampling_and_coordinate_rounds():
-    # f = (a-7)² + (b-3)² + (c-11)² over 20×20×20 options, with a < 8 over the limit: the best
-    # feasible candidate is (8, 3, 11). A sample of 16, then coordinate rounds, finds it without
-    # enumerating the 8,000 candidates.
+def test_a_candidates_index_is_its_position_in_the_enumerated_space():
+    # Large spaces are solved as a MILP (tests/studies/test_milp.py); an enumeration numbers each
+    # candidate by its mixed-radix position, so that a point index names one candidate for good.
     space = CandidateSpace(dimensions=tuple(tuple({k: i} for i in range(20)) for k in "abc"))
-    study = parse_study(
-        {
-            "kind": "optimisation",
-            "choices": {"x": [1]},
-            "objective": "devices",
-            "limits": {"servers": 0},
-            "exhaustive_limit": 16,
-        }
-    )
-
-    def evaluate_many(candidates):
-        return [
-            PointOutcome(
-                kpis={
-                    "devices": (c["a"] - 7) ** 2 + (c["b"] - 3) ** 2 + (c["c"] - 11) ** 2,
-                    "servers": max(0, 8 - c["a"]),
-                }
-            )
-            for c in candidates
-        ]
-
-    outcomes = search(study, space, evaluate_many, max_rounds=10)
-    best = rank(outcomes, study).best_index
-    assert space.point(option_indices(space, best)) == {"a": 8, "b": 3, "c": 11}
-    assert len(outcomes) < 400
+    assert space.size == 8000
     assert flat_index(space, option_indices(space, 1234)) == 1234
+    assert space.point(option_indices(space, 20 * 20 * 8 + 20 * 3 + 11)) == {"a": 8, "b": 3, "c": 11}
 
 
 def test_it_reads_the_scenarios_own_uncertainty_section(example_inputs):

@@ -94,29 +94,52 @@ def test_it_names_the_input_that_drives_emissions(owner, scenario, django_captur
     assert len(run.summary["fan"]["daily_location_tco2e"]["p50"]) == 365
 
 
-def test_it_searches_a_mix_in_rounds_and_respects_the_limits(owner, scenario, django_capture_on_commit_callbacks):
-    # 4 precisions × 5 cooling types = 20 candidates; a sample of 4, then coordinate rounds (each a
-    # chord). Every candidate the search keeps as feasible meets the site cap (53 MW: with engine v2
-    # the 20 candidates span ≈46–74 MW); the winner is the least-energy candidate among those computed.
-    from planner.engine.schema import COOLING_TYPES
+def test_it_solves_a_mix_as_a_milp_rechecks_it_and_shows_the_gap(
+    client, owner, organisation, small_inputs, django_capture_on_commit_callbacks
+):
+    # Two pools (H100 and A100) with 2 × 2 choices and demand shares in quarters: 20 candidates, more
+    # than exhaustive_limit, so the MILP runs. Round 1 computes its 4 probes (one per operating
+    # point), round 2 re-checks the MILP's best mixes with the engine (a second chord); the page
+    # shows the MILP's bound, the engine's figure of the best mix and the gap between them.
+    from planner.scenarios import services as scenario_services
 
+    inputs = {**small_inputs, "fleet": {**small_inputs["fleet"], "dispatch": "proportional"}}
+    inputs["hardware"] = [
+        {**small_inputs["hardware"][0], "share_frac": 0.5},
+        {
+            "name": "a100",
+            "accelerator": "a100-sxm",
+            "share_frac": 0.5,
+            "weight_precision": "bf16",
+            "tensor_parallel": 4,
+        },
+    ]
+    scenario = scenario_services.scenario_create(owner=owner, organisation=organisation, inputs=inputs)
     definition = {
         "kind": "optimisation",
-        "choices": {
-            "hardware[0].weight_precision": ["bf16", "fp8", "int8", "int4"],
-            "site.cooling": list(COOLING_TYPES),
-        },
+        "choices": {"hardware[0].weight_precision": ["bf16", "fp8"], "hardware[1].tensor_parallel": [4, 8]},
+        "shares": {"pools": [0, 1], "step_frac": 0.25},
         "objective": "annual_facility_energy_mwh",
-        "limits": {"peak_facility_power_mw": 55},
+        "max_devices_by_accelerator": {"h100-sxm": 16000},
         "exhaustive_limit": 4,
-        "max_rounds": 3,
+        "recheck": 3,
+        "pareto_levels": 3,
     }
     study = make_study(scenario, owner, definition)
     run, _ = submit(study, owner, django_capture_on_commit_callbacks)
     assert run.status == "succeeded", run.error
     summary = run.summary
-    assert summary["search_round"] >= 1 and 4 < run.points.count() < 20
-    energy = {p.index: p.kpis["annual_facility_energy_mwh"] for p in run.points.filter(status="computed")}
-    feasible = [i for i in energy if run.points.get(index=i).kpis["peak_facility_power_mw"] <= 55]
-    assert summary["best_index"] == min(feasible, key=energy.get)
-    assert all(reason.startswith(("peak_facility_power_mw", "refused")) for reason in summary["excluded"].values())
+    assert summary["method"] == "milp" and summary["search_round"] == 1
+    assert 4 < run.points.count() <= 4 + 3 + 3
+    milp = summary["milp"]
+    assert milp["status"] == "optimal" and abs(milp["gap_frac"]) < 1e-3
+    best = run.points.get(index=summary["best_index"])
+    assert best.devices_by_accelerator["h100-sxm"] <= 16000
+    computed = [p for p in run.points.filter(status="computed") if p.devices_by_accelerator.get("h100-sxm", 0) <= 16000]
+    assert best.kpis["annual_facility_energy_mwh"] == min(p.kpis["annual_facility_energy_mwh"] for p in computed)
+    client.force_login(owner)
+    page = client.get(reverse("study-run-detail", args=[run.pk])).content.decode()
+    assert 'id="milp-gap"' in page and f"{milp['gap_percent']:.3f} %" in page
+    assert 'id="milp-candidates"' in page and 'id="milp-front"' in page
+    results = client.get(f"/api/v1/studies/runs/{run.pk}/results/").json()
+    assert results["milp"]["gap_frac"] == milp["gap_frac"] and results["milp"]["front"]

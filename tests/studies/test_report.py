@@ -119,3 +119,25 @@ def test_an_optimisation_report_has_the_best_mix_the_front_and_the_excluded_reas
         assert " ".join(reason.split()) in text
     assert "usd_per_million_output_tokens [USD/Mtok] against market_based_tco2e [tCO2e]" in text
     assert images == 3  # Pareto + KPIs against each of the two choices
+
+
+def test_a_milp_optimisation_report_shows_the_bound_the_gap_and_the_epsilon_front(
+    client, scenario, owner, django_capture_on_commit_callbacks
+):
+    # One pool: the MILP's operating points are the 4 candidates themselves (2 precisions × 2
+    # cooling types), so its per-device model is exact there and the gap is 0 to rounding.
+    definition = {
+        "kind": "optimisation",
+        "method": "milp",
+        "choices": {"hardware[0].weight_precision": ["bf16", "int4"], "site.cooling": ["evaporative", "immersion"]},
+        "objective": "annual_facility_energy_mwh",
+        "pareto_levels": 3,
+    }
+    run, _ = submit(make_study(scenario, owner, definition), owner, django_capture_on_commit_callbacks)
+    milp = run.summary["milp"]
+    assert milp["status"] == "optimal" and abs(milp["gap_frac"]) < 1e-9, milp
+    assert milp["checked_best"] == run.points.get(index=run.summary["best_index"]).kpis["annual_facility_energy_mwh"]
+    text, _ = _pdf(client, owner, run)
+    assert "Optimality: the MILP and its gap" in text
+    assert f"gap {milp['gap_percent']:.3f} %" in text
+    assert "Pareto front by ε-constraint" in text

@@ -5,5 +5,6 @@
 - ``kpis``: the KPIs and daily series a study reads off each point (a registry others extend).
 - ``points``: expand a study into points and compute one point.
 - ``uncertainty``: quasi-Monte Carlo sampling, percentiles, Sobol indices (SALib).
-- ``optimise``: discrete search of a hardware mix under constraints.
+- ``optimise``: the hardware mix under constraints: enumeration, or the MILP's rounds.
+- ``milp``: the mix as a MILP (scipy/HiGHS), its re-check, gap and ε-constraint Pareto front.
 """

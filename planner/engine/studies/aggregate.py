@@ -14,7 +14,7 @@ import numpy as np
 
 from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import KPIS
-from planner.engine.studies.optimise import rank
+from planner.engine.studies.optimise import candidate_outcomes, rank, resolved_method
 from planner.engine.studies.pareto import feasible_front
 from planner.engine.studies.uncertainty import fan, percentiles, sobol_indices
 
@@ -49,14 +49,7 @@ def summarise(
     if isinstance(study, defs.UncertaintyStudy):
         summary |= _uncertainty(study, document, outcomes, total)
     elif isinstance(study, defs.OptimisationStudy):
-        ranked = rank(outcomes, study)
-        summary |= {
-            "objective": study.objective,
-            "best_index": ranked.best_index,
-            "feasible": ranked.feasible,
-            "excluded": {str(i): reason for i, reason in sorted(ranked.excluded.items())},
-            "pareto": {"kpis": list(study.pareto), "indices": feasible_front(outcomes, study)},
-        }
+        summary |= _optimisation(study, document, outcomes)
     else:
         summary["ranges"] = {
             name: {"min": float(np.nanmin(col)), "max": float(np.nanmax(col))}
@@ -64,6 +57,25 @@ def summarise(
             if np.isfinite(col := _column(outcomes, total, name)).any()
         }
     return summary
+
+
+def _optimisation(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any]) -> dict[str, Any]:
+    candidates, not_candidates = candidate_outcomes(study, document, outcomes)
+    ranked = rank(candidates, study)
+    excluded = {**not_candidates, **ranked.excluded}
+    out = {
+        "method": resolved_method(study),
+        "objective": study.objective,
+        "best_index": ranked.best_index,
+        "feasible": ranked.feasible,
+        "excluded": {str(i): reason for i, reason in sorted(excluded.items())},
+        "pareto": {"kpis": list(study.pareto), "indices": feasible_front(candidates, study)},
+    }
+    if out["method"] == "milp":
+        from planner.engine.studies.milp import mix_summary
+
+        out["milp"] = mix_summary(study, document, outcomes, ranked.best_index)
+    return out
 
 
 def _uncertainty(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any], total: int) -> dict[str, Any]:
@@ -102,7 +114,7 @@ def _uncertainty(study: Any, document: Mapping[str, Any], outcomes: Mapping[int,
 def run_in_process(study: Any, document: Mapping[str, Any]) -> tuple[dict[int, dict[str, Any]], dict[int, Any], dict]:
     """Compute every point here, one after another (CLI, checks, the benchmark's baseline).
     Returns (index → values, index → outcome, summary)."""
-    from planner.engine.studies.optimise import candidate_space, option_indices, search
+    from planner.engine.studies.optimise import next_points
     from planner.engine.studies.points import evaluate_point, relative_names, study_plan
 
     relative = relative_names(study, document)
@@ -111,12 +123,10 @@ def run_in_process(study: Any, document: Mapping[str, Any]) -> tuple[dict[int, d
     def evaluate_many(batch: list[dict[str, Any]]) -> list[Any]:
         return [evaluate_point(document, values, relative=relative, with_series=with_series) for values in batch]
 
-    if isinstance(study, defs.OptimisationStudy):
-        space = candidate_space(study, document)
-        study_plan(study, document)  # refuses a space too large to enumerate
-        outcomes = search(study, space, evaluate_many, max_rounds=study.max_rounds)
-        plan = {flat: space.point(option_indices(space, flat)) for flat in outcomes}
-    else:
-        plan = study_plan(study, document)
-        outcomes = dict(zip(plan, evaluate_many(list(plan.values())), strict=True))
+    plan = study_plan(study, document)
+    outcomes = dict(zip(plan, evaluate_many(list(plan.values())), strict=True))
+    if isinstance(study, defs.OptimisationStudy) and study.max_rounds > 0:
+        more = next_points(study, document, outcomes)  # the MILP's mixes, re-checked by the engine
+        outcomes.update(zip(more, evaluate_many(list(more.values())), strict=True))
+        plan.update(more)
     return plan, outcomes, summarise(study, document, outcomes, planned=list(plan))

@@ -9,7 +9,8 @@ Three kinds, told apart by ``kind``:
   the points follow Saltelli's design so that Sobol indices can be computed.
 - ``optimisation``: ``choices`` (path → options) and optional ``shares`` span a discrete candidate
   space; the candidate minimising ``objective`` subject to ``limits`` (KPI → maximum) and
-  ``max_devices_by_accelerator`` wins. Spaces larger than ``exhaustive_limit`` are searched (see optimise).
+  ``max_devices_by_accelerator`` wins. Spaces up to ``exhaustive_limit`` are enumerated, larger
+  ones solved as a MILP (see milp) whose best mixes are re-checked by the engine.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class Shares(_Strict):
 
     pools: list[Annotated[int, Field(ge=0, le=19)]] = Field(min_length=2, max_length=6)
     step_frac: float = Field(0.25, gt=0, le=0.5)
+    allow_drop: bool = Field(True, description="a pool may take no share at all (it is left out of the mix)")
 
     @field_validator("step_frac")
     @classmethod
@@ -109,11 +111,17 @@ class OptimisationStudy(_Strict):
     objective: str = Field("annual_facility_energy_mwh", description="KPI to minimise")
     limits: dict[str, float] = Field(default_factory=dict, description="KPI → maximum allowed value")
     max_devices_by_accelerator: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    method: Literal["auto", "exhaustive", "sampled_coordinate"] = Field(
-        "auto", description="auto: exhaustive up to exhaustive_limit candidates, else sampled_coordinate"
+    # sampled_coordinate (the coordinate search this replaced) is still accepted and runs the MILP,
+    # so that saved definitions keep validating.
+    method: Literal["auto", "exhaustive", "milp", "sampled_coordinate"] = Field(
+        "auto", description="auto: exhaustive up to exhaustive_limit candidates, else milp"
     )
-    exhaustive_limit: int = Field(256, ge=1, le=MAX_STUDY_POINTS, description="also the sample size of a search")
-    max_rounds: int = Field(8, ge=0, le=50, description="coordinate refinement rounds of a search")
+    exhaustive_limit: int = Field(256, ge=1, le=MAX_STUDY_POINTS, description="largest space auto enumerates")
+    max_rounds: int = Field(8, ge=0, le=50, description="MILP: 0 skips the re-check of its mixes by the engine")
+    recheck: int = Field(8, ge=1, le=64, description="MILP: best distinct mixes re-computed by the full engine")
+    pareto_levels: int = Field(
+        8, ge=0, le=32, description="MILP: ε levels of the cost-carbon Pareto front (0: no ε-constraint front)"
+    )
     seed: int = Field(0, ge=0, le=2**31)
     pareto: tuple[str, str] = Field(DEFAULT_PAIR, description="the two KPIs of the Pareto front (cost vs carbon)")
 

@@ -1,35 +1,39 @@
-"""Discrete search for the hardware mix that minimises a KPI under constraints.
+"""The hardware mix that minimises a KPI under constraints: enumeration, or a MILP and a re-check.
 
 The candidate space is the product of ``choices`` (field path → options) and, with ``shares``,
-every split of demand among the listed pools in steps of ``step_frac``. A candidate is feasible
-when the engine computes it (a mix that cannot meet the latency targets or does not fit is refused
-by the engine with its reason), every ``limits`` KPI is at or under its maximum (site power cap at
-the meter = ``peak_facility_power_mw``; budget = ``operator_cost_usd``) and the devices of each
-accelerator are within ``max_devices_by_accelerator``. Small spaces are enumerated (every
-candidate is a point, fanned out as chunks); large ones are searched by a
-documented heuristic whose every round fans out: a Latin-hypercube sample of ``exhaustive_limit``
-candidates, then rounds of coordinate refinement (every unexplored candidate that differs from the
-best feasible one in one dimension) until no neighbour is left or ``max_rounds`` is reached. It finds
-a coordinate-wise optimum, not necessarily the global one; scipy's differential_evolution was not
-used because its population map is synchronous, which a chord of chunk tasks is not.
+every split of demand among the listed pools in steps of ``step_frac`` (a share of 0 leaves the
+pool out, unless ``allow_drop`` is false). A candidate is feasible when the engine computes it (a
+mix that cannot meet the latency targets or does not fit is refused by the engine with its reason),
+every ``limits`` KPI is at or under its maximum (site power cap at the meter =
+``peak_facility_power_mw``; budget = ``operator_cost_usd``) and the devices of each accelerator are
+within ``max_devices_by_accelerator``.
+
+Two methods, each a round or two of points fanned out as chunks:
+
+- ``exhaustive`` (``auto`` up to ``exhaustive_limit`` candidates): every candidate is a point.
+- ``milp`` (``auto`` above it; ``sampled_coordinate``, the coordinate search it replaced, is an
+  alias): round 1 computes one *probe* per operating point (a pool at one combination of its
+  choices serving all demand alone); the MILP (planner.engine.studies.milp) then finds the best
+  mixes and the ε-constraint Pareto front; round 2 re-computes those mixes with the full engine.
+  The ranking is over every engine-computed candidate, and the summary reports the gap between
+  the MILP's bound and the best re-checked mix.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 
-
-def share_splits(pools: Sequence[int], step_frac: float) -> list[dict[str, float]]:
-    """Every split of demand among the pools in steps of step_frac, each pool ≥ one step."""
+def share_splits(pools: Sequence[int], step_frac: float, *, allow_drop: bool = False) -> list[dict[str, float]]:
+    """Every split of demand among the pools in steps of step_frac, each pool ≥ one step (or ≥ 0
+    with allow_drop: a share of 0 leaves the pool out of the scenario, see params.apply_values)."""
     steps = round(1 / step_frac)
     splits = []
-    for parts in itertools.product(range(1, steps + 1), repeat=len(pools)):
+    for parts in itertools.product(range(0 if allow_drop else 1, steps + 1), repeat=len(pools)):
         if sum(parts) == steps:
             splits.append(
                 {f"hardware[{p}].share_frac": round(n * step_frac, 10) for p, n in zip(pools, parts, strict=True)}
@@ -58,7 +62,8 @@ def candidate_space(study: Any, document: Mapping[str, Any]) -> CandidateSpace:
         for pool in study.shares.pools:
             if pool >= len(document.get("hardware", [])):
                 raise ValueError(f"shares.pools: the scenario has no hardware[{pool}]")
-        dimensions.append(tuple(share_splits(study.shares.pools, study.shares.step_frac)))
+        splits = share_splits(study.shares.pools, study.shares.step_frac, allow_drop=study.shares.allow_drop)
+        dimensions.append(tuple(splits))
     return CandidateSpace(dimensions=tuple(dimensions))
 
 
@@ -119,7 +124,7 @@ def rank(outcomes: Mapping[int, Any], study: Any) -> Ranked:
     return Ranked(best_index=order[0] if order else None, feasible=order, excluded=excluded)
 
 
-# ---- large spaces: sampled starts, then coordinate refinement, each round fanned out ------------
+# ---- the points of each round -------------------------------------------------------------------
 
 
 def flat_index(space: CandidateSpace, indices: Sequence[int]) -> int:
@@ -138,62 +143,63 @@ def option_indices(space: CandidateSpace, flat: int) -> tuple[int, ...]:
     return tuple(reversed(indices))
 
 
-def sampled_candidates(space: CandidateSpace, *, samples: int, seed: int) -> list[int]:
-    """A Latin-hypercube sample of the option indices (each dimension's options evenly covered)."""
-    from scipy.stats import qmc
-
-    unit = qmc.LatinHypercube(d=len(space.dimensions), seed=seed).random(samples)
-    sizes = np.array([len(d) for d in space.dimensions])
-    picks = np.minimum((unit * sizes).astype(int), sizes - 1)
-    return sorted({flat_index(space, row) for row in picks})
-
-
-def coordinate_neighbours(space: CandidateSpace, flat: int) -> list[int]:
-    """Every candidate that differs from this one in exactly one dimension."""
-    base = option_indices(space, flat)
-    out = []
-    for dim, options in enumerate(space.dimensions):
-        for option in range(len(options)):
-            if option != base[dim]:
-                out.append(flat_index(space, (*base[:dim], option, *base[dim + 1 :])))
-    return out
+def space_size(study: Any) -> int:
+    """Candidates in the enumerated space, counted without listing the share splits."""
+    size = math.prod(len(options) for options in study.choices.values())
+    if study.shares is not None:
+        steps, parts = round(1 / study.shares.step_frac), len(study.shares.pools)
+        low = 0 if study.shares.allow_drop else 1
+        free = steps - parts * low
+        size *= math.comb(free + parts - 1, parts - 1) if free >= 0 else 0
+    return size
 
 
-def next_round(study: Any, space: CandidateSpace, outcomes: Mapping[int, Any]) -> list[int]:
-    """The candidates a search round adds: none when the space was enumerated; else the unexplored
-    coordinate neighbours of the best feasible candidate so far (none left: the search has
-    converged to a coordinate-wise optimum). With no feasible candidate yet, nothing more is tried."""
-    if is_exhaustive(study, space):
-        return []
-    best = rank(outcomes, study).best_index
-    if best is None:
-        return []
-    return [flat for flat in coordinate_neighbours(space, best) if flat not in outcomes]
+def resolved_method(study: Any) -> str:
+    """``exhaustive`` or ``milp`` (auto: enumerate up to exhaustive_limit candidates)."""
+    if study.method == "exhaustive" or (study.method == "auto" and space_size(study) <= study.exhaustive_limit):
+        return "exhaustive"
+    return "milp"
 
 
-def is_exhaustive(study: Any, space: CandidateSpace) -> bool:
-    return study.method == "exhaustive" or (study.method == "auto" and space.size <= study.exhaustive_limit)
+def is_exhaustive(study: Any, space: CandidateSpace | None = None) -> bool:
+    return resolved_method(study) == "exhaustive"
 
 
-def first_round(study: Any, space: CandidateSpace) -> dict[int, dict[str, Any]]:
-    """The points computed first: the whole space, or a Latin-hypercube sample of exhaustive_limit."""
-    if is_exhaustive(study, space):
+def first_round(study: Any, document: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    """The points computed first: the whole space, or the MILP's probes (one per operating point)."""
+    if is_exhaustive(study):
+        space = candidate_space(study, document)
         return {flat: space.point(option_indices(space, flat)) for flat in range(space.size)}
-    flats = sampled_candidates(space, samples=study.exhaustive_limit, seed=study.seed)
-    return {flat: space.point(option_indices(space, flat)) for flat in flats}
+    from planner.engine.studies.milp import mix_layout
+
+    return {index: values for index, (_, _, values) in enumerate(mix_layout(study, document).probes())}
 
 
-def search(
-    study: Any, space: CandidateSpace, evaluate_many: Callable[[list[dict[str, Any]]], list[Any]], *, max_rounds: int
-) -> dict[int, Any]:
-    """The whole search in one process (the Django layer runs the same rounds as chords)."""
-    outcomes: dict[int, Any] = {}
-    batch = first_round(study, space)
-    for _ in range(max_rounds + 1):
-        flats = list(batch)
-        outcomes.update(zip(flats, evaluate_many([batch[f] for f in flats]), strict=True))
-        more = next_round(study, space, outcomes)
-        if not more:
-            break
-        batch = {flat: space.point(option_indices(space, flat)) for flat in more}
-    return outcomes
+def next_points(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any]) -> dict[int, dict[str, Any]]:
+    """The points a further round adds: none for an enumeration; for the MILP, its best mixes and
+    Pareto front not computed yet (re-checks by the full engine). Deterministic in the stored
+    outcomes, so a recovered run sends the same points under the same indices."""
+    if is_exhaustive(study):
+        return {}
+    from planner.engine.studies.milp import study_mix
+
+    checks = study_mix(study, document, outcomes).checks
+    return {index: values for index, values in checks.items() if index not in outcomes}
+
+
+def candidate_outcomes(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any]) -> tuple[dict, dict]:
+    """(index → outcome of each candidate the study allows, index → why a point is not one): the
+    MILP's probes are candidates only where one pool may serve all demand alone."""
+    if is_exhaustive(study):
+        return dict(outcomes), {}
+    from planner.engine.studies.milp import mix_layout
+
+    layout = mix_layout(study, document)
+    if layout.probes_are_candidates():
+        return dict(outcomes), {}
+    probes = len(layout.probes())
+    reason = "operating-point probe (one pool alone), not a mix the study allows"
+    return (
+        {i: o for i, o in outcomes.items() if i >= probes},
+        {i: reason + (f"; refused: {o.error}" if o.error else "") for i, o in outcomes.items() if i < probes},
+    )

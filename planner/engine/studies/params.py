@@ -148,7 +148,19 @@ def apply_values(
                 value_at = value
             _ensure_sections(result, path)
             result = set_path(result, path, value_at)
-    return result
+    return without_dropped_pools(result)
+
+
+def without_dropped_pools(document: dict[str, Any]) -> dict[str, Any]:
+    """A pool whose share_frac is 0 serves nothing: the mix leaves it out (an optimisation may drop
+    a pool; the schema refuses a share of 0, so it never reaches the engine)."""
+    hardware = document.get("hardware")
+    if not isinstance(hardware, list):
+        return document
+    kept = [pool for pool in hardware if not (isinstance(pool, dict) and pool.get("share_frac") in (0, 0.0))]
+    if len(kept) == len(hardware) or not kept:
+        return document
+    return {**document, "hardware": kept}
 
 
 def _ensure_sections(document: dict[str, Any], path: str) -> None:

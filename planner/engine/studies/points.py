@@ -15,7 +15,7 @@ from typing import Any
 from planner.engine.schema import ScenarioError, parse_scenario
 from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import read_kpis, read_series
-from planner.engine.studies.optimise import candidate_space, first_round, is_exhaustive
+from planner.engine.studies.optimise import first_round, is_exhaustive, space_size
 from planner.engine.studies.params import apply_values, resolve_path
 from planner.engine.studies.uncertainty import saltelli_unit, transform, unit_samples
 
@@ -42,20 +42,25 @@ def uncertainty_points(study: defs.UncertaintyStudy, document: Mapping[str, Any]
 
 def study_plan(study: Any, document: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
     """The points a study computes first, by index (the index is the point's identity; for an
-    optimisation it is the candidate's position in the enumerated space, so later search rounds
-    add points without renumbering)."""
+    optimisation it is the candidate's position in the enumerated space, or the MILP's probe, so
+    that the re-check round adds points without renumbering)."""
     if isinstance(study, defs.SweepStudy):
         return dict(enumerate(grid_points(study.vary)))
     if isinstance(study, defs.UncertaintyStudy):
         return dict(enumerate(uncertainty_points(study, document)))
     if isinstance(study, defs.OptimisationStudy):
-        space = candidate_space(study, document)
-        if is_exhaustive(study, space) and space.size > defs.MAX_STUDY_POINTS:
+        size = space_size(study)
+        if is_exhaustive(study) and size > defs.MAX_STUDY_POINTS:
             raise ValueError(
-                f"choices: {space.size} candidates, more than the {defs.MAX_STUDY_POINTS} a study enumerates; "
-                "use method auto or sampled_coordinate"
+                f"choices: {size} candidates, more than the {defs.MAX_STUDY_POINTS} a study enumerates; "
+                "use method auto or milp"
             )
-        return first_round(study, space)
+        plan = first_round(study, document)
+        if len(plan) > defs.MAX_STUDY_POINTS:
+            raise ValueError(
+                f"choices: {len(plan)} operating points, more than the {defs.MAX_STUDY_POINTS} a study probes"
+            )
+        return plan
     raise TypeError(f"unknown study {study!r}")
 
 
