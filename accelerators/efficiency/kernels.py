@@ -47,9 +47,16 @@ class KernelTable:
     is_collective: np.ndarray  # bool
     experts: float  # E (0 for dense)
     experts_per_token: float
-    pipeline: int = 1  # stages a micro-batch crosses per step (the table is one stage's)
+    pipeline: int = 1  # stages a micro-batch crosses per step (the table is the bottleneck stage's)
+    # a token's trip through all stages in bottleneck-stage times: layers / ceil(layers / pipeline) (≤ pipeline)
+    stage_span: float = 1.0
     expert_parallel: int = 1  # devices the experts are spread over (the busiest one sets the pace)
     is_expert: np.ndarray | None = None  # bool [K]: rows whose work follows the routed tokens
+
+
+def stage_layers(layers: int, pipeline: int) -> int:
+    """Layers on the bottleneck stage: whole layers, ceil(layers / pipeline) (a stage holds no fraction of one)."""
+    return -(-layers // pipeline)
 
 
 def chunked_attention_context(*, context_tokens: float, chunk_tokens: float, prefill: bool) -> float:
@@ -93,7 +100,8 @@ class _Ctx:
     sp_peak: float | None
     sp_pj: float
     deq: float
-    stage_frac: float  # share of the layers on one pipeline stage (1/pipeline)
+    stage_frac: float  # share of the layers on the bottleneck pipeline stage: ceil(layers / pipeline) / layers
+    head_frac: float  # the LM head's share per stage (1/pipeline: the last stage runs it, averaged)
     narrow: bool  # 8-bit-or-narrower compute (W8A8 and below): activations quantised before each linear layer
 
 
@@ -114,7 +122,8 @@ class _Rows:
             k_peak, eff, k_pj = (c.sp_peak or c.peak), c.sp_eff, c.pj * c.sp_pj
         deq = c.deq if linear or name == "lm_head" else 0.0
         row = (name, count, 0.0, flops1, wbytes, wexp, obytes1, link1, k_peak, k_pj)
-        cf = c.dev.compute_frac * (c.dev.narrow_compute_ratio if c.narrow else 1.0)
+        ratio = c.dev.moe_narrow_compute_ratio if name == "experts" else c.dev.narrow_compute_ratio
+        cf = c.dev.compute_frac * (ratio if c.narrow else 1.0)
         self.rows.append((*row, mem_frac * eff, cf * eff, deq, collective))
 
 
@@ -206,7 +215,7 @@ def _norms_and_head(r: _Rows) -> None:
         ELEMENTWISE_FLOPS_PER_HIDDEN * h,
         0.0,
         0.0,
-        ELEMENTWISE_BYTES_PER_HIDDEN * h * ab,
+        ELEMENTWISE_BYTES_PER_HIDDEN * h * ab * c.dev.elementwise_bytes_frac,
         0.0,
         c.dev.elementwise_memory_frac,
     )
@@ -214,7 +223,7 @@ def _norms_and_head(r: _Rows) -> None:
     scale = 1.0 / max(c.ctx * 2.0, 1.0) if c.prefill else 1.0  # prefill: logits of one token out of T
     io = (h + m.vocab_size / c.par.tensor * LOGIT_BYTES) * ab * scale
     # The last stage runs the head: averaged over the stages of a pipeline (energy exact, time balanced).
-    r.add("lm_head", c.stage_frac, 2.0 * lm_w * scale, lm_w * c.prec.weight_bytes, 0.0, io, 0.0, c.dev.gemm_memory_frac)
+    r.add("lm_head", c.head_frac, 2.0 * lm_w * scale, lm_w * c.prec.weight_bytes, 0.0, io, 0.0, c.dev.gemm_memory_frac)
 
 
 def _collectives(r: _Rows) -> None:
@@ -302,7 +311,8 @@ def build_kernels(
         sp_peak=sp_peak,
         sp_pj=sp_pj,
         deq=(1.0 / prec.weight_bytes) if prec.dequant else 0.0,
-        stage_frac=1.0 / parallelism.pipeline,
+        stage_frac=stage_layers(model.layers, parallelism.pipeline) / model.layers,
+        head_frac=1.0 / parallelism.pipeline,
         narrow=prec.activation_bytes < 2.0,
     )
     rows = _Rows(ctx)
@@ -328,6 +338,7 @@ def build_kernels(
         experts=float(model.experts),
         experts_per_token=float(model.experts_per_token),
         pipeline=parallelism.pipeline,
+        stage_span=model.layers / stage_layers(model.layers, parallelism.pipeline),
         expert_parallel=parallelism.expert,
         is_expert=np.array([n == "experts" for n in names], dtype=bool),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accelerators.catalog import AcceleratorSpec
-from accelerators.formats import DTYPE_BITS, KV_BITS, WEIGHT_BITS, nominal_bits  # noqa: F401  (re-exported)
+from accelerators.formats import DTYPE_BITS, FP4_FORMATS, KV_BITS, WEIGHT_BITS, nominal_bits  # noqa: F401  (re-exported)
 
 from .errors import EstimateError
 
@@ -28,6 +28,7 @@ _COMPUTE_CANDIDATES = {
     # int4 weights on a device without int4 math: dequantised to 16 bits (W4A16: AWQ/GPTQ/Marlin kernels)
     "int4": ("int4", "bf16", "fp16", "int8", "fp8"),
     "mxfp4": ("mxfp4", "fp4", "fp8", "bf16", "fp16"),
+    "nvfp4": ("nvfp4", "fp4", "fp8", "bf16", "fp16"),
     "ternary": ("ternary", "int4", "int8", "fp8", "bf16", "fp16"),
 }
 
@@ -45,6 +46,11 @@ class Precision:
 
 
 def resolve_precision(*, accelerator: AcceleratorSpec, weight_precision: str, kv_precision: str | None) -> Precision:
+    if weight_precision == "fp4":
+        known = "; ".join(f"{k}: {v}" for k, v in FP4_FORMATS.items())
+        raise EstimateError(
+            "weight_precision", f"'fp4' is the 4-bit tensor-core peak, not a weight format: say which ({known})"
+        )
     if weight_precision not in WEIGHT_BITS:
         raise EstimateError("weight_precision", f"unknown {weight_precision!r}; known: {sorted(WEIGHT_BITS)}")
     kv = kv_precision or "bf16"
@@ -55,7 +61,7 @@ def resolve_precision(*, accelerator: AcceleratorSpec, weight_precision: str, kv
     if compute is None:
         compute = max(peaks, key=peaks.__getitem__)
     warnings = []
-    dequant = DTYPE_BITS[compute] > WEIGHT_BITS[weight_precision] + 0.5 and compute not in ("mxfp4", "fp4")
+    dequant = DTYPE_BITS[compute] > WEIGHT_BITS[weight_precision] + 0.5 and compute not in ("mxfp4", "nvfp4", "fp4")
     if dequant:
         warnings.append(
             f"{weight_precision} weights are not native on {accelerator.slug}: computed in {compute} "

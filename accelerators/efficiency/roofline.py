@@ -104,6 +104,7 @@ class Roofline:
         "idle_w",
         "is_expert",
         "launch",
+        "launch_gpu",
         "limit_w",
         "link1",
         "link_den",
@@ -137,7 +138,12 @@ class Roofline:
         self.not_coll = ~self.coll
         self.any_coll = bool(table.is_collective.any())
         self.any_deq = bool(table.dequant_elems_per_byte.any())
-        self.launch = np.where(self.coll, 0.0, dev.kernel_launch_s)
+        # no launch gap of their own: collectives (latency modelled apart) and activation-quantisation kernels
+        # (captured inside the piecewise CUDA graphs between two layers' GEMMs: no host gap)
+        in_graph = np.array([n.startswith("activation_quant") for n in table.names], dtype=bool)[:, None]
+        self.launch = np.where(self.coll | in_graph, 0.0, dev.kernel_launch_s)
+        # the GPU front end's share of a launch gap (∝ 1/clock); the rest is host work, independent of the GPU clock
+        self.launch_gpu = np.minimum(self.launch, power_limit_value("gpu_launch_gap_s"))
         self.pj = table.pj_per_flop[:, None]
         self.idle_w = min(acc.idle_power_w, dev.static_power_w)
         self.floor = power_limit_value("voltage_floor_frac")
@@ -156,11 +162,16 @@ class Roofline:
         (a prefill chunk riding along a decode step); default all 1."""
         dev, table, p, c = self.dev, self.table, self.p, self.c
         b_all = np.asarray(tokens, dtype=float)[None, :]
-        # Pipeline: min(b, p) micro-batches in flight, each crossing the p stages once per step; one stage's
-        # device works on each of them in turn and idles for the rest (the bubble when fewer than p).
+        # Pipeline: min(b, p) micro-batches in flight. The table is the bottleneck stage (ceil(L/p) whole layers):
+        # a step lasts max(micro-batches × its time, a token's trip through all stages = span × its time), with
+        # span = L / ceil(L/p) ≤ p; other stages idle part of it (the bubble). Energy: the average stage, span/p
+        # of the bottleneck's. p dividing L: span = p, as before.
         # One stage (p = 1): micro = 1, so b / micro and every "× micro", "× p" below are exact no-ops, skipped.
         staged = p != 1.0
-        micro = np.minimum(np.maximum(b_all, 1.0), p) if staged else None
+        unused = b_all  # (never read when not staged)
+        micro = np.minimum(np.maximum(b_all, 1.0), p) if staged else unused
+        span = np.maximum(micro, table.stage_span) if staged else unused
+        work = micro * (table.stage_span / p) if staged else unused
         b = b_all / micro if staged else b_all
         flops = self.flops0 + self.flops1 * b
         if table.experts > 0:
@@ -196,15 +207,17 @@ class Roofline:
             moved = moved + link * dev.link_pj_per_byte
         data = c * moved * PJ
         if staged:
-            arith, data = arith * micro, data * micro
+            arith, data = arith * work, data * work
         data_sum = data.sum(0)
         overhead_j = dev.overhead_power_w * overhead_s  # sampling/scheduling work outside the roofline kernels
-        t_compute_all, t_memory_all = c * t_compute, c * (t_memory + self.launch)
+        t_compute_all, t_memory_all = c * t_compute, c * t_memory
+        launch_s = float((c * self.launch_gpu).sum())  # launch gaps' GPU front-end work, ∝ 1/clock
         if staged:
-            t_compute_all, t_memory_all = t_compute_all * p, t_memory_all * p
+            t_compute_all, t_memory_all, launch_s = t_compute_all * span, t_memory_all * span, launch_s * span[0]
         arith_sum, other_j = arith.sum(0), data_sum + overhead_j
         # Power at the top clock (f = 1: t / f, V² and _static_w(f) are exact no-ops); DVFS only where it bites.
-        t_full = np.maximum(t_compute_all, t_memory_all).sum(0) + overhead_s
+        host_launch_s = float((c * (self.launch - self.launch_gpu)).sum()) * (span[0] if staged else 1.0)
+        t_full = np.maximum(t_compute_all, t_memory_all).sum(0) + launch_s + host_launch_s + overhead_s
         if (self.static_w_full + (arith_sum + other_j) / t_full <= self.limit_w).all():
             kernel_time = c * (np.maximum(t_compute, t_memory) + self.launch)
             static_w: np.ndarray | float = self.static_w_full  # (a number, broadcast over the batches)
@@ -214,20 +227,26 @@ class Roofline:
             clock = dvfs_clock_frac(
                 t_compute=t_compute_all,
                 t_memory=t_memory_all,
-                overhead_s=overhead_s,
+                launch_s=launch_s,
+                clock_bound=dev.clock_bound_memory_frac,
+                voltage_slope=dev.voltage_slope,
+                overhead_s=overhead_s + host_launch_s,
                 arith_j=arith_sum,
                 other_j=other_j,
                 static_w=dev.static_power_w,
                 idle_w=self.idle_w,
                 limit_w=self.limit_w,
             )
-            v2 = np.maximum(clock, self.floor) ** 2
-            kernel_time = c * (np.maximum(t_compute / clock, t_memory) + self.launch)  # one micro-batch, p stages
+            v2 = voltage_frac(clock, dev.voltage_slope) ** 2
+            # one micro-batch, p stages; compute-bound time and launch gaps stretch with the clock
+            t_memory_f = t_memory * _memory_stretch(clock, dev.clock_bound_memory_frac, self.coll)
+            launch = self.launch_gpu / clock + (self.launch - self.launch_gpu)
+            kernel_time = c * (np.maximum(t_compute / clock, t_memory_f) + launch)
             arith = arith * v2
-            static_w = _static_w(dev.static_power_w, self.idle_w, clock)
-            compute_bound = (t_compute / clock > t_memory) & self.not_coll
+            static_w = _static_w(dev.static_power_w, self.idle_w, clock, dev.voltage_slope)
+            compute_bound = (t_compute / clock > t_memory_f) & self.not_coll
         if staged:
-            kernel_time = kernel_time * p
+            kernel_time = kernel_time * span
         t = kernel_time.sum(0) + overhead_s
         dynamic = arith.sum(0) + data_sum + overhead_j
         t_capped = dynamic / np.maximum(self.limit_w - static_w, 1e-9)  # below the lowest clock: stretch
@@ -238,9 +257,9 @@ class Roofline:
             time_s=t,
             kernel_time_s=kernel_time,
             compute_bound=compute_bound,
-            flops=c * flops * micro if staged else c * flops,
-            memory_bytes=c * mem * micro if staged else c * mem,
-            link_bytes=np.zeros(mem.shape) if link is None else (c * link * micro if staged else c * link),
+            flops=c * flops * work if staged else c * flops,
+            memory_bytes=c * mem * work if staged else c * mem,
+            link_bytes=np.zeros(mem.shape) if link is None else (c * link * work if staged else c * link),
             arithmetic_energy_j=arith,
             data_movement_energy_j=data,
             static_energy_j=static_w * t,
@@ -267,10 +286,24 @@ def evaluate(
     )
 
 
-def _static_w(static_w: float, idle_w: float, clock: np.ndarray | float) -> np.ndarray:
+def voltage_frac(clock: np.ndarray | float, slope: float = 1.0) -> np.ndarray:
+    """Supply voltage at a clock fraction, relative to the top clock's: V falls with f at `slope`
+    (V/V0 = 1 − s·(1 − f)) down to the clock of the voltage floor, and stays there below it."""
+    f = np.maximum(clock, power_limit_value("voltage_floor_frac"))
+    return 1.0 - slope * (1.0 - f)
+
+
+def _memory_stretch(clock: np.ndarray, clock_bound: float, collective: np.ndarray | bool = False) -> np.ndarray:
+    """Memory-bound time at clock f over its top-clock time: the clock-bound share φ stretches ∝ 1/f
+    (a kernel that does not saturate HBM is limited by how fast the SMs issue requests); links are not."""
+    stretch = (1.0 - clock_bound) + clock_bound / clock
+    return np.where(collective, 1.0, stretch)
+
+
+def _static_w(static_w: float, idle_w: float, clock: np.ndarray | float, slope: float = 1.0) -> np.ndarray:
     """Static power at a clock fraction: idle + the clock-tree/uncore part above idle, which is dynamic
     power at the active clock (∝ f·V²)."""
-    v = np.maximum(clock, power_limit_value("voltage_floor_frac"))
+    v = voltage_frac(clock, slope)
     return idle_w + (static_w - idle_w) * clock * v * v
 
 
@@ -280,6 +313,9 @@ def dvfs_clock_frac(
     t_memory: np.ndarray,
     overhead_s: np.ndarray,
     arith_j: np.ndarray,
+    launch_s: np.ndarray | float = 0.0,
+    clock_bound: float = 0.0,
+    voltage_slope: float = 1.0,
     other_j: np.ndarray,
     static_w: float,
     idle_w: float,
@@ -287,17 +323,17 @@ def dvfs_clock_frac(
 ) -> np.ndarray:
     """Highest clock fraction f ≤ 1 whose power stays within the limit (dynamic voltage and frequency scaling).
 
-    At clock f: compute-bound kernel time ∝ 1/f, memory-bound and link time unchanged; energy per
+    At clock f: compute-bound kernel time and kernel launch gaps (`launch_s`, the GPU front end's work
+    between kernels) ∝ 1/f, memory-bound and link time unchanged; energy per
     operation ∝ V² with V ∝ f down to the voltage floor (P = a·C·V²·f, Weste & Harris 2010); HBM and
     link energy per byte unchanged. [K, N] kernel times, [N] energies; bisection, vectorised over N.
     """
-    floor = power_limit_value("voltage_floor_frac")
-
     above_idle_w = static_w - idle_w
 
     def power(f: np.ndarray) -> np.ndarray:
-        t = np.maximum(t_compute / f, t_memory).sum(0) + overhead_s
-        v = np.maximum(f, floor)
+        t = np.maximum(t_compute / f, t_memory * ((1.0 - clock_bound) + clock_bound / f)).sum(0) + launch_s / f
+        t = t + overhead_s
+        v = voltage_frac(f, voltage_slope)
         v2 = v**2
         return (idle_w + above_idle_w * f * v * v) + (arith_j * v2 + other_j) / t  # _static_w(f) + dynamic
 

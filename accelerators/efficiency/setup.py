@@ -21,7 +21,7 @@ import numpy as np
 
 from accelerators.catalog import AcceleratorSpec, ModelSpec, get_accelerator, get_model
 
-from .constants import DeviceConstants, device_constants, transfer_uncertainty
+from .constants import DeviceConstants, device_constants, device_uncertainty, with_software_maturity
 from .deployment import Parallelism, resolve_parallelism
 from .errors import EstimateError
 from .kernels import KernelTable, build_kernels
@@ -93,9 +93,10 @@ class _Setup:
         self,
         req: Request,
         constants: DeviceConstants | None = None,
-        stack_factors: Mapping[str, float] | None = None,
+        stack_factors: Mapping[str, float] | ServingStack | None = None,
         *,
         specs: tuple[ModelSpec, AcceleratorSpec] | None = None,
+        maturity: float | None = None,
     ):
         self.model, self.acc = specs or _resolve_specs(req)
         self.inp = _positive_int("input_tokens", req.input_tokens)
@@ -112,18 +113,20 @@ class _Setup:
         )
         self.devices = self.par.devices
         self.stack: ServingStack = serving_stack(req.serving_stack, self.acc)
-        if stack_factors is not None:  # what-if / calibration of the stack's factors
+        if isinstance(stack_factors, ServingStack):  # the calibration's trial stack (factors and set values)
+            self.stack = stack_factors
+        elif stack_factors is not None:  # what-if / calibration of the stack's factors
             self.stack = dataclasses.replace(self.stack, factors=tuple(stack_factors.items()))
         self.limit_w = resolve_power_limit(self.acc, req.power_limit_w)
         self.extra_warnings = power_limit_warnings(self.acc, req.power_limit_w, self.stack)
         self.dev: DeviceConstants = (
-            self.stack.apply(constants or device_constants(self.acc))
-            if constants is not None or stack_factors is not None
+            with_software_maturity(self.stack.apply(constants or device_constants(self.acc)), self.acc, maturity)
+            if constants is not None or stack_factors is not None or maturity is not None
             else _catalog_constants(self.acc, self.stack)
         )
         if self.limit_w <= min(self.acc.idle_power_w, self.dev.static_power_w):
             raise EstimateError("power_limit_w", f"{self.limit_w:g} W leaves no power above idle on {self.acc.slug}")
-        self.uncertainty = None if self.dev.calibrated else transfer_uncertainty()
+        self.uncertainty = device_uncertainty(self.acc)
         self.prec: Precision = resolve_precision(
             accelerator=self.acc,
             weight_precision=req.weight_precision or self.model.weight_precision,
@@ -137,6 +140,8 @@ class _Setup:
             sparsity=self.sp,
             parallelism=self.par,
             context_tokens=self.inp + self.out,
+            mean_context_tokens=self.inp + self.out / 2.0,
+            kv_free_frac=self.stack.kv_free_frac,
         )
         self.table: KernelTable = self._kernels(context_tokens=self.inp + self.out / 2.0, prefill=False)
         self.decode_roofline = Roofline(self.table, acc=self.acc, dev=self.dev, power_limit_w=self.limit_w)
@@ -264,7 +269,7 @@ def _catalog_constants(acc: AcceleratorSpec, stack: ServingStack) -> DeviceConst
     key = (_accelerator_key(acc), stack)
     dev = _constants.get(key)
     if dev is None:
-        dev = stack.apply(device_constants(acc))
+        dev = with_software_maturity(stack.apply(device_constants(acc)), acc)
         if len(_constants) >= 256:
             _constants.clear()
         _constants[key] = dev

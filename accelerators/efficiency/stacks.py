@@ -32,17 +32,26 @@ class ServingStack:
     name: str
     factors: tuple[tuple[str, float], ...]
     vendors: tuple[str, ...] = ()
+    # absolute values the stack's own kernels reach on any device it runs on (after the factors): a vendor's
+    # optimised kernels are a property of the stack, not a multiple of another stack's immature kernels
+    sets: tuple[tuple[str, float], ...] = ()
+    # KV-cache pool as a share of the memory left after weights and workspace (TensorRT-LLM's
+    # kv_cache_free_gpu_mem_fraction); None: the device memory share of data/calibration.yaml `serving` (vLLM)
+    kv_free_frac: float | None = None
 
     def apply(self, dev: DeviceConstants) -> DeviceConstants:
-        if not self.factors:
+        if not self.factors and not self.sets:
             return dev
         cap = float(stacks_data()["fraction_cap"]["value"])
         values = {}
         for key, factor in self.factors:
             v = getattr(dev, key) * factor
             values[key] = min(v, cap) if key in _FRACTIONS else v
-        if "narrow_compute_ratio" in values:
-            values["narrow_compute_ratio"] = min(values["narrow_compute_ratio"], 1.0)
+        for key, value in self.sets:
+            values[key] = min(value, cap) if key in _FRACTIONS else value
+        for key in ("narrow_compute_ratio", "moe_narrow_compute_ratio"):
+            if key in values:
+                values[key] = min(values[key], 1.0)
         return dataclasses.replace(dev, **values)
 
 
@@ -70,7 +79,13 @@ def _stack(slug: str) -> ServingStack:
     if entry is None:
         raise EstimateError("serving_stack", f"unknown {slug!r}; known: {stack_names()}")
     factors = tuple((k, float(v["value"])) for k, v in (entry.get("factors") or {}).items())
-    return ServingStack(slug=slug, name=entry["name"], factors=factors, vendors=tuple(entry.get("vendors") or ()))
+    sets = tuple((k, float(v["value"])) for k, v in (entry.get("sets") or {}).items())
+    vendors = tuple(entry.get("vendors") or ())
+    kv = entry.get("kv_cache_free_mem_frac")
+    kv_frac = None if kv is None else float(kv["value"])
+    return ServingStack(
+        slug=slug, name=entry["name"], factors=factors, vendors=vendors, sets=sets, kv_free_frac=kv_frac
+    )
 
 
 @cache

@@ -31,21 +31,26 @@ def test_expert_parallel_all_to_all_bytes_per_layer_by_hand():
 def test_groq_serves_a_70b_model_by_pipelining_hundreds_of_chips():
     # Groq (2024): Llama 2 70B on a 576-chip system at ~300 tokens/s per user (TechPowerUp news,
     # Feb 2024, "Llama 2 70B with 4096 token context length, Groq can serve 300 tokens/s"; the 576-chip
-    # system: Groq's own statement quoted in news.ycombinator.com/item?id=39435411). Same order here.
+    # system: Groq's own statement quoted in news.ycombinator.com/item?id=39435411). With whole layers a stage
+    # (issue 17), 576 chips in tensor groups of 8 would put 2 layers (~214 MB int8) on a 230 MB chip: refused;
+    # 640 chips hold one layer a stage. The engine is ~2-3x faster per user than the published figure (the
+    # multi-hop chip-to-chip latency of a 576-chip system is not modelled; docs/engine.md): same order only.
+    with pytest.raises(EstimateError, match="does not fit"):
+        estimate(model=LLAMA70, accelerator="groq-lpu", devices=576, weight_precision="int8", batch=1)
     e = estimate(
         model=LLAMA70,
         accelerator="groq-lpu",
-        devices=576,
+        devices=640,
         weight_precision="int8",
         batch=64,
         input_tokens=1000,
         output_tokens=500,
     )
-    assert e.parallelism["pipeline"] > 1 and e.parallelism["tensor"] * e.parallelism["pipeline"] == 576
+    assert e.parallelism["pipeline"] == 80 and e.parallelism["tensor"] * e.parallelism["pipeline"] == 640
     assert e.serving_stack == "static-dataflow"
     per_user = 1.0 / e.time_per_output_token_s
     assert 150 <= per_user <= 1000
-    assert e.accelerator_power_w <= 576 * 300 * (1 + 1e-9)
+    assert e.accelerator_power_w <= 640 * 300 * (1 + 1e-9)
     # fewer chips cannot hold the weights: refused, naming the model and the device count needed
     with pytest.raises(EstimateError, match="does not fit"):
         estimate(model=LLAMA70, accelerator="groq-lpu", devices=256, weight_precision="int8")

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("--expert-parallel", type=int, default=None)
         parser.add_argument("--pipeline-parallel", type=int, default=None)
         parser.add_argument("--data-parallel", type=int, default=None)
-        parser.add_argument("--serving-stack", default=None, help="vllm | tensorrt-llm | static-dataflow")
+        parser.add_argument("--serving-stack", default=None, help="vllm | tensorrt-llm | vllm-rocm | static-dataflow")
         parser.add_argument("--power-limit-w", type=float, default=None, help="GPU power limit per device [W]")
         parser.add_argument("--json", action="store_true", help="print the full JSON object")
 
@@ -98,5 +98,15 @@ class Command(BaseCommand):
             "uncertainty",
         ):
             self.stdout.write(f"{key}: {d[key]}")
+        band = d["uncertainty"]
+        if band and "throughput" in band:  # held-out p10-p90 of measured / engine (data/calibration.yaml bands)
+            tp, en = band["throughput"], band["energy"]
+            self.stdout.write(
+                f"p10-p90 (held-out residuals, {band['source']}): output tokens/s "
+                f"{d['output_tokens_per_s'] * tp['p10']:,.0f}-{d['output_tokens_per_s'] * tp['p90']:,.0f}; "
+                f"accelerator J/output token {d['accelerator_energy_per_output_token_j'] * en['p10']:.4g}-"
+                f"{d['accelerator_energy_per_output_token_j'] * en['p90']:.4g}; devices for a fixed load "
+                f"x{1 / tp['p90']:.2f}-x{1 / tp['p10']:.2f}"
+            )
         for w in d["warnings"]:
             self.stdout.write(f"warning: {w}")
