@@ -22,9 +22,9 @@ def own_fpga(organisation):
 
 def _fpga_inputs(example_inputs):
     inputs = dict(example_inputs)
-    # An FPGA overlay prefills 1,500 prompt tokens of an 8B model in about 1.2 s (int8 at 25 TOP/s),
-    # so a 0.5 s time-to-first-token target is out of its reach: give it 2 s.
-    inputs["workloads"] = [{**example_inputs["workloads"][1], "peak_requests_per_s": 50, "ttft_target_s": 2.0}]
+    # An FPGA overlay prefills 1,500 prompt tokens of an 8B model in ≥ 1 s (int8 at 25 TOP/s, 2.4 s with
+    # engine v3's transferred efficiency), so a 0.5 s time-to-first-token target is out of its reach: give it 5 s.
+    inputs["workloads"] = [{**example_inputs["workloads"][1], "peak_requests_per_s": 50, "ttft_target_s": 5.0}]
     inputs["hardware"] = [
         {**example_inputs["hardware"][0], "accelerator": "alpha-fpga", "tensor_parallel": 1, "weight_precision": "int8"}
     ]

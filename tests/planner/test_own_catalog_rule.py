@@ -36,7 +36,8 @@ def two_entries(owner, organisation, other_organisation):
 
 def _inputs(example_inputs, accelerator: str) -> dict:
     inputs = json.loads(json.dumps(example_inputs))
-    inputs["workloads"] = [{**example_inputs["workloads"][1], "peak_requests_per_s": 50, "ttft_target_s": 2.0}]
+    # The FPGA overlay prefills 1,500 tokens in 2.4 s (engine v3): a 5 s time-to-first-token target.
+    inputs["workloads"] = [{**example_inputs["workloads"][1], "peak_requests_per_s": 50, "ttft_target_s": 5.0}]
     inputs["hardware"] = [
         {**example_inputs["hardware"][0], "accelerator": accelerator, "tensor_parallel": 1, "weight_precision": "int8"}
     ]
