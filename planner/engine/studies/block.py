@@ -1,0 +1,135 @@
+"""Many points of one study computed together, sharing what they have in common (pure, no Django).
+
+A study's points differ in a few values; most of a scenario's computation does not depend on
+them. ``evaluate_block`` computes a block of points with the same runner as ``evaluate_point``
+(so the KPIs are the same, to the last bit: tests/studies/test_block.py), but
+
+- the site's weather year is generated once per climate (it depends on nothing else);
+- the efficiency engine's replica curves are computed once per distinct engine request
+  (model, accelerator, precision, parallelism, latency targets) and reused;
+- the full validation of a run (``checked_scenario``: catalog names, the engine's fit and
+  latency, the server layout, derived demand bounds) runs once per distinct *fleet*, i.e. per
+  distinct set of values at paths that are not scalar-only; samples that differ only in
+  scalar-only paths (``grid.overrides.*``, ``site.ups_efficiency_frac``, ``economics.*``, which the
+  grid, facility and TCO stages check themselves) pass the schema and those stages' own checks;
+- each point's document is one copy with every value set in place.
+
+What it does not do (yet): evaluate the facility-loss, grid and TCO stages for a whole block as
+(samples × 8,760) arrays. Each point still runs those stages and the fleet dispatch on its own;
+see docs/studies.md for the measured rate and what limits it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from planner.engine.schema import parse_scenario
+from planner.engine.studies.params import apply_values, expand_path, resolve_path
+from planner.engine.studies.points import PointOutcome, outcome_of
+from planner.engine.sweep import SweepError
+
+# Paths whose value changes no fleet: only the power chain (UPS), the grid's figures and the TCO
+# figures read them, and those stages check them on every point.
+SCALAR_ONLY_PREFIXES = ("grid.overrides.", "site.ups_efficiency_frac", "economics.")
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    outcomes: tuple[PointOutcome, ...]
+    compute_s: float  # wall time of the whole block [s]
+    fleets: int  # distinct fleets (full validations) in the block
+
+
+def is_scalar_only(path: str) -> bool:
+    return path.startswith(SCALAR_ONLY_PREFIXES)
+
+
+def fleet_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """The values of a point that may change its fleet (every path that is not scalar-only)."""
+    fleet = {}
+    for name, value in values.items():
+        try:
+            paths = expand_path(document, resolve_path(name))
+        except SweepError:
+            paths = [name]
+        if not all(is_scalar_only(path) for path in paths):
+            fleet[name] = value
+    return json.dumps(fleet, sort_keys=True, default=str)
+
+
+class _MemoCurves:
+    """The efficiency engine's power_curve, memoised on its arguments (each curve is immutable)."""
+
+    def __init__(self) -> None:
+        from accelerators.efficiency import power_curve
+
+        self._fn = power_curve
+        self._cache: dict[str, Any] = {}
+        self._errors: dict[str, ValueError] = {}
+
+    def __call__(self, **kwargs: Any) -> Any:
+        key = json.dumps(kwargs, sort_keys=True, default=str)
+        if key in self._errors:
+            raise self._errors[key]
+        if key not in self._cache:
+            try:
+                self._cache[key] = self._fn(**kwargs)
+            except ValueError as error:
+                self._errors[key] = error
+                raise
+        return self._cache[key]
+
+
+def _weather_for(document: Mapping[str, Any], cache: dict[str, Any]) -> Any | None:
+    """The generated weather year of the document's climate (None: the runner reads its own)."""
+    from grid.climate import weather_for_climate
+
+    site = document.get("site") or {}
+    climate = site.get("climate")
+    if not climate or site.get("weather_upload"):
+        return None
+    key = json.dumps(climate, sort_keys=True, default=str)
+    if key not in cache:
+        try:
+            cache[key] = weather_for_climate(climate)
+        except ValueError:
+            cache[key] = None  # the runner names the bad climate on the point
+    return cache[key]
+
+
+def evaluate_block(
+    document: Mapping[str, Any],
+    samples: Sequence[Mapping[str, Any]],
+    *,
+    relative: frozenset[str] = frozenset(),
+    with_series: bool = False,
+) -> BlockResult:
+    """Compute every point of ``samples`` (same outcomes as ``evaluate_point`` one by one).
+    Refusals are outcomes with their reason; anything else raises (the caller retries)."""
+    from planner.engine.checks import checked_scenario
+    from planner.engine.runner import run_scenario
+
+    started = time.perf_counter()
+    curves = _MemoCurves()
+    weather: dict[str, Any] = {}
+    checked: set[str] = set()  # fleet keys that passed the full validation
+    outcomes: list[PointOutcome] = []
+    for values in samples:
+        try:
+            variant = apply_values(document, values, relative=relative)
+            key = fleet_key(document, values)
+            if key in checked:
+                spec = parse_scenario(variant)
+            else:  # a refusal is not remembered: it may come from this point's scalar values
+                spec = checked_scenario(variant)
+                checked.add(key)
+            result = run_scenario(spec, weather=_weather_for(variant, weather), power_curve_fn=curves)
+        except ValueError as error:  # ScenarioError, SweepError, catalog, engine, stage errors name their field
+            outcomes.append(PointOutcome(error=str(error)))
+            continue
+        outcomes.append(outcome_of(variant, result, with_series=with_series))
+    return BlockResult(outcomes=tuple(outcomes), compute_s=time.perf_counter() - started, fleets=len(checked))
