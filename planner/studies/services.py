@@ -10,6 +10,7 @@ in-process.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -22,6 +23,7 @@ from django.db import transaction
 from planner.engine.schema import ScenarioError
 from planner.engine.studies import definition as defs
 from planner.engine.studies.aggregate import summarise
+from planner.engine.studies.block import evaluate_block
 from planner.engine.studies.optimise import candidate_space, next_round, option_indices
 from planner.engine.studies.points import PointOutcome, evaluate_point, relative_names, study_plan
 from planner.engine.studies.validate import definition_errors
@@ -41,19 +43,30 @@ from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Scenario
 from planner.studies.models import PointStatus, Study, StudyPoint, StudyRun
 
+logger = logging.getLogger(__name__)
+
 KIND = "study"
 STUDY_SOFT_LIMIT_S = 120  # execute() only plans and sends the chord; the chunks have their own limits
 STUDY_HARD_LIMIT_S = 180
-CHUNK_SOFT_LIMIT_S = 600  # a chunk holds at most MAX_CHUNK_POINTS points of ≈0.02–2 s each
+CHUNK_SOFT_LIMIT_S = 600  # a chunk holds about TARGET_CHUNK_S of measured work, at most MAX_CHUNK_POINTS points
 CHUNK_HARD_LIMIT_S = 660
-MAX_CHUNK_POINTS = 32
-CHUNKS_PER_STUDY = 16  # enough tasks to keep many workers busy, few enough to keep the overhead small
-BEAT_EVERY_S = 1.0  # a chunk beats the parent's heartbeat (and looks for a cancel) this often
+# Chunks sized by measured cost: a task's own overhead (broker round trip, result backend, reading
+# the run, writing its rows) is a few tens of ms, so a chunk should hold about a second of work…
+TARGET_CHUNK_S = 1.0
+# …but at least MIN_CHUNKS chunks where the study has that many points, so that the workers share
+# the work evenly (with 2 workers, 3 chunks would leave one idle a third of the time).
+MIN_CHUNKS = 8
+MAX_CHUNK_POINTS = 256  # a safety bound: points of one study differ in cost (a sweep of rates)
+PROBE_S = 0.3  # execute() computes points itself for about this long to measure their cost
+PROBE_MAX_POINTS = 8
+BEAT_EVERY_S = 1.0  # a chunk writes its rows, beats the parent's heartbeat and looks for a cancel this often
 
 
-def chunk_points(total: int) -> int:
-    """Points per chunk task: about CHUNKS_PER_STUDY chunks, each 1..MAX_CHUNK_POINTS points."""
-    return max(1, min(MAX_CHUNK_POINTS, math.ceil(total / CHUNKS_PER_STUDY)))
+def chunk_points(total: int, cost_s: float) -> int:
+    """Points per chunk task for ``total`` points of ``cost_s`` seconds each (measured)."""
+    by_cost = math.ceil(TARGET_CHUNK_S / max(cost_s, 1e-4))
+    by_balance = math.ceil(total / MIN_CHUNKS)
+    return max(1, min(by_cost, by_balance, MAX_CHUNK_POINTS))
 
 
 def study_validate(*, scenario: Scenario, definition: Any) -> Any:
@@ -147,11 +160,55 @@ def study_run_execute(job_id: int, progress: ProgressFn) -> object:
     plan |= _search_points(study, run)
     stored = set(run.points.values_list("index", flat=True))
     missing = {index: values for index, values in plan.items() if index not in stored}
+    if missing and not stored:
+        missing = _probe(run, study, missing)
     if not missing:
         return study_run_aggregate(run_id=run.pk)
-    progress(f"{len(stored)}/{run.points_total} points", len(stored) / max(1, run.points_total))
-    _send_chord(run.pk, missing, total=len(plan))
+    done = run.points_total - len(missing)
+    progress(f"{done}/{run.points_total} points", done / max(1, run.points_total))
+    _send_chord(run.pk, missing)
     return HANDED_OFF
+
+
+def _probe(run: StudyRun, study: Any, missing: dict[int, dict]) -> dict[int, dict]:
+    """Compute the first missing points here for about PROBE_S (stored like a chunk's rows), so
+    that the chunks can be sized by measured cost; returns the points still missing. A point that
+    raises is left to the chunks (their retries record it)."""
+    relative = relative_names(study, run.inputs)
+    with_series = isinstance(study, defs.UncertaintyStudy)
+    rows: list[StudyPoint] = []
+    started = time.perf_counter()
+    for index, values in list(missing.items())[:PROBE_MAX_POINTS]:
+        if time.perf_counter() - started >= PROBE_S:
+            break
+        if _faulty(values):
+            continue
+        point_started = time.perf_counter()
+        try:
+            _test_delay()
+            outcome = evaluate_block(run.inputs, [values], relative=relative, with_series=with_series).outcomes[0]
+        except Exception:  # a chunk retries it, then records the reason
+            logger.warning("study run %s: point %s raised in the probe; left to a chunk", run.pk, index, exc_info=True)
+            continue
+        elapsed = time.perf_counter() - point_started
+        rows.append(_point_row(run.pk, index, values, outcome, _status(outcome), _hostname(), 1, elapsed))
+    _flush(rows)
+    return {index: values for index, values in missing.items() if index not in {row.index for row in rows}}
+
+
+def _hostname() -> str:
+    from celery import current_task
+
+    request = getattr(current_task, "request", None)
+    return str(getattr(request, "hostname", None) or "in-process")
+
+
+def _cost_per_point_s(run_id: int) -> float:
+    """Mean measured seconds per stored point of the run (the probe's, or earlier rounds')."""
+    from django.db.models import Avg
+
+    mean = StudyPoint.objects.filter(run_id=run_id).aggregate(mean=Avg("compute_s"))["mean"]
+    return float(mean) if mean else TARGET_CHUNK_S / MIN_CHUNKS
 
 
 def _search_points(study: Any, run: StudyRun) -> dict[int, dict]:
@@ -194,7 +251,7 @@ def study_recovery_verdict(job_id: int, now: Any) -> str | None:
     return "requeue"
 
 
-def _send_chord(run_id: int, points: dict[int, dict], *, total: int) -> None:
+def _send_chord(run_id: int, points: dict[int, dict]) -> None:
     """A group of chunk tasks over the points, then the aggregate callback. The run is marked
     handed off first: from now on its chunks' progress, not its own limits, judge it."""
     from django.utils import timezone
@@ -203,7 +260,7 @@ def _send_chord(run_id: int, points: dict[int, dict], *, total: int) -> None:
 
     StudyRun.objects.filter(pk=run_id, status=JobStatus.RUNNING).update(handed_off_at=timezone.now())
     items = [[index, values] for index, values in sorted(points.items())]
-    size = chunk_points(total)
+    size = chunk_points(len(items), _cost_per_point_s(run_id))
     header = group(study_chunk_task.s(run_id, items[start : start + size]) for start in range(0, len(items), size))
     chord(header, study_aggregate_task.si(run_id)).apply_async()
 
@@ -214,6 +271,14 @@ def _test_fault(values: dict) -> None:
     marker = os.environ.get("PLANNER_TEST_STUDY_FAULT", "")
     if marker and any(str(value) == marker for value in values.values()):
         raise RuntimeError(f"injected fault for the value {marker}")
+
+
+def _test_delay() -> None:
+    """Tests hold each point for PLANNER_TEST_POINT_DELAY_S seconds, so that one study's chunks
+    wait in the queue behind another's for longer than the stale-heartbeat window."""
+    delay_s = float(os.environ.get("PLANNER_TEST_POINT_DELAY_S", "0") or 0)
+    if delay_s:
+        time.sleep(delay_s)
 
 
 def _outcome_of(exc: BaseException) -> str:
@@ -254,12 +319,12 @@ def study_chunk_compute(*, run_id: int, points: list, final_attempt: bool, worke
 
 
 def _computed(document, todo, relative, with_series, final_attempt):
-    """(index, values, outcome, compute_s, status) per point; a whole block of points at once where
-    the block evaluator applies (samples that share a fleet), else one by one."""
-    from planner.engine.studies.block import evaluate_block
-
-    block = evaluate_block(document, [values for _, values in todo], relative=relative, with_series=with_series)
-    if block is not None and not any(_faulty(values) for _, values in todo):
+    """(index, values, outcome, compute_s, status) per point: the whole chunk as one block (weather,
+    engine curves and validation shared), or one by one when a point may raise (the test hook)."""
+    if not any(_faulty(values) for _, values in todo):
+        for _ in todo:
+            _test_delay()
+        block = evaluate_block(document, [values for _, values in todo], relative=relative, with_series=with_series)
         each_s = block.compute_s / max(1, len(todo))
         for (index, values), outcome in zip(todo, block.outcomes, strict=True):
             yield index, values, outcome, each_s, _status(outcome)
@@ -267,6 +332,7 @@ def _computed(document, todo, relative, with_series, final_attempt):
     for index, values in todo:
         started = time.perf_counter()
         try:
+            _test_delay()
             _test_fault(values)
             outcome = evaluate_point(document, values, relative=relative, with_series=with_series)
         except Exception as error:  # not a refusal: a bug or a lost resource; retried, then recorded
@@ -330,7 +396,7 @@ def study_run_aggregate(*, run_id: int) -> object:
     The run's row is locked (SELECT … FOR UPDATE) for the whole decision, and nothing happens
     while any planned point is still missing: two callers (a chord callback and a recovery
     re-execute, or two chords after a requeue) cannot both finish the run or both start a round."""
-    send: tuple[dict[int, dict], int] | None = None
+    send: dict[int, dict] | None = None
     with transaction.atomic():
         run = StudyRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status != JobStatus.RUNNING:
@@ -363,11 +429,11 @@ def study_run_aggregate(*, run_id: int) -> object:
                     summary={"search_round": round_done + 1, "search_sent": sent},
                 )
                 job_heartbeat(kind=KIND, job_id=run_id, stage=f"search round {round_done + 1}: {len(more)} candidates")
-                send = ({flat: space.point(option_indices(space, flat)) for flat in more}, len(more))
+                send = {flat: space.point(option_indices(space, flat)) for flat in more}
         if send is None:
             _finish(run, study, outcomes, planned, previous)
     if send is not None:
-        _send_chord(run_id, send[0], total=send[1])
+        _send_chord(run_id, send)
     return HANDED_OFF  # finished (or handed off again) here; the lifecycle must not finish it again
 
 

@@ -4,9 +4,9 @@ A study's points differ in a few values; most of a scenario's computation does n
 them. ``evaluate_block`` computes a block of points with the same runner as ``evaluate_point``
 (so the KPIs are the same, to the last bit: tests/studies/test_block.py), but
 
-- the site's weather year is generated once per climate (it depends on nothing else);
+- the site's weather year is generated once per climate and process (it depends on nothing else);
 - the efficiency engine's replica curves are computed once per distinct engine request
-  (model, accelerator, precision, parallelism, latency targets) and reused;
+  (model, accelerator, precision, parallelism, latency targets) and process, and reused;
 - the full validation of a run (``checked_scenario``: catalog names, the engine's fit and
   latency, the server layout, derived demand bounds) runs once per distinct *fleet*, i.e. per
   distinct set of values at paths that are not scalar-only; samples that differ only in
@@ -61,27 +61,29 @@ def fleet_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
     return json.dumps(fleet, sort_keys=True, default=str)
 
 
+MAX_CACHED = 256  # engine curves / weather years kept per process (a study uses a handful)
+
+
 class _MemoCurves:
-    """The efficiency engine's power_curve, memoised on its arguments (each curve is immutable)."""
+    """The efficiency engine's power_curve, memoised on its arguments (a curve is a pure function
+    of them and is never modified), kept for the process: the chunks of a study share it."""
 
     def __init__(self) -> None:
-        from accelerators.efficiency import power_curve
-
-        self._fn = power_curve
         self._cache: dict[str, Any] = {}
-        self._errors: dict[str, ValueError] = {}
 
     def __call__(self, **kwargs: Any) -> Any:
+        from accelerators.efficiency import power_curve
+
         key = json.dumps(kwargs, sort_keys=True, default=str)
-        if key in self._errors:
-            raise self._errors[key]
         if key not in self._cache:
-            try:
-                self._cache[key] = self._fn(**kwargs)
-            except ValueError as error:
-                self._errors[key] = error
-                raise
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()
+            self._cache[key] = power_curve(**kwargs)  # a refusal raises each time, never cached
         return self._cache[key]
+
+
+_CURVES = _MemoCurves()
+_WEATHER: dict[str, Any] = {}
 
 
 def _weather_for(document: Mapping[str, Any], cache: dict[str, Any]) -> Any | None:
@@ -94,6 +96,8 @@ def _weather_for(document: Mapping[str, Any], cache: dict[str, Any]) -> Any | No
         return None
     key = json.dumps(climate, sort_keys=True, default=str)
     if key not in cache:
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
         try:
             cache[key] = weather_for_climate(climate)
         except ValueError:
@@ -114,8 +118,6 @@ def evaluate_block(
     from planner.engine.runner import run_scenario
 
     started = time.perf_counter()
-    curves = _MemoCurves()
-    weather: dict[str, Any] = {}
     checked: set[str] = set()  # fleet keys that passed the full validation
     outcomes: list[PointOutcome] = []
     for values in samples:
@@ -127,7 +129,7 @@ def evaluate_block(
             else:  # a refusal is not remembered: it may come from this point's scalar values
                 spec = checked_scenario(variant)
                 checked.add(key)
-            result = run_scenario(spec, weather=_weather_for(variant, weather), power_curve_fn=curves)
+            result = run_scenario(spec, weather=_weather_for(variant, _WEATHER), power_curve_fn=_CURVES)
         except ValueError as error:  # ScenarioError, SweepError, catalog, engine, stage errors name their field
             outcomes.append(PointOutcome(error=str(error)))
             continue
