@@ -115,6 +115,13 @@ def check_derived_result(summary: Mapping[str, Any]) -> None:
         )
 
 
+def derived_demand_errors(spec: ScenarioSpec) -> dict[str, list[str]]:
+    """Only the derived-demand bounds of ``feasibility_errors`` (a study block runs them per point)."""
+    errors: dict[str, list[str]] = {}
+    _check_derived_demand(spec, lambda field, message: errors.setdefault(field, []).append(message))
+    return errors
+
+
 def checked_scenario(document: Mapping[str, Any]) -> ScenarioSpec:
     """The one validation of a scenario before it is computed: the schema, then every feasibility
     check (``feasibility_errors``). Runs (at save), study points and ``manage.py sweep`` all pass

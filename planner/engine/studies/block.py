@@ -8,10 +8,11 @@ them. ``evaluate_block`` computes a block of points with the same runner as ``ev
 - the efficiency engine's replica curves are computed once per distinct engine request
   (model, accelerator, precision, parallelism, latency targets) and process, and reused;
 - the full validation of a run (``checked_scenario``: catalog names, the engine's fit and
-  latency, the server layout, derived demand bounds) runs once per distinct *fleet*, i.e. per
-  distinct set of values at paths that are not scalar-only; samples that differ only in
-  scalar-only paths (``grid.overrides.*``, ``site.ups_efficiency_frac``, ``economics.*``, which the
-  grid, facility and TCO stages check themselves) pass the schema and those stages' own checks;
+  latency, the server layout, derived demand bounds) runs once per distinct set of values at
+  paths that are neither scalar-only (``grid.overrides.*``, ``site.ups_efficiency_frac``,
+  ``economics.*``, which the grid, facility and TCO stages check themselves) nor demand scales
+  (growth, request rates: their derived-demand bound runs on every point); the other points pass
+  the schema, that bound and the stages' own checks;
 - each point's document is one copy with every value set in place.
 
 What it does not do (yet): evaluate the facility-loss, grid and TCO stages for a whole block as
@@ -27,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from planner.engine.schema import parse_scenario
+from planner.engine.schema import ScenarioError, parse_scenario
 from planner.engine.studies.params import apply_values, expand_path, resolve_path
 from planner.engine.studies.points import PointOutcome, outcome_of
 from planner.engine.sweep import SweepError
@@ -35,6 +36,10 @@ from planner.engine.sweep import SweepError
 # Paths whose value changes no fleet: only the power chain (UPS), the grid's figures and the TCO
 # figures read them, and those stages check them on every point.
 SCALAR_ONLY_PREFIXES = ("grid.overrides.", "site.ups_efficiency_frac", "economics.")
+# Paths that scale a workload's demand: the validation's only check that reads them is the derived
+# demand bound (checks.derived_demand_errors), which runs on every point; the rest of the full
+# validation (catalog names, the engine's fit and latency, the server layout) does not read them.
+DEMAND_SCALE_SUFFIXES = (".annual_growth_frac", ".peak_requests_per_s", ".requests_per_day")
 
 
 @dataclass(frozen=True)
@@ -48,17 +53,18 @@ def is_scalar_only(path: str) -> bool:
     return path.startswith(SCALAR_ONLY_PREFIXES)
 
 
-def fleet_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
-    """The values of a point that may change its fleet (every path that is not scalar-only)."""
-    fleet = {}
+def validation_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """The values of a point that the full validation reads beyond the per-point checks: every
+    path that is neither scalar-only nor a demand scale."""
+    kept = {}
     for name, value in values.items():
         try:
             paths = expand_path(document, resolve_path(name))
         except SweepError:
             paths = [name]
-        if not all(is_scalar_only(path) for path in paths):
-            fleet[name] = value
-    return json.dumps(fleet, sort_keys=True, default=str)
+        if not all(is_scalar_only(path) or path.endswith(DEMAND_SCALE_SUFFIXES) for path in paths):
+            kept[name] = value
+    return json.dumps(kept, sort_keys=True, default=str)
 
 
 MAX_CACHED = 256  # engine curves / weather years kept per process (a study uses a handful)
@@ -114,18 +120,20 @@ def evaluate_block(
 ) -> BlockResult:
     """Compute every point of ``samples`` (same outcomes as ``evaluate_point`` one by one).
     Refusals are outcomes with their reason; anything else raises (the caller retries)."""
-    from planner.engine.checks import checked_scenario
+    from planner.engine.checks import checked_scenario, derived_demand_errors
     from planner.engine.runner import run_scenario
 
     started = time.perf_counter()
-    checked: set[str] = set()  # fleet keys that passed the full validation
+    checked: set[str] = set()  # validation keys that passed the full validation
     outcomes: list[PointOutcome] = []
     for values in samples:
         try:
             variant = apply_values(document, values, relative=relative)
-            key = fleet_key(document, values)
+            key = validation_key(document, values)
             if key in checked:
                 spec = parse_scenario(variant)
+                if errors := derived_demand_errors(spec):
+                    raise ScenarioError(errors)
             else:  # a refusal is not remembered: it may come from this point's scalar values
                 spec = checked_scenario(variant)
                 checked.add(key)
