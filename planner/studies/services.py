@@ -19,6 +19,7 @@ from typing import Any
 from celery import chord, group
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Sum
 
 from planner.engine.schema import ScenarioError
 from planner.engine.studies import definition as defs
@@ -402,19 +403,16 @@ def study_run_aggregate(*, run_id: int) -> object:
         if run is None or run.status != JobStatus.RUNNING:
             return None
         study = defs.parse_study(run.definition)
-        points = list(run.points.all())
+        stored = set(run.points.values_list("index", flat=True))
         planned = set(study_plan(study, run.inputs)) | set(_search_points(study, run))
-        if len({p.index for p in points} | planned) > len({p.index for p in points}):
+        if not planned <= stored:
             return None  # points still on their way: their chord's callback aggregates
+        rows = run.points.values_list("index", "kpis", "series", "devices_by_accelerator", "error", "violations")
         outcomes = {
-            p.index: PointOutcome(
-                kpis=p.kpis,
-                series=p.series,
-                devices_by_accelerator=p.devices_by_accelerator,
-                error=p.error,
-                violations=tuple(p.violations),
+            index: PointOutcome(
+                kpis=kpis, series=series, devices_by_accelerator=devices, error=error, violations=tuple(violations)
             )
-            for p in points
+            for index, kpis, series, devices, error, violations in rows.iterator(chunk_size=512)
         }
         planned |= set(outcomes)
         previous = run.summary or {}
@@ -448,7 +446,7 @@ def _finish(run: StudyRun, study: Any, outcomes: dict, planned: set[int], previo
     status = JobStatus.SUCCEEDED
     if isinstance(study, defs.OptimisationStudy) and summary.get("best_index") is None:
         status = JobStatus.CONSTRAINTS_NOT_MET
-    compute_s = sum(run.points.values_list("compute_s", flat=True))
+    compute_s = run.points.aggregate(total=Sum("compute_s"))["total"] or 0.0
     job_finish(kind=KIND, job_id=run.pk, status=status, compute_s=compute_s)
 
 
