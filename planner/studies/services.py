@@ -399,7 +399,7 @@ def study_run_aggregate(*, run_id: int) -> object:
     re-execute, or two chords after a requeue) cannot both finish the run or both start a round."""
     send: dict[int, dict] | None = None
     with transaction.atomic():
-        run = StudyRun.objects.select_for_update().filter(pk=run_id).first()
+        run = StudyRun.objects.select_for_update(no_key=True).filter(pk=run_id).first()
         if run is None or run.status != JobStatus.RUNNING:
             return None
         study = defs.parse_study(run.definition)

@@ -42,6 +42,12 @@ def test_two_studies_at_once_store_every_point_once_and_both_succeed(busy_worker
     first = make_study(scenario, owner, _sweep(FIRST_POINTS, 1000), name="first")
     second = make_study(scenario, owner, _sweep(SECOND_POINTS, 50_000), name="second")
     run_a, _ = services.study_run_submit(study=first, submitted_by=owner)
+    # The second study is submitted once the first has sent its chunks: its own go behind them.
+    wait_for(
+        lambda: StudyRun.objects.filter(pk=run_a.pk, handed_off_at__isnull=False).exists(),
+        timeout_s=60,
+        what="the first study to send its chunks",
+    )
     run_b, _ = services.study_run_submit(study=second, submitted_by=owner)
 
     def both_finished():
