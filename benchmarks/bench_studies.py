@@ -11,6 +11,8 @@ For each study (the Ashburn example's Monte Carlo with the default uncertain inp
 samples; a sweep of the autocomplete workload's peak rate) it prints:
 - in-process, one at a time: `evaluate_point` per point (the path before blocks);
 - in-process, blocks: `run_in_process` (`evaluate_block`: weather, engine curves and validation shared);
+- and, in this process only, a Monte Carlo of inputs that never change the fleet (one facility
+  stage for all samples);
 - 1 and 2 workers: wall time from submit to the run's finish (probe, chunk tasks through Redis,
   rows in PostgreSQL, the aggregate), points per second, and the 2-worker speed-up.
 Each line carries the 1-minute load average at its end: this machine is shared, so read the
@@ -86,6 +88,12 @@ def _run_study(user, scenario, definition: dict, timeout_s: float = 900) -> tupl
             return time.perf_counter() - started, run
         time.sleep(0.05)
     raise SystemExit(f"study run {run.pk} did not finish within {timeout_s} s")
+
+
+SCALAR_ONLY_INPUTS = [  # inputs that never change the fleet (issue 19): one facility stage for every sample
+    {"parameter": name, "mode": "relative", "distribution": {"kind": "uniform", "low": 0.5, "high": 1.5}}
+    for name in ("carbon_intensity", "energy_price", "capacity_price_slope")
+]
 
 
 def _in_process(label: str, definition: dict, document: dict, *, one_at_a_time: bool) -> None:
@@ -168,6 +176,11 @@ def main() -> None:
             _in_process(label, definition, scenario.inputs, one_at_a_time=True)
         _in_process(label, definition, scenario.inputs, one_at_a_time=False)
         _fanned_out(label, user, scenario, definition, warm, args.repeat)
+    scalar_only = {**_monte_carlo(args.samples), "inputs": SCALAR_ONLY_INPUTS}
+    print(
+        f"Monte Carlo, {args.samples} Sobol samples of carbon intensity, energy price, capacity slope only (one fleet):"
+    )
+    _in_process("scalar-only", scalar_only, scenario.inputs, one_at_a_time=False)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,26 @@ def test_a_monte_carlo_block_matches_the_one_at_a_time_path(example_inputs):
     assert len(set(peaks)) == len(peaks), "each sample's growth gives its own fleet"
 
 
+def test_samples_that_share_a_fleet_share_its_facility_stage_and_match_one_at_a_time(example_inputs):
+    # Carbon intensity, energy price and capacity slope never change the fleet (issue 19).
+    inputs = [
+        {"parameter": name, "mode": "relative", "distribution": {"kind": "uniform", "low": 0.5, "high": 1.5}}
+        for name in ("carbon_intensity", "energy_price", "capacity_price_slope")
+    ]
+    study = parse_study({"kind": "uncertainty", "samples": 16, "inputs": inputs})
+    plan = study_plan(study, example_inputs)
+    relative = relative_names(study, example_inputs)
+    samples = [plan[i] for i in sorted(plan)]
+    block = evaluate_block(example_inputs, samples, relative=relative, with_series=True)
+    _assert_same(
+        block.outcomes, [evaluate_point(example_inputs, s, relative=relative, with_series=True) for s in samples]
+    )
+    assert block.facility_runs == 1 and block.fleets == 1
+    peaks = {o.kpis["peak_facility_power_mw"] for o in block.outcomes}
+    carbon = [o.kpis["location_based_tco2e"] for o in block.outcomes]
+    assert len(peaks) == 1 and len(set(carbon)) == len(carbon), "one facility, a carbon figure per sample"
+
+
 def test_a_sweep_block_with_refusals_matches_the_one_at_a_time_path(example_inputs):
     samples = [
         {"hardware[0].tensor_parallel": 4, "grid.overrides.energy_price_usd_per_mwh": 40.0},

@@ -13,6 +13,10 @@ them. ``evaluate_block`` computes a block of points with the same runner as ``ev
   ``economics.*``, which the grid, facility and TCO stages check themselves) nor demand scales
   (growth, request rates: their derived-demand bound runs on every point); the other points pass
   the schema, that bound and the stages' own checks;
+- the facility stage (serving, fleet sizing and dispatch, power chain, cooling) runs once per
+  distinct set of values it reads: points that differ only in ``grid.overrides.*`` or
+  ``economics.*`` (carbon intensity, prices, capacity figures, TCO figures) share it and run only
+  the grid and TCO stages;
 - each point's document is one copy with every value set in place.
 
 What it does not do (yet): evaluate the facility-loss, grid and TCO stages for a whole block as
@@ -36,6 +40,9 @@ from planner.engine.sweep import SweepError
 # Paths whose value changes no fleet: only the power chain (UPS), the grid's figures and the TCO
 # figures read them, and those stages check them on every point.
 SCALAR_ONLY_PREFIXES = ("grid.overrides.", "site.ups_efficiency_frac", "economics.")
+# Paths the facility stage (serving, fleet, power chain, cooling) does not read: a block computes
+# that stage once per distinct set of the other values and runs only the grid and TCO stages per point.
+GRID_ONLY_PREFIXES = ("grid.overrides.", "economics.")
 # Paths that scale a workload's demand: the validation's only check that reads them is the derived
 # demand bound (checks.derived_demand_errors), which runs on every point; the rest of the full
 # validation (catalog names, the engine's fit and latency, the server layout) does not read them.
@@ -46,25 +53,35 @@ DEMAND_SCALE_SUFFIXES = (".annual_growth_frac", ".peak_requests_per_s", ".reques
 class BlockResult:
     outcomes: tuple[PointOutcome, ...]
     compute_s: float  # wall time of the whole block [s]
-    fleets: int  # distinct fleets (full validations) in the block
+    fleets: int  # full validations the block ran (distinct validation keys)
+    facility_runs: int  # facility stages the block ran (distinct facility keys)
 
 
 def is_scalar_only(path: str) -> bool:
     return path.startswith(SCALAR_ONLY_PREFIXES)
 
 
-def validation_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
-    """The values of a point that the full validation reads beyond the per-point checks: every
-    path that is neither scalar-only nor a demand scale."""
+def _key(document: Mapping[str, Any], values: Mapping[str, Any], ignored: Any) -> str:
     kept = {}
     for name, value in values.items():
         try:
             paths = expand_path(document, resolve_path(name))
         except SweepError:
             paths = [name]
-        if not all(is_scalar_only(path) or path.endswith(DEMAND_SCALE_SUFFIXES) for path in paths):
+        if not all(ignored(path) for path in paths):
             kept[name] = value
     return json.dumps(kept, sort_keys=True, default=str)
+
+
+def validation_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """The values of a point that the full validation reads beyond the per-point checks: every
+    path that is neither scalar-only nor a demand scale."""
+    return _key(document, values, lambda path: is_scalar_only(path) or path.endswith(DEMAND_SCALE_SUFFIXES))
+
+
+def facility_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """The values of a point that the facility stage reads (every path but the grid-only ones)."""
+    return _key(document, values, lambda path: path.startswith(GRID_ONLY_PREFIXES))
 
 
 MAX_CACHED = 256  # engine curves / weather years kept per process (a study uses a handful)
@@ -121,10 +138,12 @@ def evaluate_block(
     """Compute every point of ``samples`` (same outcomes as ``evaluate_point`` one by one).
     Refusals are outcomes with their reason; anything else raises (the caller retries)."""
     from planner.engine.checks import checked_scenario, derived_demand_errors
+    from planner.engine.facility_stage import facility_stage
     from planner.engine.runner import run_scenario
 
     started = time.perf_counter()
     checked: set[str] = set()  # validation keys that passed the full validation
+    facilities: dict[str, Any] = {}  # facility key → the facility stage's result (this block only)
     outcomes: list[PointOutcome] = []
     for values in samples:
         try:
@@ -137,9 +156,19 @@ def evaluate_block(
             else:  # a refusal is not remembered: it may come from this point's scalar values
                 spec = checked_scenario(variant)
                 checked.add(key)
-            result = run_scenario(spec, weather=_weather_for(variant, _WEATHER), power_curve_fn=_CURVES)
+            reuse = facility_key(document, values)
+            if reuse not in facilities:
+                facilities[reuse] = facility_stage(
+                    spec, weather=_weather_for(variant, _WEATHER), power_curve_fn=_CURVES
+                )
+            result = run_scenario(spec, facility=facilities[reuse])
         except ValueError as error:  # ScenarioError, SweepError, catalog, engine, stage errors name their field
             outcomes.append(PointOutcome(error=str(error)))
             continue
         outcomes.append(outcome_of(variant, result, with_series=with_series))
-    return BlockResult(outcomes=tuple(outcomes), compute_s=time.perf_counter() - started, fleets=len(checked))
+    return BlockResult(
+        outcomes=tuple(outcomes),
+        compute_s=time.perf_counter() - started,
+        fleets=len(checked),
+        facility_runs=len(facilities),
+    )
