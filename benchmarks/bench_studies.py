@@ -11,10 +11,10 @@ For each study (the Ashburn example's Monte Carlo with the default uncertain inp
 samples; a sweep of the autocomplete workload's peak rate) it prints:
 - in-process, one at a time: `evaluate_point` per point (the path before blocks);
 - in-process, blocks: `run_in_process` (`evaluate_block`: weather, engine curves and validation shared);
-- and, in this process only, a Monte Carlo of inputs that never change the fleet (one facility
-  stage for all samples);
 - 1 and 2 workers: wall time from submit to the run's finish (probe, chunk tasks through Redis,
-  rows in PostgreSQL, the aggregate), points per second, and the 2-worker speed-up.
+  rows in PostgreSQL, the aggregate), points per second, and the 2-worker speed-up;
+then, in this process only, a Monte Carlo of inputs that never change the fleet (carbon
+intensity, energy price, capacity slope: one facility stage for all samples).
 Each line carries the 1-minute load average at its end: this machine is shared, so read the
 figures beside it. Workers are warmed up first with a small study (imports, catalogs).
 """

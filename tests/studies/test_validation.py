@@ -114,3 +114,19 @@ def test_a_study_with_no_computed_point_fails_with_the_reasons(scenario, owner, 
     assert "do not fit one server" in run.error
     assert run.summary["computed"] == 0 and set(run.summary["refused"]) == {"0", "1"}
     assert set(run.points.values_list("status", flat=True)) == {"refused"}
+
+
+def test_server_sizes_come_from_the_platform_table_with_their_source():
+    from grid.fleet.racks import server_form_factor
+    from grid.fleet.sizing import load_network_defaults
+
+    table = load_network_defaults()["server_form_factors"]
+    for slug, entry in table.items():
+        if "max_devices_per_server" in entry:  # never below the reference server the height is for
+            assert entry["max_devices_per_server"] >= entry["devices"], slug
+    h100 = server_form_factor(accelerator="h100-sxm", devices_per_server=8, table=table)
+    gb200 = server_form_factor(accelerator="gb200", devices_per_server=4, table=table)
+    unknown = server_form_factor(accelerator="an-own-accelerator", devices_per_server=16, table=table)
+    assert (h100.max_devices_per_server, gb200.max_devices_per_server) == (8, 4)
+    assert gb200.nvlink_domain_devices == 72, "a 4-GPU tray still spans the NVL72 domain"
+    assert unknown.max_devices_per_server is None, "no limit is invented for an accelerator the table lacks"
