@@ -164,7 +164,8 @@ def study_run_execute(job_id: int, progress: ProgressFn) -> object:
     if missing and not stored:
         missing = _probe(run, study, missing)
     if not missing:
-        return study_run_aggregate(run_id=run.pk)
+        study_run_aggregate(run_id=run.pk)
+        return HANDED_OFF  # the aggregate finished (or failed) the run itself
     done = run.points_total - len(missing)
     progress(f"{done}/{run.points_total} points", done / max(1, run.points_total))
     _send_chord(run.pk, missing)
