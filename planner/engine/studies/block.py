@@ -61,27 +61,42 @@ def is_scalar_only(path: str) -> bool:
     return path.startswith(SCALAR_ONLY_PREFIXES)
 
 
-def _key(document: Mapping[str, Any], values: Mapping[str, Any], ignored: Any) -> str:
-    kept = {}
-    for name, value in values.items():
+def _paths(document: Mapping[str, Any], name: str, memo: dict[str, list[str]]) -> list[str]:
+    """The field paths a value name sets (a block's points share their names: computed once)."""
+    if name not in memo:
         try:
-            paths = expand_path(document, resolve_path(name))
+            memo[name] = expand_path(document, resolve_path(name))
         except SweepError:
-            paths = [name]
-        if not all(ignored(path) for path in paths):
-            kept[name] = value
+            memo[name] = [name]
+    return memo[name]
+
+
+def _key(document: Mapping[str, Any], values: Mapping[str, Any], ignored: Any, memo: dict[str, list[str]]) -> str:
+    kept = {name: value for name, value in values.items() if not all(map(ignored, _paths(document, name, memo)))}
     return json.dumps(kept, sort_keys=True, default=str)
 
 
-def validation_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+def _validation_ignores(path: str) -> bool:
+    return is_scalar_only(path) or path.endswith(DEMAND_SCALE_SUFFIXES)
+
+
+def _facility_ignores(path: str) -> bool:
+    return path.startswith(GRID_ONLY_PREFIXES)
+
+
+def validation_key(
+    document: Mapping[str, Any], values: Mapping[str, Any], memo: dict[str, list[str]] | None = None
+) -> str:
     """The values of a point that the full validation reads beyond the per-point checks: every
     path that is neither scalar-only nor a demand scale."""
-    return _key(document, values, lambda path: is_scalar_only(path) or path.endswith(DEMAND_SCALE_SUFFIXES))
+    return _key(document, values, _validation_ignores, {} if memo is None else memo)
 
 
-def facility_key(document: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+def facility_key(
+    document: Mapping[str, Any], values: Mapping[str, Any], memo: dict[str, list[str]] | None = None
+) -> str:
     """The values of a point that the facility stage reads (every path but the grid-only ones)."""
-    return _key(document, values, lambda path: path.startswith(GRID_ONLY_PREFIXES))
+    return _key(document, values, _facility_ignores, {} if memo is None else memo)
 
 
 MAX_CACHED = 256  # engine curves / weather years kept per process (a study uses a handful)
@@ -144,11 +159,12 @@ def evaluate_block(
     started = time.perf_counter()
     checked: set[str] = set()  # validation keys that passed the full validation
     facilities: dict[str, Any] = {}  # facility key → the facility stage's result (this block only)
+    paths: dict[str, list[str]] = {}  # value name → the field paths it sets
     outcomes: list[PointOutcome] = []
     for values in samples:
         try:
             variant = apply_values(document, values, relative=relative)
-            key = validation_key(document, values)
+            key = validation_key(document, values, paths)
             if key in checked:
                 spec = parse_scenario(variant)
                 if errors := derived_demand_errors(spec):
@@ -156,7 +172,7 @@ def evaluate_block(
             else:  # a refusal is not remembered: it may come from this point's scalar values
                 spec = checked_scenario(variant)
                 checked.add(key)
-            reuse = facility_key(document, values)
+            reuse = facility_key(document, values, paths)
             if reuse not in facilities:
                 facilities[reuse] = facility_stage(
                     spec, weather=_weather_for(variant, _WEATHER), power_curve_fn=_CURVES
