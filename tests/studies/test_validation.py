@@ -130,3 +130,17 @@ def test_server_sizes_come_from_the_platform_table_with_their_source():
     assert (h100.max_devices_per_server, gb200.max_devices_per_server) == (8, 4)
     assert gb200.nvlink_domain_devices == 72, "a 4-GPU tray still spans the NVL72 domain"
     assert unknown.max_devices_per_server is None, "no limit is invented for an accelerator the table lacks"
+
+
+def test_manage_py_plan_refuses_a_72_device_h100_server(example_inputs, tmp_path):
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    document = copy.deepcopy(example_inputs)
+    document["hardware"][0]["devices_per_server"] = 72
+    path = tmp_path / "big-server.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match=r"hardware\[0\]\.devices_per_server: 72 devices in one h100-sxm server"):
+        call_command("plan", str(path))
