@@ -26,6 +26,7 @@ class ServerFormFactor:
     nvlink_domain_devices: int  # devices one tensor-parallel group can span at NVLink speed
     source: str
     assumption: bool
+    max_devices_per_server: int | None = None  # the platform's largest server, None when unknown
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def server_form_factor(
         nvlink_domain_devices=max(domain, devices_per_server),
         source=str(entry.get("source", "")),
         assumption=bool(entry.get("assumption", False)) and height_u is None,
+        max_devices_per_server=int(entry["max_devices_per_server"]) if entry.get("max_devices_per_server") else None,
     )
 
 

@@ -52,9 +52,14 @@ def run_scenario(
     progress: Progress | None = None,
     weather: Any | None = None,
     uploads: Mapping[str, np.ndarray] | None = None,
+    power_curve_fn: Callable[..., Any] | None = None,
+    facility: Any | None = None,
 ) -> ScenarioResult:
     """Compute a scenario. `weather` replaces the site's catalog climate; `uploads` hold hourly
-    carbon/price/system-load series that replace the region's (keys as in GridSpec.uploads)."""
+    carbon/price/system-load series that replace the region's (keys as in GridSpec.uploads);
+    `power_curve_fn` replaces the efficiency engine's power_curve (a study's memoised one);
+    `facility` is the facility stage's result of a scenario that differs from `spec` only in what
+    that stage does not read (grid.overrides, economics): reused instead of recomputed."""
     from planner.engine.facility_stage import facility_stage
     from planner.engine.grid_stage import grid_stage
     from planner.engine.tco_stage import tco_stage
@@ -63,8 +68,17 @@ def run_scenario(
     started = time.perf_counter()
 
     report("serving and facility", 0.05)
-    facility = facility_stage(spec, weather=weather, progress=lambda stage, frac: report(stage, 0.05 + 0.6 * frac))
+    if facility is None:
+        facility = facility_stage(
+            spec,
+            weather=weather,
+            progress=lambda stage, frac: report(stage, 0.05 + 0.6 * frac),
+            power_curve_fn=power_curve_fn,
+        )
 
+    from planner.engine.checks import check_derived_result
+
+    check_derived_result(facility.summary)  # before pricing a facility no grid could supply
     report("grid, carbon and bills", 0.7)
     pools = facility.pools
     grid = grid_stage(

@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from planner.engine.schema import parse_scenario
-
 MAX_SWEEP_VARIANTS = 200  # a sweep is a planning table, not a batch job; bigger grids are studies (planner.studies)
 
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -37,6 +35,12 @@ def _steps(path: str) -> list[str | int]:
 def set_path(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of the document with ``value`` at ``path``; the path must exist up to its last step."""
     result = copy.deepcopy(document)
+    set_path_in_place(result, path, value)
+    return result
+
+
+def set_path_in_place(result: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at ``path`` in ``result`` itself (the caller holds a copy)."""
     steps = _steps(path)
     node: Any = result
     for step in steps[:-1]:
@@ -51,7 +55,6 @@ def set_path(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     elif not isinstance(node, dict):
         raise SweepError(f"{path}: no such field in the scenario")
     node[last] = value
-    return result
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,14 @@ def sweep(
     if not vary:
         raise SweepError("vary: give at least one field path and its values")
     # One grid expansion and one point computation for `manage.py sweep` and studies.
+    from planner.engine.checks import checked_scenario
     from planner.engine.studies.points import evaluate_point, grid_points
 
     grid = grid_points({path: list(values) for path, values in vary.items()})
     if len(grid) > MAX_SWEEP_VARIANTS:
         raise SweepError(f"vary: {len(grid)} combinations, more than the {MAX_SWEEP_VARIANTS} a sweep computes")
     base = dict(document)
-    parse_scenario(base)  # the base scenario itself must be valid
+    checked_scenario(base)  # the base scenario itself must pass the one validation of a run
     rows = []
     for index, values in enumerate(grid):
         outcome = evaluate_point(base, values)

@@ -68,6 +68,10 @@ class JobKind:
     execute: Callable[[int, ProgressFn], Any]
     soft_time_limit_s: int
     hard_time_limit_s: int
+    # For kinds that hand work off to sub-tasks (studies): how recovery judges a running job whose
+    # own heartbeat is stale: "wait" (its sub-tasks are queued behind other work), "requeue" (they
+    # were lost; never failed at the hard limit, which bounds execute() only) or None (the rules below).
+    recovery_verdict: Callable[[int, Any], str | None] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -347,7 +351,14 @@ def _recover_running(spec: JobKind, *, now, limit: int) -> list[tuple[str, int]]
     acted: list[tuple[str, int]] = []
     for job_id, attempts, started_at in stale.values_list("pk", "attempts", "started_at")[:limit]:
         still_stale = spec.model.objects.filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=stale_before)
-        if started_at is not None and (now - started_at).total_seconds() >= spec.hard_time_limit_s:
+        verdict = spec.recovery_verdict(job_id, now) if spec.recovery_verdict else None
+        if verdict == "wait":
+            continue
+        if (
+            verdict != "requeue"
+            and started_at is not None
+            and (now - started_at).total_seconds() >= spec.hard_time_limit_s
+        ):
             reason = f"stopped at the hard time limit of {spec.hard_time_limit_s} s (the worker was killed)"
             updated = still_stale.update(status=JobStatus.FAILED, error=reason, finished_at=now)
         elif attempts >= settings.RUN_MAX_ATTEMPTS:

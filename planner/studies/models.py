@@ -45,6 +45,9 @@ class StudyRun(Job):
     definition = models.JSONField()
     points_total = models.PositiveIntegerField(default=0)
     summary = models.JSONField(null=True, blank=True)
+    # When execute() last sent its points as a chord (None while it plans): from then on the
+    # recovery judges the run by its chunks' progress, not by its own heartbeat and limits.
+    handed_off_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -114,14 +114,15 @@ def _uncertainty(study: Any, document: Mapping[str, Any], outcomes: Mapping[int,
 def run_in_process(study: Any, document: Mapping[str, Any]) -> tuple[dict[int, dict[str, Any]], dict[int, Any], dict]:
     """Compute every point here, one after another (CLI, checks, the benchmark's baseline).
     Returns (index → values, index → outcome, summary)."""
+    from planner.engine.studies.block import evaluate_block
     from planner.engine.studies.optimise import next_points
-    from planner.engine.studies.points import evaluate_point, relative_names, study_plan
+    from planner.engine.studies.points import relative_names, study_plan
 
     relative = relative_names(study, document)
     with_series = isinstance(study, defs.UncertaintyStudy)
 
     def evaluate_many(batch: list[dict[str, Any]]) -> list[Any]:
-        return [evaluate_point(document, values, relative=relative, with_series=with_series) for values in batch]
+        return list(evaluate_block(document, batch, relative=relative, with_series=with_series).outcomes)
 
     plan = study_plan(study, document)
     outcomes = dict(zip(plan, evaluate_many(list(plan.values())), strict=True))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from planner.engine.sweep import SweepError, set_path
+from planner.engine.sweep import SweepError, set_path_in_place
 
 _WILDCARD = re.compile(r"^(?P<head>[A-Za-z0-9_.\[\]]*?)\[\*\](?P<tail>.*)$")
 
@@ -147,7 +147,7 @@ def apply_values(
             else:
                 value_at = value
             _ensure_sections(result, path)
-            result = set_path(result, path, value_at)
+            set_path_in_place(result, path, value_at)
     return without_dropped_pools(result)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.engine.schema import ScenarioError, parse_scenario
+from planner.engine.schema import ScenarioError
 from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import read_kpis, read_series
 from planner.engine.studies.optimise import first_round, is_exhaustive, space_size
@@ -96,15 +96,23 @@ def evaluate_point(
 ) -> PointOutcome:
     """Compute one point. A variant the schema or engine refuses is an outcome with its reason
     (its row stays in the table); anything else raises, so that the caller may retry."""
+    from planner.engine.checks import checked_scenario
     from planner.engine.runner import run_scenario
 
     try:
         variant = apply_values(document, values, relative=relative)
-        result = run_scenario(parse_scenario(variant))
+        # The one validation of a run (the form's, the API's): schema, catalog names, the engine's
+        # fit and latency, the server layout, derived demand bounds; the reason is stored on the point.
+        result = run_scenario(checked_scenario(variant))
     except ScenarioError as error:
         return PointOutcome(error=str(error))
     except ValueError as error:  # sweep paths, catalog, engine and facility errors name their field
         return PointOutcome(error=str(error))
+    return outcome_of(variant, result, with_series=with_series)
+
+
+def outcome_of(variant: Mapping[str, Any], result: Any, *, with_series: bool) -> PointOutcome:
+    """What a study keeps of a computed point: KPIs, daily series, devices per accelerator, violations."""
     devices = result.summary.get("devices") or {}
     by_accelerator: dict[str, int] = {}
     for pool in variant["hardware"]:

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planner.engine.checks import checked_scenario
 from planner.engine.documents import DocumentError, read_json_file
 from planner.engine.runner import run_scenario
-from planner.engine.schema import ScenarioError, parse_scenario
+from planner.engine.schema import ScenarioError
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
                 f"scenario {error}" if error.message.startswith("file not found") else f"{path}: {error}", returncode=2
             ) from None
         try:
-            spec = parse_scenario(data)
+            spec = checked_scenario(data)  # the one validation of runs, study points and sweeps
             result = run_scenario(spec)
         except ScenarioError as error:
             lines = [f"  {field}: {' '.join(messages)}" for field, messages in error.errors.items()]
