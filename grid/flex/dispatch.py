@@ -11,14 +11,14 @@ Variables (each a block over the hours, built vectorised — no per-hour Python 
 - ``shed[e]`` [MW] of load switched off in event hour e when shedding is allowed (its tokens lost);
 - per deferrable tier: ``backlog[t]`` [Mtok] ≤ the arrivals of the last ``deadline_h`` hours (first
   in, first out: nothing older than the deadline waits), cleared by the year's end; served work is
-  arrivals + backlog[t−1] − backlog[t] (substituted out), and ``deferred[t]`` [Mtok] ≥ backlog[t] −
-  backlog[t−1], ≤ arrivals (so served ≥ 0); catching up uses at most the hour's spare capacity.
+  arrivals + backlog[t−1] − backlog[t] ≥ 0 (substituted out); catching up uses at most the hour's
+  spare capacity. Σ backlog is the Mtok-hours waited, the quantity deferral is charged on.
 
 Meter balance each hour:
   meter = baseline − Σ_pk saving[p,k,t]·cap[p,k,t] − shed + Σ_j e_j[t]·(served_j − arrivals_j)
           + charge − discharge − gen
 Objective [USD/year]: Σ price·meter + demand charge·Σ peak + Σ fuel·gen + degradation·Σ discharge
-  + lost value·Σ lost tokens + deferral value·Σ deferred tokens.
+  + lost value·Σ lost tokens + deferral value·Σ backlog (Mtok-hours waited).
 
 When the caps cannot be met, an elastic copy of the problem (each hard limit given a slack priced
 far above any resource) names the binding constraint, its hours and the resources at their limit.
@@ -111,8 +111,8 @@ class Dispatch:
     soc_mwh: np.ndarray
     generation_mw: np.ndarray
     lost_mtok: np.ndarray
-    deferred_mtok: np.ndarray
-    backlog_mtok: np.ndarray
+    deferred_mtok: np.ndarray  # arrivals not served in their own hour (first in, first out)
+    backlog_mtok: np.ndarray  # work waiting at the end of each hour; Σ = Mtok-hours waited
     monthly_peak_mw: np.ndarray
     cap_level_share: dict[str, np.ndarray]  # pool → (levels, hours) time share at each cap level
     costs_usd: dict[str, float]
@@ -135,7 +135,7 @@ class _Layout:
     discharge: np.ndarray | None
     soc: np.ndarray | None
     gen: np.ndarray | None
-    tiers: list[tuple[np.ndarray, np.ndarray]]  # backlog, deferred
+    tiers: list[np.ndarray]  # backlog of each tier
     events: np.ndarray
     slack: dict[str, np.ndarray]
     gen_row: int | None = None
@@ -224,25 +224,27 @@ def _build(problem: FlexProblem, *, elastic: bool) -> tuple[_Builder, _Layout]:
         gen_row = int(row[0])
         b.put("ub", np.full(T, row[0]), gen, 1.0)
         if elastic:
-            slack["generator_run_hours"] = b.block(1, cost=PENALTY_USD_PER_MWH)
+            # cheaper than missing the cap: when more run hours would meet the event, they are named
+            slack["generator_run_hours"] = b.block(1, cost=0.5 * PENALTY_USD_PER_MWH)
             b.put("ub", row, slack["generator_run_hours"], -1.0)
 
     tiers = []
     for tier in problem.tiers:
-        # served[t] = arrivals[t] + backlog[t−1] − backlog[t] is substituted out: deferred[t] ≥
-        # backlog[t] − backlog[t−1] with deferred ≤ arrivals (so served ≥ 0).
+        # served[t] = arrivals[t] + backlog[t−1] − backlog[t] is substituted out.
         arrivals = np.asarray(tier.arrivals_mtok, dtype=float)
         energy = np.asarray(tier.meter_mwh_per_mtok, dtype=float) * np.ones(T)
         window = np.convolve(arrivals, np.ones(tier.deadline_h), mode="full")[:T]  # Σ arrivals of (t−H, t]
         window[-1] = 0.0  # the backlog is cleared by the year's end
-        backlog = b.block(T, upper=window if not elastic else np.full(T, np.inf))
-        deferred = b.block(T, upper=arrivals, cost=objective_on * prices.deferred_usd_per_mtok)
+        backlog = b.block(
+            T,
+            upper=window if not elastic else np.full(T, np.inf),
+            cost=objective_on * prices.deferral_usd_per_mtok_hour,  # Σ backlog = Mtok-hours waited
+        )
         b.put("eq", balance, backlog, energy)  # meter − e·(backlog[t−1] − backlog[t]) + … = baseline
         b.put("eq", balance[1:], backlog[:-1], -energy[1:])
-        rows = b.rows("ub", T, 0.0)  # backlog[t] − backlog[t−1] − deferred[t] ≤ 0
+        rows = b.rows("ub", T, arrivals)  # backlog[t] − backlog[t−1] ≤ arrivals[t] (served ≥ 0)
         b.put("ub", rows, backlog, 1.0)
         b.put("ub", rows[1:], backlog[:-1], -1.0)
-        b.put("ub", rows, deferred, -1.0)
         if tier.spare_mtok is not None:  # catching up uses spare capacity: backlog[t−1] − backlog[t] ≤ spare
             spare_rows = b.rows("ub", T, np.maximum(np.asarray(tier.spare_mtok, dtype=float), 0.0))
             b.put("ub", spare_rows, backlog, -1.0)
@@ -253,7 +255,7 @@ def _build(problem: FlexProblem, *, elastic: bool) -> tuple[_Builder, _Layout]:
             rows = b.rows("ub", T, window)
             b.put("ub", rows, backlog, 1.0)
             b.put("ub", rows, slack[key], -1.0)
-        tiers.append((backlog, deferred))
+        tiers.append(backlog)
     b.eq_rhs[0] = rhs
     layout = _Layout(
         meter=meter,
@@ -409,8 +411,8 @@ def _exhausted(problem: FlexProblem, layout: _Layout, x: np.ndarray, hours: np.n
         names.append("no power capping")
     if layout.shed is None:
         names.append("no load shedding allowed")
-    for tier, (_backlog, deferred) in zip(problem.tiers, layout.tiers, strict=True):
-        if np.any(x[deferred][hours] >= tier.arrivals_mtok[hours] * (1 - 1e-6)):
+    for tier, backlog in zip(problem.tiers, layout.tiers, strict=True):
+        if np.any(x[backlog][hours] >= tier.arrivals_mtok[hours] * (1 - 1e-6)):
             names.append(f"deferrable tier {tier.name!r} fully deferred")
     return names
 
@@ -448,12 +450,13 @@ def _result(
     shift = np.zeros(T)
     deferred = np.zeros(T)
     backlog = np.zeros(T)
-    for tier, (back, late) in zip(problem.tiers, layout.tiers, strict=True):
+    for tier, back in zip(problem.tiers, layout.tiers, strict=True):
         energy = np.asarray(tier.meter_mwh_per_mtok, dtype=float) * np.ones(T)
-        before = np.concatenate(([0.0], x[back][:-1]))
-        shift += energy * (before - x[back])  # served − arrivals
-        deferred += x[late]
-        backlog += x[back]
+        queue = np.maximum(x[back], 0.0)
+        before = np.concatenate(([0.0], queue[:-1]))
+        shift += energy * (before - queue)  # served − arrivals
+        deferred += np.minimum(tier.arrivals_mtok, queue)  # first in, first out: the newest arrivals wait
+        backlog += queue
     charge = _values(x, layout.charge, T)
     discharge = _values(x, layout.discharge, T)
     gen = _values(x, layout.gen, T)
@@ -467,7 +470,7 @@ def _result(
         "fuel_usd": float(gen.sum() * problem.generator.fuel_usd_per_mwh) if problem.generator else 0.0,
         "degradation_usd": float(discharge.sum() * problem.battery.degradation_usd_per_mwh) if problem.battery else 0.0,
         "lost_tokens_usd": float(lost.sum() * prices.lost_usd_per_mtok),
-        "deferred_tokens_usd": float(deferred.sum() * prices.deferred_usd_per_mtok),
+        "deferral_usd": float(backlog.sum() * prices.deferral_usd_per_mtok_hour),
     }
     costs["total_usd"] = float(sum(costs.values()))
     a_eq, _ = builder.matrix("eq")

@@ -6,7 +6,7 @@ Definitions (units in the keys):
 - curtailed hours / MWh: event hours in which the meter is below the baseline, and Σ (baseline −
   meter) over those hours; split by source (power caps, deferral, battery, on-site generation);
 - cost of flexibility [USD/year]: the dispatch's energy + demand charges + fuel + battery
-  degradation + tokens lost and deferred, less the baseline's energy + demand charges; per event:
+  degradation + tokens lost + hours tokens waited, less the baseline's energy + demand charges; per event:
   divided by the number of events (runs of consecutive event hours);
 - on-site emissions [tCO2] = generation MWh × heat rate × emission factor; the grid's change
   Σ (meter − baseline) × hourly intensity;
@@ -149,6 +149,7 @@ def flexibility_outcome(
         "tokens": {
             "lost_mtok": _r(dispatch.lost_mtok.sum(), 4),
             "deferred_mtok": _r(dispatch.deferred_mtok.sum(), 4),
+            "waiting_mtok_hours": _r(dispatch.backlog_mtok.sum(), 4),
             "lost_frac_of_annual": _r(dispatch.lost_mtok.sum() / annual_output_mtok, 8) if annual_output_mtok else 0.0,
             "deferred_frac_of_annual": _r(dispatch.deferred_mtok.sum() / annual_output_mtok, 8)
             if annual_output_mtok

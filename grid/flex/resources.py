@@ -156,7 +156,7 @@ class Prices:
     energy_usd_per_mwh: np.ndarray
     demand_charge_usd_per_kw_month: float
     lost_usd_per_mtok: float
-    deferred_usd_per_mtok: float
+    deferral_usd_per_mtok_hour: float  # per Mtok per hour it waits
 
 
 @dataclass(frozen=True)

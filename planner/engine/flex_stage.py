@@ -392,12 +392,12 @@ def flex_stage(
                 flex.lost_tokens_usd_per_mtok, "lost_tokens_usd_per_mtok", used=used, name="lost_tokens_usd_per_mtok"
             )
         ),
-        deferred_usd_per_mtok=float(
+        deferral_usd_per_mtok_hour=float(
             _figure(
-                flex.deferred_tokens_usd_per_mtok,
-                "deferred_tokens_usd_per_mtok",
+                flex.deferral_usd_per_mtok_hour,
+                "deferral_usd_per_mtok_hour",
                 used=used,
-                name="deferred_tokens_usd_per_mtok",
+                name="deferral_usd_per_mtok_hour",
             )
         ),
     )

@@ -98,4 +98,6 @@ class Flexibility(_Strict):
         False, description="switch load off in events when nothing else covers them (tokens lost at their value)"
     )
     lost_tokens_usd_per_mtok: float | None = Field(None, ge=0, le=1e6, description="[USD/Mtok]; blank: $0.88")
-    deferred_tokens_usd_per_mtok: float | None = Field(None, ge=0, le=1e6, description="[USD/Mtok]; blank: $0.44")
+    deferral_usd_per_mtok_hour: float | None = Field(
+        None, ge=0, le=1e6, description="[USD per Mtok per hour waited]; blank: $0.44/Mtok over 24 h (batch APIs)"
+    )
