@@ -120,8 +120,8 @@ def flexibility_outcome(
         {
             "pool": option.pool,
             "cap_frac": [round(c, 3) for c in option.cap_frac],
-            "full_load_power_frac": [round(p, 4) for p in option.power_frac],
-            "full_load_throughput_frac": [round(t, 4) for t in option.throughput_frac],
+            "full_load_power_frac": [round(p, 6) for p in option.power_frac],
+            "full_load_throughput_frac": [round(t, 6) for t in option.throughput_frac],
             "mean_cap_frac_in_events": _r(
                 (np.asarray(option.cap_frac)[:, None] * dispatch.cap_level_share[option.pool][:, mask])
                 .sum(axis=0)
