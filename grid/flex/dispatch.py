@@ -230,29 +230,31 @@ def _build(problem: FlexProblem, *, elastic: bool) -> tuple[_Builder, _Layout]:
 
     tiers = []
     for tier in problem.tiers:
-        # served[t] = arrivals[t] + backlog[t−1] − backlog[t] is substituted out.
+        # served[t] = arrivals[t] + backlog[t−1] − backlog[t] is substituted out. The backlog variable is
+        # held in MWh at the tier's mean meter energy per Mtok (k), so its coefficients are near 1.
         arrivals = np.asarray(tier.arrivals_mtok, dtype=float)
         energy = np.asarray(tier.meter_mwh_per_mtok, dtype=float) * np.ones(T)
+        k = _tier_scale(tier)
         window = np.convolve(arrivals, np.ones(tier.deadline_h), mode="full")[:T]  # Σ arrivals of (t−H, t]
         window[-1] = 0.0  # the backlog is cleared by the year's end
         backlog = b.block(
             T,
-            upper=window if not elastic else np.full(T, np.inf),
-            cost=objective_on * prices.deferral_usd_per_mtok_hour,  # Σ backlog = Mtok-hours waited
+            upper=k * window if not elastic else np.full(T, np.inf),
+            cost=objective_on * prices.deferral_usd_per_mtok_hour / k,  # Σ backlog = Mtok-hours waited
         )
-        b.put("eq", balance, backlog, energy)  # meter − e·(backlog[t−1] − backlog[t]) + … = baseline
-        b.put("eq", balance[1:], backlog[:-1], -energy[1:])
-        rows = b.rows("ub", T, arrivals)  # backlog[t] − backlog[t−1] ≤ arrivals[t] (served ≥ 0)
+        b.put("eq", balance, backlog, energy / k)  # meter − e·(backlog[t−1] − backlog[t]) + … = baseline
+        b.put("eq", balance[1:], backlog[:-1], -energy[1:] / k)
+        rows = b.rows("ub", T, k * arrivals)  # backlog[t] − backlog[t−1] ≤ arrivals[t] (served ≥ 0)
         b.put("ub", rows, backlog, 1.0)
         b.put("ub", rows[1:], backlog[:-1], -1.0)
         if tier.spare_mtok is not None:  # catching up uses spare capacity: backlog[t−1] − backlog[t] ≤ spare
-            spare_rows = b.rows("ub", T, np.maximum(np.asarray(tier.spare_mtok, dtype=float), 0.0))
+            spare_rows = b.rows("ub", T, k * np.maximum(np.asarray(tier.spare_mtok, dtype=float), 0.0))
             b.put("ub", spare_rows, backlog, -1.0)
             b.put("ub", spare_rows[1:], backlog[:-1], 1.0)
         if elastic:
             key = f"deadline:{tier.name}"
-            slack[key] = b.block(T, cost=PENALTY_USD_PER_MTOK)
-            rows = b.rows("ub", T, window)
+            slack[key] = b.block(T, cost=PENALTY_USD_PER_MTOK / k)
+            rows = b.rows("ub", T, k * window)
             b.put("ub", rows, backlog, 1.0)
             b.put("ub", rows, slack[key], -1.0)
         tiers.append(backlog)
@@ -272,6 +274,12 @@ def _build(problem: FlexProblem, *, elastic: bool) -> tuple[_Builder, _Layout]:
         shed=shed,
     )
     return b, layout
+
+
+def _tier_scale(tier: Any) -> float:
+    """Mean meter energy per Mtok of a tier [MWh/Mtok] (1 when it has none): the backlog's unit."""
+    energy = float(np.mean(tier.meter_mwh_per_mtok))
+    return energy if energy > 0 else 1.0
 
 
 def _solve(b: _Builder) -> Any:
@@ -355,10 +363,11 @@ def _diagnose(problem: FlexProblem, layout: _Layout, x: np.ndarray) -> tuple[dic
             )
     for key, index in layout.slack.items():
         if key.startswith("deadline:"):
-            late = np.asarray(x[index])
+            name = key.split(":", 1)[1]
+            tier = next(t for t in problem.tiers if t.name == name)
+            late = np.asarray(x[index]) / _tier_scale(tier)
             hours = np.flatnonzero(late > 1e-9)
             if hours.size:
-                name = key.split(":", 1)[1]
                 out.append(
                     {
                         "constraint": "deferral_deadline",
@@ -412,7 +421,7 @@ def _exhausted(problem: FlexProblem, layout: _Layout, x: np.ndarray, hours: np.n
     if layout.shed is None:
         names.append("no load shedding allowed")
     for tier, backlog in zip(problem.tiers, layout.tiers, strict=True):
-        if np.any(x[backlog][hours] >= tier.arrivals_mtok[hours] * (1 - 1e-6)):
+        if np.any(x[backlog][hours] / _tier_scale(tier) >= tier.arrivals_mtok[hours] * (1 - 1e-6)):
             names.append(f"deferrable tier {tier.name!r} fully deferred")
     return names
 
@@ -452,7 +461,7 @@ def _result(
     backlog = np.zeros(T)
     for tier, back in zip(problem.tiers, layout.tiers, strict=True):
         energy = np.asarray(tier.meter_mwh_per_mtok, dtype=float) * np.ones(T)
-        queue = np.maximum(x[back], 0.0)
+        queue = np.maximum(x[back], 0.0) / _tier_scale(tier)
         before = np.concatenate(([0.0], queue[:-1]))
         shift += energy * (before - queue)  # served − arrivals
         deferred += np.minimum(tier.arrivals_mtok, queue)  # first in, first out: the newest arrivals wait

@@ -56,6 +56,7 @@ class FlexStageResult:
     hourly: dict[str, np.ndarray]
     warnings: tuple[str, ...]
     dispatch: Dispatch
+    problem: FlexProblem
 
 
 def _figure(value: Any, *path: str, used: dict[str, Any], name: str) -> Any:
@@ -457,4 +458,4 @@ def flex_stage(
         "flex_lost_mtok": result.lost_mtok,
         "flex_deferred_mtok": result.deferred_mtok,
     }
-    return FlexStageResult(summary=outcome, hourly=hourly, warnings=tuple(warnings), dispatch=result)
+    return FlexStageResult(summary=outcome, hourly=hourly, warnings=tuple(warnings), dispatch=result, problem=problem)
