@@ -448,7 +448,8 @@ def flex_stage(
         warnings.insert(0, f"flexibility: the grid signal's caps cannot be met — {result.message}")
     hourly = {
         "flex_meter_mw": result.meter_mw,
-        "flex_event_cap_mw": np.where(signal.event_mask, signal.cap_mw, np.nan),
+        "flex_event_frac": signal.event_mask.astype(float),  # 1 in event hours
+        "flex_event_cap_mw": np.where(signal.event_mask, signal.cap_mw, 0.0),  # the cap in event hours, else 0
         "flex_cap_saving_mw": result.cap_saving_mw,
         "flex_deferral_shift_mw": result.deferral_shift_mw,
         "flex_battery_mw": result.discharge_mw - result.charge_mw,
