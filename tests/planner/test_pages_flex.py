@@ -93,6 +93,7 @@ def test_the_pdf_and_workbook_have_a_flexibility_section(flexible):
     rows = list(book["Flexibility"].iter_rows(values_only=True))
     assert rows[0][0].startswith("flexible: ")
     figures = {row[0]: row[1] for row in rows if len(row) > 1 and row[0]}
-    assert figures["Firm at the meter (most drawn in an event hour)"] == flexible.result["flexibility_dispatch"]["firm_mw"]
+    firm = flexible.result["flexibility_dispatch"]["firm_mw"]
+    assert figures["Firm at the meter (most drawn in an event hour)"] == firm
     assert figures["lost_tokens_usd_per_mtok"] == 0.88  # a default, with its source beside it
     assert figures["power cap level"] == "pool"
