@@ -11,13 +11,18 @@ def _num(value: Any) -> float | None:
 
 
 def flexibility_lever(flex: Mapping[str, Any] | None) -> str | None:
-    """'flexible: N MW firm of M MW, X h/yr curtailed, $Y/yr' (None when the run has no dispatch)."""
+    """'flexible: N MW firm of M MW, X h/yr curtailed, $Y/yr' (None when the run has no dispatch).
+
+    $Y is the cost of flexibility (dispatch cost − baseline cost); when negative — a battery's
+    arbitrage and demand-charge savings outweigh what the events cost — it reads 'saves $Y/yr'.
+    """
     if not isinstance(flex, Mapping) or "firm_mw" not in flex:
         return None
     firm, peak = _num(flex.get("firm_mw")) or 0.0, _num(flex.get("baseline_peak_mw")) or 0.0
     hours = int(flex.get("curtailed_hours") or 0)
     cost = _num(flex.get("cost_of_flexibility_usd_per_year")) or 0.0
-    text = f"flexible: {firm:,.1f} MW firm of {peak:,.1f} MW, {hours:,} h/yr curtailed, ${cost:,.0f}/yr"
+    money = f"${cost:,.0f}/yr" if cost >= 0 else f"saves ${-cost:,.0f}/yr"
+    text = f"flexible: {firm:,.1f} MW firm of {peak:,.1f} MW, {hours:,} h/yr curtailed, {money}"
     if not flex.get("feasible", True):
         text += " — the grid's caps are NOT met"
     return text

@@ -56,9 +56,11 @@ def test_the_result_page_shows_the_lever_and_both_charts(client, flexible):
     client.force_login(flexible.user)
     page = html.unescape(client.get(reverse("run-detail", args=[flexible.run.pk])).content.decode())
     flex = flexible.result["flexibility_dispatch"]
+    cost = flex["cost_of_flexibility_usd_per_year"]
+    money = f"${cost:,.0f}/yr" if cost >= 0 else f"saves ${-cost:,.0f}/yr"
     lever = (
         f"flexible: {flex['firm_mw']:,.1f} MW firm of {flex['baseline_peak_mw']:,.1f} MW, "
-        f"{flex['curtailed_hours']:,} h/yr curtailed, ${flex['cost_of_flexibility_usd_per_year']:,.0f}/yr"
+        f"{flex['curtailed_hours']:,} h/yr curtailed, {money}"
     )
     assert lever in page
     assert 'id="chart-flex-week"' in page and 'id="chart-flex-duration"' in page
