@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from grid.flex.dispatch import dispatch  # noqa: E402
 from planner.engine.facility_stage import facility_stage  # noqa: E402
 from planner.engine.flex_stage import flex_stage  # noqa: E402
+from planner.engine.flex_summary import flexibility_lever  # noqa: E402
 from planner.engine.grid_stage import grid_stage  # noqa: E402
 from planner.engine.schema import parse_scenario  # noqa: E402
 
@@ -50,7 +51,7 @@ def _ashburn() -> dict:
     return document
 
 
-def _problem(document: dict):
+def _stage(document: dict):
     spec = parse_scenario(document)
     facility = facility_stage(spec)
     grid = grid_stage(
@@ -60,7 +61,7 @@ def _problem(document: dict):
         accelerator_by_pool={p.name: p.accelerator for p in spec.hardware},
         servers=int(facility.summary["servers"]),
     )
-    return flex_stage(spec, facility=facility, grid_summary=grid.summary, grid_hourly=grid.hourly).problem
+    return flex_stage(spec, facility=facility, grid_summary=grid.summary, grid_hourly=grid.hourly)
 
 
 def main() -> None:
@@ -71,7 +72,8 @@ def main() -> None:
         "Ashburn, every resource, system-peak-hour events": _ashburn(),
     }
     for label, document in cases.items():
-        problem = _problem(document)
+        stage = _stage(document)
+        problem = stage.problem
         times, cpu, result = [], [], None
         for _ in range(REPEATS):
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -86,6 +88,7 @@ def main() -> None:
             f"{result.variables:,} variables, {result.constraints:,} constraints, "
             f"{'feasible' if result.feasible else 'INFEASIBLE: ' + result.message}"
         )
+        print(f"  {flexibility_lever(stage.summary)}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,12 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _mw(value: float) -> str:
+    """MW with three significant figures below 100 MW (a 0.27 MW cluster is not '0.3 MW')."""
+    decimals = 1 if abs(value) >= 10 else 2 if abs(value) >= 1 else 3
+    return f"{value:,.{decimals}f}"
+
+
 def flexibility_lever(flex: Mapping[str, Any] | None) -> str | None:
     """'flexible: N MW firm of M MW, X h/yr curtailed, $Y/yr' (None when the run has no dispatch).
 
@@ -22,7 +28,7 @@ def flexibility_lever(flex: Mapping[str, Any] | None) -> str | None:
     hours = int(flex.get("curtailed_hours") or 0)
     cost = _num(flex.get("cost_of_flexibility_usd_per_year")) or 0.0
     money = f"${cost:,.0f}/yr" if cost >= 0 else f"saves ${-cost:,.0f}/yr"
-    text = f"flexible: {firm:,.1f} MW firm of {peak:,.1f} MW, {hours:,} h/yr curtailed, {money}"
+    text = f"flexible: {_mw(firm)} MW firm of {_mw(peak)} MW, {hours:,} h/yr curtailed, {money}"
     if not flex.get("feasible", True):
         text += " — the grid's caps are NOT met"
     return text

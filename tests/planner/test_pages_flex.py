@@ -59,9 +59,9 @@ def test_the_result_page_shows_the_lever_and_both_charts(client, flexible):
     cost = flex["cost_of_flexibility_usd_per_year"]
     money = f"${cost:,.0f}/yr" if cost >= 0 else f"saves ${-cost:,.0f}/yr"
     lever = (
-        f"flexible: {flex['firm_mw']:,.1f} MW firm of {flex['baseline_peak_mw']:,.1f} MW, "
+        f"flexible: {flex['firm_mw']:,.3f} MW firm of {flex['baseline_peak_mw']:,.3f} MW, "
         f"{flex['curtailed_hours']:,} h/yr curtailed, {money}"
-    )
+    )  # a 0.27 MW cluster: three decimals
     assert lever in page
     assert 'id="chart-flex-week"' in page and 'id="chart-flex-duration"' in page
     assert "planner/flex_charts.js" in page
