@@ -125,3 +125,14 @@ def test_bad_flexibility_input_is_refused_naming_the_field(document, change, fie
         parse_scenario(bad)
     assert field in caught.value.errors, caught.value.errors
     assert words in " ".join(caught.value.errors[field])
+
+
+def test_plan_prints_the_lever_and_the_engine_cap_curve(demo):
+    from planner.scenarios.management.commands.plan import _flexibility_lines
+
+    flex = demo.to_dict()["flexibility_dispatch"]
+    lines = _flexibility_lines(flex)
+    assert lines[0].strip().startswith("flexible: ") and "3 h/yr curtailed" in lines[0]
+    assert any("Output tokens lost" in line and line.rstrip().endswith("0 million/yr") for line in lines)
+    assert any(line.strip().startswith("cap 0.50 × limit: power 0.7") for line in lines)
+    assert _flexibility_lines(None) == []
