@@ -99,3 +99,20 @@ def test_the_pdf_and_workbook_have_a_flexibility_section(flexible):
     assert figures["Firm at the meter (most drawn in an event hour)"] == firm
     assert figures["lost_tokens_usd_per_mtok"] == 0.88  # a default, with its source beside it
     assert figures["power cap level"] == "pool"
+
+
+def test_the_editor_keeps_the_section_and_names_a_bad_field_in_it(client, owner, organisation):
+    from planner.scenarios.models import Scenario
+    from tests.planner.test_pages_editor import form_data
+
+    document = json.loads((ROOT / "examples" / "phoenix-flexible-cluster.json").read_text())
+    client.force_login(owner)
+    data = form_data(document, organisation)
+    assert json.loads(data["flexibility"]) == document["flexibility"]  # shown as JSON, kept on save
+    data["flexibility"] = json.dumps({"battery": {"power_mw": -1, "energy_mwh": 2}})
+    page = html.unescape(client.post(reverse("scenario-create"), data).content.decode())
+    assert "Flexible operation" in page and "battery.power_mw" in page
+    assert not Scenario.objects.exists()
+    data["flexibility"] = "{not json"
+    page = html.unescape(client.post(reverse("scenario-create"), data).content.decode())
+    assert "flexibility:" in page and not Scenario.objects.exists()
