@@ -209,9 +209,6 @@ def _tiers(
         deadline = int(_figure(tier.deadline_h, "deferral_deadline_h", used=used, name=f"deferrable[{i}].deadline_h"))
         demand = context.demand_tokens_per_s[load.name]
         capacity = sum(s.capacity_tokens_per_s.get(load.name, 0.0) for s in context.sizing.pools)
-        served = sum(
-            (p.replicas.get(load.name, 0) for p in context.sizing.pools), 0
-        )  # replicas of the workload (for the energy weighting below)
         # Marginal energy of a token: (full-load − idle power) / full throughput, replica-weighted [J/token].
         joules, weight = 0.0, 0.0
         pools = {p.name: p for p in context.pools}
@@ -221,7 +218,7 @@ def _tiers(
                 curve = pools[sized.name].curves[load.name]
                 joules += replicas * (curve.full_load_power_w - curve.idle_power_w)
                 weight += replicas * curve.max_throughput_tokens_per_s
-        if not served or weight <= 0:
+        if weight <= 0:
             raise FlexibilityError(f"workload {load.name!r} has no replicas", field=f"flexibility.deferrable[{i}]")
         it_j_per_token = context.it_factor * joules / weight
         tiers.append(

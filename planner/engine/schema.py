@@ -294,6 +294,10 @@ class ScenarioSpec(_Strict):
         if flex is None:
             return
         workloads = {w.name: w for w in self.workloads}
+        named = [tier.workload for tier in flex.deferrable]
+        twice = sorted({name for name in named if named.count(name) > 1})
+        if twice:
+            raise ValueError(f"flexibility.deferrable: one tier per workload; repeated: {', '.join(twice)}")
         for i, tier in enumerate(flex.deferrable):
             if tier.workload not in workloads:
                 raise ValueError(

@@ -105,6 +105,12 @@ def test_an_event_the_resources_cannot_meet_is_a_missed_constraint_naming_its_ca
     ("change", "field", "words"),
     [
         ({"deferrable": [{"workload": "nobody"}]}, "flexibility.deferrable[0].workload", "is not a workload"),
+        (
+            {"deferrable": [{"workload": "chat", "share_frac": 0.1}, {"workload": "chat", "share_frac": 0.2}]},
+            "flexibility.deferrable",
+            "one tier per workload",
+        ),
+        ({"deferrable": [{"workload": "chat"}]}, "flexibility.deferrable[0].share_frac", "deferrable_frac"),
         ({"power_capping": {"pools": ["tpu"]}}, "flexibility.power_capping.pools", "is not a hardware pool"),
         ({"signal": {"kind": "schedule"}}, "flexibility.signal", "needs at least one event"),
         ({"signal": {"kind": "price"}}, "flexibility.signal", "needs a threshold"),
