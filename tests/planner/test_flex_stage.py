@@ -142,3 +142,16 @@ def test_plan_prints_the_lever_and_the_engine_cap_curve(demo):
     assert any("Output tokens lost" in line and line.rstrip().endswith("0 million/yr") for line in lines)
     assert any(line.strip().startswith("cap 0.50 × limit: power 0.7") for line in lines)
     assert _flexibility_lines(None) == []
+
+
+def test_a_sweep_varies_the_flexibility_and_reads_its_kpis(document):
+    from planner.engine.sweep import sweep
+
+    battery = {"power_mw": 0.05, "energy_mwh": 0.15}
+    rows = sweep(document, {"flexibility.battery": [None, battery]})
+    assert [row.error for row in rows] == ["", ""]
+    without, with_battery = (row.kpis for row in rows)
+    assert without["flex_firm_mw"] == pytest.approx(with_battery["flex_firm_mw"], rel=1e-6)  # the same cap binds
+    # A battery takes over part of the event from the caps; it costs its degradation and round trip
+    assert with_battery["flex_cost_usd_per_year"] != without["flex_cost_usd_per_year"]
+    assert without["flex_lost_mtok"] == 0.0 and with_battery["flex_lost_mtok"] == 0.0
