@@ -112,7 +112,7 @@ def test_the_editor_keeps_the_section_and_names_a_bad_field_in_it(client, owner,
     data["flexibility"] = json.dumps({"battery": {"power_mw": -1, "energy_mwh": 2}})
     page = html.unescape(client.post(reverse("scenario-create"), data).content.decode())
     assert "Flexible operation" in page and "battery.power_mw" in page
-    assert not Scenario.objects.exists()
+    assert not Scenario.objects.filter(organisation=organisation).exists()
     data["flexibility"] = "{not json"
     page = html.unescape(client.post(reverse("scenario-create"), data).content.decode())
-    assert "flexibility:" in page and not Scenario.objects.exists()
+    assert "flexibility:" in page and not Scenario.objects.filter(organisation=organisation).exists()
