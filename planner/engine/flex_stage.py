@@ -15,6 +15,7 @@ year from ``facility_stage``; billed prices and carbon from ``grid_stage``. Step
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -281,10 +282,14 @@ def _generator(flex: Flexibility, used: dict[str, Any]) -> Generator | None:
     )
 
 
-def region_system_load_mw(region: Region, uploads: Mapping[str, np.ndarray]) -> tuple[np.ndarray, str]:
-    """The region's hourly system load [MW]: an upload, else the region's own series (grid.regions)."""
+def region_system_load_mw(region: Region, uploads: Mapping[str, np.ndarray], *, year: int) -> tuple[np.ndarray, str]:
+    """The region's hourly system load [MW] for `year`: an upload, else the region's real hours
+    (``grid.system_load``, issue 18, where this checkout has it), else its month × hour profile."""
     if "system_load" in uploads:
         return np.asarray(uploads["system_load"], dtype=float), "uploaded hourly system load"
+    real = _real_hours(region, year)
+    if real is not None:
+        return real
     if "system_load" not in region.profiles:
         raise FlexibilityError(
             f"region {region.slug!r} has no hourly system load: upload one (grid.uploads.system_load) or use "
@@ -294,6 +299,22 @@ def region_system_load_mw(region: Region, uploads: Mapping[str, np.ndarray]) -> 
     shape, method = hourly_series(region, kind="system_load", level=1.0)
     peak = region.value("system_peak_mw")
     return shape * peak / shape.max(), f"{method}, rescaled so its maximum is system_peak_mw {peak:,.0f} MW"
+
+
+def _real_hours(region: Region, year: int) -> tuple[np.ndarray, str] | None:
+    """The region's real hourly system load grown to `year` (grid.system_load.system_load_mw), or None.
+
+    Looked up by name so that this stage uses the real hours wherever the grid package ships them
+    (issue 18) and falls back to the region's profile in a checkout without them.
+    """
+    try:
+        module: Any = importlib.import_module("grid.system_load")
+    except ModuleNotFoundError:
+        return None
+    if not module.has_system_load(region):
+        return None
+    history = module.system_load_history(region, year=year)
+    return np.asarray(module.system_load_mw(region, year), dtype=float), history.method
 
 
 def _signal(
@@ -374,7 +395,9 @@ def flex_stage(
     region = apply_overrides(region_from_ref(spec.grid.region), spec.grid.overrides)
     baseline = facility.facility_power_w / W_PER_MW
     try:
-        system: tuple | None = region_system_load_mw(region, uploads)
+        system: tuple | None = region_system_load_mw(
+            region, uploads, year=spec.horizon.start_year + spec.horizon.years - 1
+        )
     except FlexibilityError:
         if flex.signal.kind == "system_peak_hours":
             raise
