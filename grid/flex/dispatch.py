@@ -113,7 +113,7 @@ class Dispatch:
     lost_mtok: np.ndarray
     deferred_mtok: np.ndarray  # arrivals not served in their own hour (first in, first out)
     backlog_mtok: np.ndarray  # work waiting at the end of each hour; Σ = Mtok-hours waited
-    monthly_peak_mw: np.ndarray
+    monthly_peak_mw: np.ndarray  # billed demand each month (peak, or the tariff's minimum)
     cap_level_share: dict[str, np.ndarray]  # pool → (levels, hours) time share at each cap level
     costs_usd: dict[str, float]
     binding: tuple[dict[str, Any], ...] = ()  # when infeasible: the constraints that cannot be met
@@ -166,7 +166,8 @@ def _build(problem: FlexProblem, *, elastic: bool) -> tuple[_Builder, _Layout]:
 
     peak = None
     if prices.demand_charge_usd_per_kw_month > 0 and not elastic:
-        peak = b.block(12, cost=prices.demand_charge_usd_per_kw_month * 1e3)
+        # billed demand ≥ every hour's meter and ≥ the tariff's minimum (a bound: shaving below it earns nothing)
+        peak = b.block(12, lower=prices.minimum_billing_demand_mw, cost=prices.demand_charge_usd_per_kw_month * 1e3)
         rows = b.rows("ub", T, 0.0)
         b.put("ub", rows, meter, 1.0)
         b.put("ub", rows, peak[np.asarray(problem.month) - 1], -1.0)
@@ -469,10 +470,8 @@ def _result(
     charge = _values(x, layout.charge, T)
     discharge = _values(x, layout.discharge, T)
     gen = _values(x, layout.gen, T)
-    month = np.asarray(problem.month) - 1
-    peaks = np.zeros(12)
-    np.maximum.at(peaks, month, meter)
     prices = problem.prices
+    peaks = prices.billing_demand_mw(power_mw=meter, month=problem.month)
     costs = {
         "energy_usd": float(meter @ prices.energy_usd_per_mwh),
         "demand_charge_usd": float(peaks.sum() * prices.demand_charge_usd_per_kw_month * 1e3),

@@ -55,8 +55,7 @@ def worst_event_week(*, reduction_mw: np.ndarray, mask: np.ndarray) -> dict[str,
 
 def _costs_baseline(problem: FlexProblem) -> dict[str, float]:
     base = problem.baseline_meter_mw
-    peaks = np.zeros(12)
-    np.maximum.at(peaks, np.asarray(problem.month) - 1, base)
+    peaks = problem.prices.billing_demand_mw(power_mw=base, month=problem.month)
     energy = float(base @ problem.prices.energy_usd_per_mwh)
     demand = float(peaks.sum() * problem.prices.demand_charge_usd_per_kw_month * 1e3)
     return {"energy_usd": energy, "demand_charge_usd": demand, "total_usd": energy + demand}

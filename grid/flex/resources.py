@@ -157,6 +157,13 @@ class Prices:
     demand_charge_usd_per_kw_month: float
     lost_usd_per_mtok: float
     deferral_usd_per_mtok_hour: float  # per Mtok per hour it waits
+    minimum_billing_demand_mw: float = 0.0  # a large-load tariff bills at least this each month [MW]
+
+    def billing_demand_mw(self, *, power_mw: np.ndarray, month: np.ndarray) -> np.ndarray:
+        """Each month's billed demand [MW]: its peak, or the tariff's minimum when higher (grid.cost)."""
+        peaks = np.zeros(12)
+        np.maximum.at(peaks, np.asarray(month) - 1, np.asarray(power_mw, dtype=float))
+        return np.maximum(peaks, self.minimum_billing_demand_mw)
 
 
 @dataclass(frozen=True)

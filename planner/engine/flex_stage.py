@@ -408,6 +408,10 @@ def flex_stage(
     prices = Prices(
         energy_usd_per_mwh=np.asarray(grid_hourly["billed_price_usd_per_mwh"], dtype=float),
         demand_charge_usd_per_kw_month=region.value("demand_charge_usd_per_kw_month"),
+        # as grid.cost bills it: a large-load tariff's minimum share of the contract demand (the planned peak)
+        minimum_billing_demand_mw=region.value("large_load_min_demand_td_frac") * float(baseline.max())
+        if spec.grid.tariff == "large_load_minimum_demand"
+        else 0.0,
         lost_usd_per_mtok=float(
             _figure(
                 flex.lost_tokens_usd_per_mtok, "lost_tokens_usd_per_mtok", used=used, name="lost_tokens_usd_per_mtok"

@@ -205,3 +205,27 @@ def test_a_schedule_caps_the_meter_by_cap_or_by_reduction():
     assert signal.cap_mw[11] == 10.0  # overlapping events keep the lower cap
     assert np.isinf(signal.cap_mw[13])
     assert int(signal.event_mask.sum()) == 3
+
+
+def test_a_battery_shaves_the_monthly_peak_down_to_a_large_load_tariffs_minimum_and_no_further():
+    # One hour at 120 MW over a flat 100 MW; $10/kW-month demand charge; a lossless 20 MW / 20 MWh battery.
+    baseline = np.full(HOURS, 100.0)
+    baseline[50] = 120.0
+    battery = Battery(power_mw=20.0, energy_mwh=20.0, round_trip_efficiency_frac=1.0, degradation_usd_per_mwh=1.0)
+    prices = Prices(
+        energy_usd_per_mwh=np.full(HOURS, 50.0),
+        demand_charge_usd_per_kw_month=10.0,
+        lost_usd_per_mtok=0.88,
+        deferral_usd_per_mtok_hour=0.0,
+    )
+    no_event = np.full(HOURS, np.inf)
+    free = dispatch(_problem(baseline_meter_mw=baseline, cap_mw=no_event, prices=prices, battery=battery))
+    # Shaving to P needs 120 − P MWh, recharged in the other 335 hours at ≤ P − 100 MW each (cyclic):
+    # 120 − P = 335 (P − 100) → P = (120 + 33,500) / 336 ≈ 100.06 MW.
+    peak = (120.0 + 335 * 100.0) / 336
+    assert free.monthly_peak_mw[0] == pytest.approx(peak, abs=1e-6)
+    assert free.costs_usd["demand_charge_usd"] == pytest.approx(peak * 1e3 * 10.0, rel=1e-9)
+    floor = Prices(**{**prices.__dict__, "minimum_billing_demand_mw": 110.0})
+    billed = dispatch(_problem(baseline_meter_mw=baseline, cap_mw=no_event, prices=floor, battery=battery))
+    assert billed.monthly_peak_mw[0] == pytest.approx(110.0, abs=1e-6)
+    assert billed.discharge_mw.sum() == pytest.approx(10.0, abs=1e-6)  # shaving below 110 MW would earn nothing
