@@ -164,10 +164,23 @@ def render_site_comparison() -> str:
     return "\n".join(rows) + f"\n\nPlacement: {placement}."
 
 
+def render_flex_phoenix() -> str:
+    """The flexibility lines `manage.py plan examples/phoenix-flexible-cluster.json` prints."""
+    from planner.engine.runner import run_scenario
+    from planner.engine.schema import parse_scenario
+    from planner.scenarios.management.commands.plan import flexibility_lines
+
+    document = json.loads((ROOT / "examples" / "phoenix-flexible-cluster.json").read_text())
+    result = run_scenario(parse_scenario(document)).to_dict()
+    lines = [line for line in flexibility_lines(result.get("flexibility_dispatch")) if "Dispatch LP" not in line]
+    return "```\n.venv/bin/python manage.py plan examples/phoenix-flexible-cluster.json\n" + "\n".join(lines) + "\n```"
+
+
 BLOCKS: tuple[Block, ...] = (
     Block("examples", "README.md", render_readme_examples),
     Block("tco-examples", "docs/tco.md", render_tco_examples),
     Block("site-comparison", "docs/tco.md", render_site_comparison),
+    Block("flex-phoenix", "docs/flexibility.md", render_flex_phoenix),
 )
 
 

@@ -18,7 +18,7 @@ UNSERVED_NUMERICAL_TOLERANCE_FRAC = 1e-9
 
 @dataclass(frozen=True)
 class ConstraintViolation:
-    kind: str  # "power_cap" or "unserved_demand"
+    kind: str  # "power_cap", "unserved_demand" or "flexibility"
     label: str
     message: str
     limit: float | None  # in `unit`
@@ -83,7 +83,25 @@ def unserved_demand_violation(summary: Mapping[str, Any]) -> ConstraintViolation
     )
 
 
+def flexibility_violation(summary: Mapping[str, Any]) -> ConstraintViolation | None:
+    """A grid signal's meter caps the flexibility dispatch cannot meet (its binding constraint named)."""
+    flex = summary.get("flexibility_dispatch")
+    if not isinstance(flex, Mapping) or flex.get("feasible", True):
+        return None
+    binding = [b for b in flex.get("binding", []) if isinstance(b, Mapping)]
+    short = next((b for b in binding if b.get("constraint") == "event_cap_at_meter"), None)
+    return ConstraintViolation(
+        kind="flexibility",
+        label="Grid events met",
+        message="flexible operation: " + str(flex.get("status", "the grid signal's caps cannot be met")),
+        limit=0.0,
+        value=_number(short.get("max_shortfall_mw")) if short else None,
+        unit="MW short at the meter",
+        kpis=(),
+    )
+
+
 def constraint_violations(summary: Mapping[str, Any]) -> tuple[ConstraintViolation, ...]:
     """Every constraint the run's summary misses, power cap first."""
-    found = (power_cap_violation(summary), unserved_demand_violation(summary))
+    found = (power_cap_violation(summary), unserved_demand_violation(summary), flexibility_violation(summary))
     return tuple(v for v in found if v is not None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,21 @@ class FacilityStageResult:
     pools: list[dict[str, Any]]
     breakdown: dict[str, Any]
     warnings: tuple[str, ...]
+    # What the flexibility stage re-dispatches at other power caps (planner/engine/flex_stage.py).
+    context: FleetContext | None = None
+
+
+@dataclass(frozen=True)
+class FleetContext:
+    sizing: FleetSizing
+    pools: list[PoolInput]
+    demand_tokens_per_s: dict[str, np.ndarray]
+    weather: HourlyWeather
+    it_factor: float
+    design_it_power_w: float
+    it_power_by_pool_w: dict[str, np.ndarray]
+    served_tokens_per_s_by_pool: dict[str, np.ndarray]
+    power_curve_fn: PowerCurveFn
 
 
 def _engine_power_curve() -> PowerCurveFn:
@@ -346,8 +361,21 @@ def _facility_stage(
             )
     report("results", 0.95)
     result = _build_result(spec=spec, run=run, demands=demands, weather=site_weather, cap_scale=cap, warnings=warnings)
+    context = FleetContext(
+        sizing=run.sizing,
+        pools=pools,
+        demand_tokens_per_s=demand,
+        weather=site_weather,
+        it_factor=run.it_factor,
+        design_it_power_w=run.design_it_power_w,
+        it_power_by_pool_w={p.name: run.it_factor * p.it_power_w for p in run.fleet.pools},
+        served_tokens_per_s_by_pool={
+            p.name: np.sum(list(p.served_tokens_per_s.values()), axis=0) for p in run.fleet.pools
+        },
+        power_curve_fn=power_curve_fn or _engine_power_curve(),
+    )
     report("facility done", 1.0)
-    return result
+    return replace(result, context=context)
 
 
 def _build_result(

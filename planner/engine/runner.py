@@ -46,6 +46,36 @@ def data_version() -> str:
     return digest.hexdigest()[:12]
 
 
+def _flexibility(spec, *, facility, grid, uploads, summary, hourly) -> tuple[str, ...]:
+    """Dispatch the flexibility section; its outcome joins the summary, carbon and bills (in place)."""
+    from planner.engine.flex_stage import flex_stage
+
+    flex = flex_stage(
+        spec, facility=facility, grid_summary=grid.summary, grid_hourly=grid.hourly, uploads=dict(uploads or {})
+    )
+    summary["flexibility_dispatch"] = flex.summary
+    hourly.update(flex.hourly)
+    carbon = dict(summary["carbon"])
+    onsite = flex.summary["emissions"]["onsite_generation_tco2"]
+    carbon["onsite_generation_tco2"] = onsite
+    carbon["location_based_flexible_tco2e"] = round(
+        carbon["location_based_tco2e"] + flex.summary["emissions"]["grid_change_tco2e"] + onsite, 3
+    )
+    carbon["methods"] = dict(carbon["methods"]) | {
+        "location_based_flexible_tco2e": "location-based at the dispatched meter load + on-site generation "
+        "(heat rate × fuel CO2 factor)"
+    }
+    summary["carbon"] = carbon
+    bill = dict(summary["household_bill_usd_per_month"])
+    bill["views"] = dict(bill["views"]) | {
+        "flexible_assumed": bill["views"].get("flexible"),
+        "flexible": {k: v for k, v in flex.summary["household_bill_flexible_view"].items() if k != "method"},
+    }
+    bill["methods"] = dict(bill["methods"]) | {"flexible": flex.summary["household_bill_flexible_view"]["method"]}
+    summary["household_bill_usd_per_month"] = bill
+    return flex.warnings
+
+
 def run_scenario(
     spec: ScenarioSpec,
     *,
@@ -90,11 +120,14 @@ def run_scenario(
         servers=int(facility.summary["servers"]),
         uploads=uploads,
     )
-    report("finishing", 0.95)
-
     summary = {**facility.summary, **grid.summary}
-    summary["tco"] = tco_stage(spec, summary)
     hourly = {**facility.hourly, **grid.hourly}
+    warnings = tuple(facility.warnings) + tuple(grid.warnings)
+    if spec.flexibility is not None:
+        report("flexible operation", 0.85)
+        warnings += _flexibility(spec, facility=facility, grid=grid, uploads=uploads, summary=summary, hourly=hourly)
+    report("finishing", 0.95)
+    summary["tco"] = tco_stage(spec, summary)
     inputs = spec.model_dump(mode="json")
     meta = {
         "scenario_name": spec.name,
@@ -110,7 +143,7 @@ def run_scenario(
         hourly=hourly,
         pools=pools,
         breakdown=facility.breakdown,
-        warnings=tuple(facility.warnings) + tuple(grid.warnings),
+        warnings=warnings,
         meta=meta,
         constraints=tuple(violation.to_dict() for violation in constraint_violations(summary)),
     )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.engine.documents import DocumentError, check_document
 from planner.engine.schema_economics import Economics
+from planner.engine.schema_flexibility import Flexibility
 from planner.engine.schema_uncertainty import UncertaintySpec
 
 SCHEMA_VERSION: Final = 1
@@ -283,6 +284,12 @@ class ScenarioSpec(_Strict):
         default_factory=Economics, description="TCO figures (planner/engine/schema_economics.py)"
     )
     uncertainty: UncertaintySpec | None = Field(None, exclude_if=lambda value: value is None)
+    flexibility: Flexibility | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="flexible operation: power caps, deferrable work, battery, on-site generation, grid signal "
+        "(planner/engine/schema_flexibility.py)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ScenarioSpec:
@@ -291,10 +298,38 @@ class ScenarioSpec(_Strict):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
                 raise ValueError(f"{label}: names must be unique; repeated: {', '.join(duplicates)}")
+        self._flexibility_names()
         shares = [pool.share_frac for pool in self.hardware if pool.share_frac is not None]
         if shares and not math.isclose(sum(shares), 1.0, abs_tol=1e-6):
             raise ValueError(f"hardware: share_frac values must add up to 1 (they add up to {sum(shares):.4g})")
         return self
+
+    def _flexibility_names(self) -> None:
+        flex = self.flexibility
+        if flex is None:
+            return
+        workloads = {w.name: w for w in self.workloads}
+        named = [tier.workload for tier in flex.deferrable]
+        twice = sorted({name for name in named if named.count(name) > 1})
+        if twice:
+            raise ValueError(f"flexibility.deferrable: one tier per workload; repeated: {', '.join(twice)}")
+        for i, tier in enumerate(flex.deferrable):
+            if tier.workload not in workloads:
+                raise ValueError(
+                    f"flexibility.deferrable[{i}].workload: {tier.workload!r} is not a workload "
+                    f"({', '.join(workloads)})"
+                )
+            if tier.share_frac is None and workloads[tier.workload].deferrable_frac <= 0:
+                raise ValueError(
+                    f"flexibility.deferrable[{i}].share_frac: give a share, or set workload "
+                    f"{tier.workload!r}'s deferrable_frac"
+                )
+        pools = {p.name for p in self.hardware}
+        for name in (flex.power_capping.pools or []) if flex.power_capping else []:
+            if name not in pools:
+                raise ValueError(
+                    f"flexibility.power_capping.pools: {name!r} is not a hardware pool ({', '.join(pools)})"
+                )
 
 
 class ScenarioError(ValueError):
@@ -333,7 +368,10 @@ def errors_from_validation(error: ValidationError) -> dict[str, list[str]]:
         if item["type"] in {"dict_type", "model_type", "model_attributes_type"} and isinstance(given, str):
             continue
         message = item["msg"].removeprefix("Value error, ")
-        errors.setdefault(field_path(tuple(item["loc"])), []).append(message)
+        path = field_path(tuple(item["loc"]))
+        if path == "scenario" and message.startswith("flexibility."):  # a cross-field check names its field
+            path, _, message = message.partition(": ")
+        errors.setdefault(path, []).append(message)
     return errors
 
 

@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 ProgressFn = Callable[[str, float], None]
 PORTFOLIO_RUN_JOB = "portfolio_run"  # the job kind (planner.jobs)
 LOAD_SERIES = "facility_power_mw"  # the run's hourly facility load (planner/engine/facility_stage.py)
+# With a flexibility section the member counts the meter load its dispatch leaves (flex_stage.py):
+# its firm MW at the system peak comes from the dispatch, not from the load as planned.
+DISPATCHED_SERIES = "flex_meter_mw"
+DISPATCHED_NOTE = "; the meter load after its flexibility dispatch (firm MW from the dispatch)"
 
 
 def portfolio_document(portfolio: Portfolio) -> dict[str, Any]:
@@ -125,7 +129,8 @@ def portfolio_run_submit(
 
 
 def member_load(scenario: Scenario) -> tuple[np.ndarray, str]:
-    """Hourly facility load [MW] of the scenario: its latest succeeded run's, else computed now."""
+    """Hourly facility load [MW] of the scenario: its latest succeeded run's, else computed now; the
+    dispatched meter load when the scenario has a flexibility section."""
     run = (
         Run.objects.filter(scenario=scenario, status=RunStatus.SUCCEEDED)
         .order_by("-finished_at", "-id")
@@ -135,17 +140,21 @@ def member_load(scenario: Scenario) -> tuple[np.ndarray, str]:
     row = RunHourly.objects.filter(run=run).first() if run is not None else None
     if row is not None:
         arrays = hourly_from_npz(row.npz)
+        source = f"run #{run.pk} (scenario version {run.scenario_version}), latest succeeded"
+        if DISPATCHED_SERIES in arrays:
+            return arrays[DISPATCHED_SERIES], source + DISPATCHED_NOTE
         if LOAD_SERIES in arrays:
-            return arrays[LOAD_SERIES], f"run #{run.pk} (scenario version {run.scenario_version}), latest succeeded"
+            return arrays[LOAD_SERIES], source
     from planner.scenarios.selectors import upload_inputs_for_spec
 
     inputs = inputs_with_custom_entries(scenario.inputs, organisation_id=scenario.organisation_id)
     spec = parse_scenario(inputs)
     weather, uploads = upload_inputs_for_spec(spec, organisation_id=scenario.organisation_id)
     result = run_scenario(spec, weather=weather, uploads=uploads)
-    return result.hourly[
-        LOAD_SERIES
-    ], f"computed in this job from scenario version {scenario.version} (no succeeded run)"
+    source = f"computed in this job from scenario version {scenario.version} (no succeeded run)"
+    if DISPATCHED_SERIES in result.hourly:
+        return result.hourly[DISPATCHED_SERIES], source + DISPATCHED_NOTE
+    return result.hourly[LOAD_SERIES], source
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import numpy as np
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
+from planner.engine.flex_summary import flexibility_lever, flexibility_rows
 from planner.engine.result import to_jsonable
 from planner.reports import charts
 from planner.reports.content import ReportContent, hourly_stats, lookup
@@ -129,6 +130,11 @@ def build_pdf(content: ReportContent) -> bytes:
         ("Annual energy by destination", charts.energy_breakdown(result.get("breakdown") or {})),
         ("Monthly mean carbon intensity and price", charts.grid_signals(content.hourly)),
         ("Household bill change by view", charts.bill_views(bill)),
+        (
+            "Flexible operation: the week around the worst event",
+            charts.flex_week(content.hourly, lookup(result, "flexibility_dispatch.worst_event")),
+        ),
+        ("Flexible operation: meter load duration before and after", charts.flex_duration(content.hourly)),
     ]
     context = {
         "c": content,
@@ -155,6 +161,11 @@ def build_pdf(content: ReportContent) -> bytes:
         "cost": cost_rows(result.get("operator_cost_breakdown_usd") or {}),
         "flexibility_rates": lookup(result, "flexibility.rates") or [],
         "tco": tco_view(result.get("tco")),
+        "flex_lever": flexibility_lever(result.get("flexibility_dispatch")),
+        "flex_rows": [
+            (label, fmt(value) if isinstance(value, int | float) else value, unit)
+            for label, value, unit in flexibility_rows(result.get("flexibility_dispatch"))
+        ],
     }
     html = render_to_string("reports/report.html", context)
     return HTML(string=html).write_pdf()
@@ -317,6 +328,39 @@ def text_safe_sheet(book: Any, title: str) -> _TextSafeSheet:
     return _TextSafeSheet(book.create_sheet(title))
 
 
+def _flexibility_sheet(book: Any, flex: dict[str, Any] | None) -> None:
+    """The dispatch's headline figures, its binding constraints and the figures it used, with sources."""
+    if not flex:
+        return
+    sheet = text_safe_sheet(book, "Flexibility")
+    sheet.append([flexibility_lever(flex)])
+    sheet.append(["figure", "value", "unit"])
+    for label, value, unit in flexibility_rows(flex):
+        sheet.append([label, value if isinstance(value, int | float | str) or value is None else str(value), unit])
+    for binding in flex.get("binding") or []:
+        sheet.append(["binding constraint", binding.get("constraint"), binding.get("message")])
+    sheet.append([])
+    sheet.append(["power cap level", "pool", "full-load power [fraction]", "full-load throughput [fraction]"])
+    for caps in flex.get("power_caps") or []:
+        for level, power, tokens in zip(
+            caps["cap_frac"], caps["full_load_power_frac"], caps["full_load_throughput_frac"], strict=True
+        ):
+            sheet.append([level, caps["pool"], power, tokens])
+    sheet.append([])
+    sheet.append(["figure used", "value", "unit", "source", "assumption"])
+    for name, figure in (flex.get("figures_used") or {}).items():
+        value = figure.get("value")
+        sheet.append(
+            [
+                name,
+                value if isinstance(value, int | float | str | bool) else str(value),
+                figure.get("unit", ""),
+                figure.get("source", ""),
+                figure.get("assumption", ""),
+            ]
+        )
+
+
 def build_xlsx(content: ReportContent) -> bytes:
     from openpyxl import Workbook
 
@@ -344,6 +388,7 @@ def build_xlsx(content: ReportContent) -> bytes:
     sheet.append(["input hash", content.input_hash])
 
     _tco_sheet(book, content.result.get("tco"))
+    _flexibility_sheet(book, content.result.get("flexibility_dispatch"))
 
     sheet = text_safe_sheet(book, "Hourly")
     _names, headers, table = hourly_table(content)

@@ -142,3 +142,56 @@ def bill_views(bill: dict[str, Any]) -> bytes | None:
     axes.legend(fontsize=6)
     axes.tick_params(axis="x", labelsize=7)
     return _png(figure)
+
+
+def flex_week(hourly: dict[str, np.ndarray], worst: dict[str, int] | None) -> bytes | None:
+    """The week around the worst event: served IT, cooling, curtailed (stacked), battery, generation, meter."""
+    if not worst or "flex_meter_mw" not in hourly or "facility_power_mw" not in hourly:
+        return None
+    week = slice(worst["week_start_hour"], worst["week_end_hour"])
+    base = hourly["facility_power_mw"][week]
+    zero = np.zeros(base.size)
+
+    def part(name: str) -> np.ndarray:
+        return hourly[name][week] if name in hourly else zero
+
+    shift = part("flex_deferral_shift_mw")
+    curtailed = part("flex_cap_saving_mw") + part("flex_shed_mw") + np.maximum(-shift, 0.0)
+    consumed = base - curtailed + np.maximum(shift, 0.0)
+    it_share = np.divide(part("it_power_mw"), base, out=zero.copy(), where=base > 0)
+    served_it = consumed * it_share
+    hours = np.arange(base.size)
+    figure, axes = plt.subplots(figsize=(7.2, 2.8))
+    axes.stackplot(
+        hours,
+        served_it,
+        consumed - served_it,
+        curtailed,
+        labels=("served IT", "cooling and losses", "curtailed"),
+        colors=("#1d3557", "#4cc9f0", "#e76f51"),
+        alpha=0.85,
+    )
+    axes.plot(hours, part("flex_battery_mw"), color="#2a9d8f", linewidth=1.2, label="battery (+ discharge)")
+    axes.plot(hours, part("flex_generation_mw"), color="#6a4c93", linewidth=1.2, label="on-site generation")
+    axes.plot(hours, part("flex_meter_mw"), color="#264653", linewidth=1.4, label="grid meter")
+    event = part("flex_event_frac") > 0
+    axes.plot(hours, np.where(event, part("flex_event_cap_mw"), np.nan), "--", color="#d62828", label="event cap")
+    axes.set_xlabel(f"hour from hour {worst['week_start_hour']} of the year")
+    axes.set_ylabel("power [MW]")
+    axes.legend(loc="upper right", fontsize=6, ncols=4)
+    axes.grid(alpha=0.3)
+    return _png(figure)
+
+
+def flex_duration(hourly: dict[str, np.ndarray]) -> bytes | None:
+    """Meter power sorted from the highest hour to the lowest, before and after the dispatch [MW]."""
+    if "flex_meter_mw" not in hourly or "facility_power_mw" not in hourly:
+        return None
+    figure, axes = plt.subplots(figsize=(3.5, 2.6))
+    axes.plot(np.sort(hourly["facility_power_mw"])[::-1], linewidth=1.2, color="#adb5bd", label="without flexibility")
+    axes.plot(np.sort(hourly["flex_meter_mw"])[::-1], linewidth=1.2, color="#264653", label="with the dispatch")
+    axes.set_xlabel("hours of the year at or above")
+    axes.set_ylabel("meter power [MW]")
+    axes.legend(fontsize=6)
+    axes.grid(alpha=0.3)
+    return _png(figure)

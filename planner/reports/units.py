@@ -14,6 +14,8 @@ _SUFFIX_UNITS = (
     ("_tco2e_per_year", "tCO2e/year"),
     ("_l_per_kwh", "L/kWh"),
     ("_tco2e", "tCO2e"),
+    ("_mwh_per_mtok", "MWh/Mtok"),
+    ("_mtok", "Mtok"),
     ("_mwh", "MWh"),
     ("_mw", "MW"),
     ("_kw", "kW"),

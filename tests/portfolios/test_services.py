@@ -131,3 +131,33 @@ def test_a_member_ramped_to_one_mw_shows_one_mw_in_the_final_year(definition, ow
     member = PortfolioRun.objects.get(pk=run.pk).result["members"][0]
     assert member["final_peak_mw"] == pytest.approx(1.0, rel=1e-6)
     assert member["full_build_peak_mw"] > 5 * member["final_peak_mw"]
+
+
+def test_a_flexible_member_counts_the_meter_load_its_dispatch_leaves(scenarios, owner):
+    # A member whose run holds a flexibility dispatch enters the portfolio with its dispatched meter
+    # load: its firm MW at the system peak comes from the dispatch, not from the load as planned.
+    import numpy as np
+    from django.utils import timezone
+
+    from planner.engine.result import hourly_to_npz
+    from planner.scenarios.models import Run, RunHourly, RunStatus
+
+    planned = np.full(8760, 100.0)
+    dispatched = planned.copy()
+    dispatched[4695:4698] = 75.0
+    run = Run.objects.create(
+        scenario=scenarios[0],
+        scenario_version=1,
+        inputs=scenarios[0].inputs,
+        input_hash="h",
+        submitted_by=owner,
+        status=RunStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+    )
+    RunHourly.objects.create(run=run, npz=hourly_to_npz({"facility_power_mw": planned, "flex_meter_mw": dispatched}))
+    load, source = services.member_load(scenarios[0])
+    assert np.array_equal(load, dispatched)
+    assert source.startswith(f"run #{run.pk}") and "after its flexibility dispatch" in source
+    RunHourly.objects.filter(run=run).update(npz=hourly_to_npz({"facility_power_mw": planned}))
+    load, source = services.member_load(scenarios[0])
+    assert np.array_equal(load, planned) and "dispatch" not in source

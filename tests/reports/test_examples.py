@@ -19,7 +19,7 @@ from tests.reports.conftest import ROOT
 
 pytestmark = pytest.mark.django_db  # makes pytest-django create the test database when run alone
 
-EXAMPLES = ("ashburn-chat", "dallas-mixed-fleet", "dublin-moe-power-cap")
+EXAMPLES = ("ashburn-chat", "dallas-mixed-fleet", "dublin-moe-power-cap", "phoenix-flexible-cluster")
 USABLE_RACK_UNITS = 40  # 42U rack less 2U of top-of-rack switches (grid/data/hosts_network.yaml)
 
 

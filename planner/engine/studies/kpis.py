@@ -94,6 +94,20 @@ for _kpi in (
         "household bill impact",
         _at("household_bill_usd_per_month", "total_usd_per_month"),
     ),
+    # Flexible operation (planner/engine/flex_stage.py): None for a scenario without a flexibility section.
+    Kpi("flex_firm_mw", "MW", "firm MW at the meter in grid events", _at("flexibility_dispatch", "firm_mw")),
+    Kpi(
+        "flex_cost_usd_per_year",
+        "USD/year",
+        "cost of flexibility",
+        _at("flexibility_dispatch", "cost_of_flexibility_usd_per_year"),
+    ),
+    Kpi(
+        "flex_lost_mtok",
+        "Mtok/year",
+        "output tokens lost in grid events",
+        _at("flexibility_dispatch", "tokens", "lost_mtok"),
+    ),
 ):
     register_kpi(_kpi)
 

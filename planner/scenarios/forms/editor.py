@@ -477,6 +477,13 @@ class ScenarioMainForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "class": "code"}),
     )
+    flexibility = forms.CharField(
+        label="Flexible operation [JSON: power_capping, deferrable, battery, generation, signal]",
+        help_text='Blank: none. E.g. {"battery": {"power_mw": 20, "energy_mwh": 80}, "signal": {"kind": '
+        '"system_peak_hours"}} — fields, units and defaults in docs/flexibility.md',
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "code"}),
+    )
 
     def __init__(
         self,
@@ -581,7 +588,12 @@ class ScenarioMainForm(forms.Form):
         uploads = {slot: data[f"grid__uploads__{slot}"] for slot in UPLOAD_SLOTS if data.get(f"grid__uploads__{slot}")}
         if uploads:
             grid["uploads"] = uploads
+        if data.get("flexibility") is not None:
+            document["flexibility"] = data["flexibility"]
         return document
+
+    def clean_flexibility(self) -> Any:
+        return _json_or_none(self.cleaned_data.get("flexibility") or "", what="flexibility")
 
     @staticmethod
     def initial_from(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -618,6 +630,8 @@ class ScenarioMainForm(forms.Form):
         initial["grid__overrides_extra"] = "\n".join(extra)
         for slot, upload_id in (grid.get("uploads") or {}).items():
             initial[f"grid__uploads__{slot}"] = str(upload_id)
+        if document.get("flexibility") is not None:
+            initial["flexibility"] = json.dumps(document["flexibility"], indent=1)
         return initial
 
 
@@ -740,6 +754,8 @@ def _main_field(path: str) -> str | None:
         return _name(path)
     if path in {"site", "site.climate"}:
         return "site__climate"
+    if path.startswith("flexibility"):
+        return "flexibility"
     return _name(path)
 
 

@@ -11,9 +11,11 @@ from django.shortcuts import render
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
+from planner.engine.flex_summary import flexibility_lever, flexibility_rows
 from planner.engine.result import hourly_from_npz
 from planner.jobs.describe import job_is_stuck, job_waiting_for
 from planner.jobs.views import redirect_to_job
+from planner.reports.units import fmt
 from planner.scenarios import selectors, services
 from planner.scenarios.compare import inputs_that_differ
 from planner.scenarios.kpis import kpi_cards, kpi_table
@@ -68,6 +70,11 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "scenario": run.scenario,
         "result": result,
         "cards": kpi_cards(result) if run.is_completed else [],
+        "flex_lever": flexibility_lever(result.get("flexibility_dispatch")),
+        "flex_rows": [
+            (label, fmt(value) if isinstance(value, int | float) else value, unit)
+            for label, value, unit in flexibility_rows(result.get("flexibility_dispatch"))
+        ],
         "warnings": result.get("warnings", []),
         "constraints": run.constraints,
         "waiting_for": job_waiting_for(run),

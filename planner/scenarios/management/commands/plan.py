@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from planner.engine.checks import checked_scenario
 from planner.engine.documents import DocumentError, read_json_file
+from planner.engine.flex_summary import flexibility_lever, flexibility_rows
 from planner.engine.runner import run_scenario
 from planner.engine.schema import ScenarioError
+from planner.reports.units import fmt
 
 
 class Command(BaseCommand):
@@ -81,6 +83,24 @@ def _human_summary(document: dict[str, Any]) -> str:
                 )
         for category, value in tco["breakdown_usd_per_year"].items():
             lines.append(f"    {category:26s} {value:,.0f} USD/yr")
+    lines.extend(flexibility_lines(document.get("flexibility_dispatch")))
     for warning in document.get("warnings", []):
         lines.append(f"  warning: {warning}")
     return "\n".join(lines)
+
+
+def flexibility_lines(flex: dict[str, Any] | None) -> list[str]:
+    """The dispatch's lever, headline rows and each pool's power-cap curve (engine, full load)."""
+    lever = flexibility_lever(flex)
+    if lever is None or flex is None:
+        return []
+    lines = [f"  {lever}"]
+    for label, value, unit in flexibility_rows(flex):
+        lines.append(f"    {label:50s} {fmt(value) if isinstance(value, int | float) else value} {unit}".rstrip())
+    for caps in flex.get("power_caps") or []:
+        lines.append(f"    power caps of pool {caps['pool']!r} (engine, full load, at the latency targets):")
+        for level, power, tokens in zip(
+            caps["cap_frac"], caps["full_load_power_frac"], caps["full_load_throughput_frac"], strict=True
+        ):
+            lines.append(f"      cap {level:.2f} × limit: power {power:.4f}, throughput {tokens:.4f}")
+    return lines
