@@ -42,10 +42,8 @@ class Command(BaseCommand):
                 rates_frac=DUKE_RATES_FRAC,
                 thresholds=options["thresholds"],
             )
-        except FileNotFoundError:
-            raise CommandError(f"load_csv: no such file {options['load_csv']!r}") from None
-        except (LoadSeriesError, HeadroomError) as error:
-            raise CommandError(str(error)) from None
+        except (LoadSeriesError, HeadroomError) as error:  # one line, exit status 2 (as `plan`)
+            raise CommandError(str(error).replace("\n", " "), returncode=2) from None
         result = {
             "file": options["load_csv"],
             "units": {
