@@ -25,6 +25,7 @@ from planner.engine.studies.aggregate import summarise
 from planner.engine.studies.optimise import candidate_space, next_round, option_indices
 from planner.engine.studies.points import PointOutcome, evaluate_point, relative_names, study_plan
 from planner.engine.sweep import SweepError
+from planner.jobs.deletion import refuse_while_in_progress
 from planner.jobs.lifecycle import HANDED_OFF, JobFailure, ProgressFn, job_dispatch, job_fail, job_finish, job_heartbeat
 from planner.jobs.models import JobStatus
 from planner.scenarios import services as scenario_services
@@ -64,6 +65,15 @@ def study_validate(*, scenario: Scenario, definition: Any) -> Any:
             except SweepError as error:
                 raise ScenarioError({"vary" if study.kind == "sweep" else "choices": [str(error)]}) from None
     return study
+
+
+def study_delete(*, study: Study) -> None:
+    """Delete the study with its runs and points; JobsInProgress (409) while a run is queued or
+    running (the same rule as portfolios, planner/jobs/deletion.py)."""
+    with transaction.atomic():
+        locked = Study.objects.select_for_update().get(pk=study.pk)
+        refuse_while_in_progress(locked.runs.all(), what="study")
+        locked.delete()
 
 
 def study_create(
