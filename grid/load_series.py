@@ -159,13 +159,50 @@ def _read_rows(text: str, time_column: str | None, load_column: str | None) -> t
     return times, loads, names[ti], names[li]
 
 
-def read_load_csv(source: str | Path, *, time_column: str | None = None, load_column: str | None = None) -> LoadSeries:
-    """Read a system-load CSV (path, or the CSV text itself) into a regular hourly series [MW].
+# A file named on a command line is read up to this size: the largest reference file (PJM Dominion,
+# 2005-2018 hourly) is 3.2 MB, a decade at 5-minute resolution ≈ 40 MB; anything larger is refused
+# after reading the limit, not read to the end (`/dev/zero`).
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
+
+def read_load_csv_file(
+    path: str | Path, *, time_column: str | None = None, load_column: str | None = None
+) -> LoadSeries:
+    """The command-line face: read a system-load CSV file (bounded, UTF-8) and parse it.
+
+    Errors (missing, too large, not UTF-8) are LoadSeriesError with one line naming the file.
+    """
+    from grid.input_files import InputFileError, read_input_text
+
+    try:
+        text = read_input_text(path, max_bytes=MAX_FILE_BYTES, what="load file")
+    except InputFileError as error:
+        raise LoadSeriesError(str(error)) from None
+    return read_load_csv(text, time_column=time_column, load_column=load_column)
+
+
+def read_load_csv(
+    content: str | bytes, *, time_column: str | None = None, load_column: str | None = None
+) -> LoadSeries:
+    """Parse a system-load CSV (its text or bytes, never a path) into a regular hourly series [MW].
+
+    Content is always content: a one-line text such as ``/etc/passwd,x`` is a header without data
+    rows, never a file name (files are read by :func:`read_load_csv_file`, for command lines only).
     Times: ISO 8601 ('2017-01-01 13:00', optional offset → converted to UTC) or day-first
     'dd-mm-yyyy HH:MM' / 'dd/mm/yyyy HH:MM' (month-first is detected when a first field exceeds 12).
     """
-    text = source if isinstance(source, str) and "\n" in source else Path(source).read_text(encoding="utf-8-sig")
+    if isinstance(content, bytes):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise LoadSeriesError(f"the file is not UTF-8 text (byte {error.start:,} cannot be decoded)") from None
+    elif isinstance(content, str):
+        text = content
+    else:
+        raise TypeError(
+            f"read_load_csv takes the CSV text or bytes, not {type(content).__name__}; "
+            "use read_load_csv_file for a path"
+        )
     times_raw, loads_raw, tname, lname = _read_rows(text, time_column, load_column)
 
     # dd/mm vs mm/dd: month-first only when some second field exceeds 12 (a day, not a month).

@@ -194,17 +194,30 @@ def constant_weather(*, dry_bulb_c: float, relative_humidity_frac: float, source
 # --- loaders -----------------------------------------------------------------------------------
 
 
-def _read_text(path_or_text: str | Path | bytes) -> tuple[str, str]:
-    """Return (text, label). A str with a newline is file content; otherwise a path."""
-    if isinstance(path_or_text, bytes):
-        return path_or_text.decode("utf-8-sig", errors="replace"), "uploaded file"
-    if isinstance(path_or_text, str) and "\n" in path_or_text:
-        return path_or_text, "uploaded file"
-    path = Path(path_or_text)
+# A weather file named on a command line is read up to this size (an EPW year is ≈1.6 MB).
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+def _read_text(content: str | bytes) -> str:
+    """The file's text. Content is always content (bytes or text), never a path: an uploaded
+    one-line file is read as that line. Files are read by :func:`read_weather_file`."""
+    if isinstance(content, bytes):
+        return content.decode("utf-8-sig", errors="replace")
+    if isinstance(content, str):
+        return content
+    raise TypeError(f"weather readers take the text or bytes, not {type(content).__name__}; use read_weather_file")
+
+
+def read_weather_file(path: str | Path, *, source: str | None = None) -> HourlyWeather:
+    """The command-line and test face: read a weather file from disk (bounded), then parse it."""
+    from grid.input_files import InputFileError, read_input_bytes
+
+    path = Path(path)
     try:
-        return path.read_text(encoding="utf-8-sig", errors="replace"), path.name
-    except OSError as error:
-        raise WeatherError(f"cannot read weather file {path}: {error.strerror}") from None
+        raw = read_input_bytes(path, max_bytes=MAX_FILE_BYTES, what="weather file")
+    except InputFileError as error:
+        raise WeatherError(str(error)) from None
+    return read_weather(raw, source=source, label=path.name)
 
 
 def _to_floats(cells: list[str], *, column: str, first_line: int, data_row_offset: int) -> np.ndarray:
@@ -259,12 +272,12 @@ _EPW_FIELDS = {"dry_bulb": (6, "dry bulb temperature (field 7)"), "rh": (8, "rel
 _EPW_PRESSURE_FIELD = 9
 
 
-def read_epw(path_or_text: str | Path | bytes, *, source: str | None = None) -> HourlyWeather:
+def read_epw(content: str | bytes, *, source: str | None = None, label: str = "uploaded file") -> HourlyWeather:
     """Read an EnergyPlus weather (EPW) file: dry bulb, relative humidity and station pressure.
 
     The station pressure used for the wet bulb is the annual median of field 10.
     """
-    text, label = _read_text(path_or_text)
+    text = _read_text(content)
     lines = text.splitlines()
     if not lines or not lines[0].upper().startswith("LOCATION"):
         raise WeatherError(f"{label}: not an EPW file (line 1 must start with LOCATION)", line=1)
@@ -324,7 +337,7 @@ def _find(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def read_weather_csv(path_or_text: str | Path | bytes, *, source: str | None = None) -> HourlyWeather:
+def read_weather_csv(content: str | bytes, *, source: str | None = None, label: str = "uploaded file") -> HourlyWeather:
     """Read hourly weather from CSV with a header row.
 
     Needs a dry-bulb column [°C] (``dry_bulb_c``, ``temperature_c``, ``temp`` ...) and either
@@ -332,7 +345,7 @@ def read_weather_csv(path_or_text: str | Path | bytes, *, source: str | None = N
     in percent) or a dew point [°C] (``dew_point_c``). Rows are hours in order from 1 January
     00:00; 8,760 rows (8,784 in a leap year: 29 February is dropped).
     """
-    text, label = _read_text(path_or_text)
+    text = _read_text(content)
     table = list(csv.reader(io.StringIO(text)))
     while table and not any(cell.strip() for cell in table[-1]):
         table.pop()
@@ -407,9 +420,9 @@ def read_weather_csv(path_or_text: str | Path | bytes, *, source: str | None = N
     )
 
 
-def read_weather(path_or_text: str | Path | bytes, *, source: str | None = None) -> HourlyWeather:
-    """Read an EPW or CSV weather file, recognised by its first line."""
-    text, _label = _read_text(path_or_text)
+def read_weather(content: str | bytes, *, source: str | None = None, label: str = "uploaded file") -> HourlyWeather:
+    """Parse an EPW or CSV weather file's content (text or bytes), recognised by its first line."""
+    text = _read_text(content)
     if text.lstrip().upper().startswith("LOCATION"):
-        return read_epw(path_or_text, source=source)
-    return read_weather_csv(path_or_text, source=source)
+        return read_epw(text, source=source, label=label)
+    return read_weather_csv(text, source=source, label=label)

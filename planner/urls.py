@@ -10,6 +10,9 @@ def healthz(_request: object) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+# A page form over the size limit: a 413 page saying so, not a bare "Bad Request (400)".
+handler400 = "planner.request_limits.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),

@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 from grid.constants import HOURS_PER_DAY, MONTH_DAYS
-from grid.weather import HourlyWeather, read_weather
+from grid.weather import HourlyWeather, read_weather_file
 
 
 def monthly_statistics(weather: HourlyWeather) -> dict[str, list[float]]:
@@ -50,7 +50,7 @@ def monthly_statistics(weather: HourlyWeather) -> dict[str, list[float]]:
 
 def main(paths: list[str]) -> None:
     for path in paths:
-        weather = read_weather(path)
+        weather = read_weather_file(path)
         print(f"# {weather.source}")
         for key, values in monthly_statistics(weather).items():
             print(f"  {key}: [{', '.join(f'{v:g}' for v in values)}]")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from email.utils import format_datetime
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -19,6 +18,7 @@ from planner.api.serializers import _absolute
 from planner.api.views.base import PlannerView, int_param
 from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.api.views.runs import not_modified, result_etag
+from planner.jobs.deletion import JobsInProgress
 from planner.portfolios import selectors, services
 from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.portfolios.validation import PortfolioInputError
@@ -226,9 +226,10 @@ class PortfolioDetailView(PlannerView):
     def delete(self, request: Request, portfolio_id: int) -> Response:
         portfolio = self.get_object()
         ensure_can_edit(request.user, portfolio.organisation_id, action="delete portfolios")
-        with transaction.atomic():
-            portfolio.runs.all().delete()
-            portfolio.delete()
+        try:
+            services.portfolio_delete(portfolio=portfolio)
+        except JobsInProgress as error:
+            raise Conflict(str(error)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

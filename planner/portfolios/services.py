@@ -19,6 +19,8 @@ from grid.regions import hourly_series
 from planner.engine.result import hourly_from_npz
 from planner.engine.runner import run_scenario
 from planner.engine.schema import parse_scenario
+from planner.ids import as_id
+from planner.jobs.deletion import refuse_while_in_progress
 from planner.jobs.lifecycle import JobFailure, job_dispatch
 from planner.jobs.models import JobStatus
 from planner.portfolios.models import Portfolio, PortfolioMember, PortfolioRun
@@ -85,6 +87,15 @@ def portfolio_create(*, owner: AbstractBaseUser, organisation: Organisation, dat
 def portfolio_update(*, portfolio: Portfolio, data: Any) -> Portfolio:
     cleaned = portfolio_validate(data, organisation_id=portfolio.organisation_id)
     return _save(portfolio, cleaned)
+
+
+def portfolio_delete(*, portfolio: Portfolio) -> None:
+    """Delete the portfolio and its runs; JobsInProgress (409) while a run is queued or running."""
+    with transaction.atomic():
+        locked = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
+        refuse_while_in_progress(locked.runs.all(), what="portfolio")
+        locked.runs.all().delete()
+        locked.delete()
 
 
 def portfolio_run_inputs(portfolio: Portfolio) -> dict[str, Any]:
@@ -165,12 +176,20 @@ class StudySystemLoad:
     real_hours: bool  # False: a smooth month × hour profile (curtailment not assessed)
 
 
-def system_load(region_slug: str, inputs: dict[str, Any], years: list[int]) -> StudySystemLoad:
+def system_load(region_slug: str, inputs: dict[str, Any], years: list[int], *, organisation_id: int) -> StudySystemLoad:
     """The region's system load for the study: an upload (its year is the base), the region's real
-    hours (grid.system_load), else its smooth month × hour profile; grown by load_growth_frac_per_year."""
+    hours (grid.system_load), else its smooth month × hour profile; grown by load_growth_frac_per_year.
+    An uploaded system load is read only from the portfolio's own organisation."""
     region = region_of(region_slug, inputs.get("own_regions"))
     if inputs.get("system_load_upload") and inputs.get("system_load_region") == region_slug:
-        upload = Upload.objects.get(pk=inputs["system_load_upload"])
+        upload_id = inputs["system_load_upload"]
+        upload = Upload.objects.filter(
+            pk=as_id(upload_id) or -1, organisation_id=organisation_id, kind="system_load"
+        ).first()
+        if upload is None:
+            raise PortfolioInputError(
+                {"system_load_upload": [f"no system_load upload #{upload_id} in this organisation"]}
+            )
         arrays = hourly_from_npz(upload.npz)
         summary = upload.summary or {}
         history_years = summary.get("history_years") or []
@@ -204,8 +223,9 @@ def system_load(region_slug: str, inputs: dict[str, Any], years: list[int]) -> S
     )
 
 
-def _members(inputs: dict[str, Any], progress: ProgressFn) -> list[dict[str, Any]]:
-    scenarios = Scenario.objects.in_bulk([m["scenario"] for m in inputs["members"]])
+def _members(inputs: dict[str, Any], progress: ProgressFn, organisation_id: int) -> list[dict[str, Any]]:
+    ids = [m["scenario"] for m in inputs["members"]]
+    scenarios = Scenario.objects.filter(organisation_id=organisation_id).in_bulk(ids)  # the portfolio's own only
     out, names = [], set()
     for i, member in enumerate(inputs["members"]):
         progress(f"facility load {i + 1} of {len(inputs['members'])}", 0.1 + 0.6 * i / len(inputs["members"]))
@@ -221,15 +241,16 @@ def _members(inputs: dict[str, Any], progress: ProgressFn) -> list[dict[str, Any
     return out
 
 
-def portfolio_study(inputs: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
-    """Gather each member's load and each region's system load, run grid.portfolio per region."""
-    members = _members(inputs, progress)
+def portfolio_study(inputs: dict[str, Any], progress: ProgressFn, *, organisation_id: int) -> dict[str, Any]:
+    """Gather each member's load and each region's system load, run grid.portfolio per region.
+    Scenarios and uploads are read from the portfolio's organisation only."""
+    members = _members(inputs, progress, organisation_id)
     years = list(range(inputs["start_year"], inputs["end_year"] + 1))
     regions: dict[str, Any] = {}
     slugs = sorted({m["region"] for m in members})
     for k, slug in enumerate(slugs):
         progress(f"studying {slug}", 0.7 + 0.3 * k / len(slugs))
-        load = system_load(slug, inputs, years)
+        load = system_load(slug, inputs, years, organisation_id=organisation_id)
         region = region_of(slug, inputs.get("own_regions"))
         chosen = [m for m in members if m["region"] == slug]
         try:
@@ -285,11 +306,11 @@ def _global_path(field: str, chosen: list[dict], members: list[dict]) -> str:
 
 def portfolio_run_execute(job_id: int, progress: ProgressFn) -> str:
     """The job's work (JobKind "portfolio_run"): compute and store the result; bad input fails it with the reason."""
-    run = PortfolioRun.objects.get(pk=job_id)
+    run = PortfolioRun.objects.select_related("portfolio").get(pk=job_id)
     started = time.perf_counter()
     progress("facility loads", 0.05)
     try:
-        document = portfolio_study(run.inputs, progress)
+        document = portfolio_study(run.inputs, progress, organisation_id=run.portfolio.organisation_id)
     except PortfolioInputError as error:
         raise JobFailure(f"invalid portfolio: {error}") from error
     # A portfolio beyond its headroom (grid.portfolio_checks) is completed, not "succeeded"; the

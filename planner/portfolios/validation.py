@@ -12,12 +12,14 @@ Nothing is dropped: a bad member is an error, never skipped.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from grid.portfolio import RAMP_UNITS
 from grid.portfolio import REQUIRED as REGION_FIGURES
 from grid.regions import Region, RegionDataError, get_region, region_from_dict
 from grid.system_load import has_system_load
+from planner.ids import as_id
 from planner.scenarios import custom_catalog
 from planner.scenarios.models import Scenario, Upload
 
@@ -74,9 +76,11 @@ def _ramp(member: dict, where: str, errors: dict[str, list[str]]) -> tuple[list[
     values: list[float] = []
     for j, raw in enumerate(ramp):
         try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            errors[f"{where}.ramp[{j}]"] = [f"must be a number, got {raw!r}"]
+            value = float(raw) if not isinstance(raw, bool) else math.nan
+        except (TypeError, ValueError, OverflowError):
+            value = math.nan
+        if not math.isfinite(value):  # NaN and infinity cannot be stored (jsonb) nor computed
+            errors[f"{where}.ramp[{j}]"] = [f"must be a finite number, got {raw!r}"]
             continue
         if value < 0:
             errors[f"{where}.ramp[{j}]"] = ["must be ≥ 0"]
@@ -133,7 +137,7 @@ def portfolio_validate(data: Any, *, organisation_id: int) -> dict[str, Any]:
     upload_region = str(data.get("system_load_region") or "").strip()
     if upload_id not in (None, ""):
         upload_ok = Upload.objects.filter(
-            pk=int(upload_id) if str(upload_id).isdigit() else -1, organisation_id=organisation_id, kind="system_load"
+            pk=as_id(upload_id) or -1, organisation_id=organisation_id, kind="system_load"
         ).exists()
         if not upload_ok:
             errors["system_load_upload"] = [f"no system_load upload #{upload_id} in this organisation"]
@@ -153,8 +157,8 @@ def portfolio_validate(data: Any, *, organisation_id: int) -> dict[str, Any]:
             continue
         scenario_id = member.get("scenario")
         scenario = (
-            Scenario.objects.filter(pk=int(scenario_id), organisation_id=organisation_id).first()
-            if str(scenario_id).isdigit()
+            Scenario.objects.filter(pk=as_id(scenario_id), organisation_id=organisation_id).first()
+            if as_id(scenario_id) is not None
             else None
         )
         if scenario is None:  # another organisation's scenario is reported exactly like a missing one

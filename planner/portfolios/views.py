@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grid.portfolio import RAMP_UNITS
 from grid.regions import list_regions
+from planner.ids import as_id, as_index
 from planner.jobs.views import redirect_to_job
 from planner.portfolios import selectors, services
 from planner.portfolios.models import Portfolio, PortfolioRun
-from planner.portfolios.validation import PortfolioInputError
+from planner.portfolios.validation import MAX_MEMBERS, PortfolioInputError
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.custom_catalog import own_entries
 from planner.scenarios.models import Scenario, Upload
@@ -49,7 +50,8 @@ def _posted(request: HttpRequest) -> dict[str, Any]:
     """The form's fields → the definition portfolio_validate takes (blank member rows ignored)."""
     post = request.POST
     members = []
-    for i in range(int(post.get("member_rows", "0") or 0)):
+    # Rows offered: the members and a few blank ones; a forged count is capped, not a 500 or a long loop.
+    for i in range(min(as_index(post.get("member_rows", "0")) or 0, MAX_MEMBERS + BLANK_ROWS + 1)):
         scenario = post.get(f"member-{i}-scenario", "").strip()
         if not scenario:
             continue
@@ -101,7 +103,7 @@ def portfolio_create(request: HttpRequest) -> HttpResponse:
     assert organisation is not None
     chosen = request.POST.get("organisation") or request.GET.get("organisation")
     if chosen:
-        organisation = organisations.filter(pk=int(chosen) if chosen.isdigit() else -1).first() or organisation
+        organisation = organisations.filter(pk=as_id(chosen) or -1).first() or organisation
     data: dict[str, Any] = {"name": "", "start_year": 2026, "end_year": 2035, "members": []}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -202,9 +204,9 @@ def portfolio_compare(request: HttpRequest) -> HttpResponse:
     """Two portfolios side by side: the latest succeeded run of each (?a=<id>&b=<id>)."""
     picked: list[tuple[Portfolio, Any]] = []
     for key in ("a", "b"):
-        raw = request.GET.get(key, "")
-        if not raw.isdigit():
+        portfolio_id = as_id(request.GET.get(key, ""))
+        if portfolio_id is None:
             raise Http404(f"compare needs ?a=<portfolio id>&b=<portfolio id>; {key!r} is missing")
-        portfolio = selectors.portfolio_for_user(request.user, int(raw))
+        portfolio = selectors.portfolio_for_user(request.user, portfolio_id)
         picked.append((portfolio, selectors.latest_succeeded_run(portfolio)))
     return render(request, "portfolios/compare.html", {"picked": picked})

@@ -26,6 +26,10 @@ class ReportNotPossible(ValueError):
     """The subject has no result to report on (not finished, or failed)."""
 
 
+class ReportBuildRefused(PermissionError):
+    """A viewer asked for a report that is not built: building one is a write (issue 20, item 12)."""
+
+
 def _build_run(report: Report, progress: ProgressFn) -> Any:
     from planner.reports.builders import build_file
     from planner.reports.content import report_content
@@ -67,6 +71,7 @@ class Subject:
     what: str  # how messages name it
     kinds: tuple[str, ...]  # the report kinds it has
     build: Callable[[Report, ProgressFn], Any]  # (report, progress) → planner.reports.builders.BuiltFile
+    organisation_id: Callable[[Any], int] = lambda subject: subject.scenario.organisation_id
     reportable: Callable[[Any], bool] = _has_result  # whether the subject has something to report on
     needs: str = "completed"  # what "reportable" means, for the 409 message
 
@@ -75,14 +80,54 @@ class Subject:
 SUBJECTS = {
     "run": Subject("run", tuple(ReportKind.values), _build_run),
     # A portfolio's JSON is its result endpoint: no JSON report.
-    "portfolio_run": Subject("portfolio run", ("pdf", "xlsx", "csv"), _build_portfolio_run),
-    "comparison_run": Subject("comparison run", ("pdf", "xlsx"), _build_comparison_run),
+    "portfolio_run": Subject(
+        "portfolio run", ("pdf", "xlsx", "csv"), _build_portfolio_run, lambda run: run.portfolio.organisation_id
+    ),
+    "comparison_run": Subject(
+        "comparison run", ("pdf", "xlsx"), _build_comparison_run, lambda run: run.comparison.organisation_id
+    ),
     # A study's points are stored as they arrive: a finished run (a failed or cancelled one too)
     # reports what it computed. Its CSV/XLSX of points are built in the request (fast, no job).
     "study_run": Subject(
-        "study run", ("pdf",), _build_study_run, reportable=lambda run: run.is_finished, needs="finished"
+        "study run",
+        ("pdf",),
+        _build_study_run,
+        lambda run: run.study.organisation_id,
+        reportable=lambda run: run.is_finished,
+        needs="finished",
     ),
 }
+
+
+def report_request_by(user: Any, *, kind: str, **subject_of: Any) -> Report:
+    """report_request on behalf of a user. Planners and admins may queue a build; a viewer gets a
+    report that is already built, and ReportBuildRefused (403) for one that is not, as for every
+    other write."""
+    from planner.scenarios.selectors import can_edit
+
+    given = [(field, value) for field, value in subject_of.items() if value is not None and field in SUBJECTS]
+    if len(given) == 1:
+        field, subject = given[0]
+        spec = SUBJECTS[field]
+        # What is wrong with the request itself comes first (400, 409), for every role.
+        if kind not in spec.kinds:
+            raise ValueError(f"kind must be one of {', '.join(spec.kinds)}, got {kind!r}")
+        if not spec.reportable(subject):
+            raise ReportNotPossible(
+                f"{spec.what} {subject.pk} is {subject.status}; reports need a {spec.needs} {spec.what}"
+            )
+        if not can_edit(user, spec.organisation_id(subject)):
+            built = Report.objects.filter(**{field: subject}, kind=kind, status=ReportStatus.SUCCEEDED)
+            report = built.defer("content").first()
+            if report is None:
+                raise ReportBuildRefused(
+                    f"This {kind.upper()} report of {SUBJECTS[field].what} {subject.pk} is not built yet, and viewers "
+                    "cannot request builds; ask a planner of the organisation to build it (then you can download it)."
+                )
+            return report
+    return report_request(kind=kind, **subject_of)
+
+
 SUBJECT_KINDS = {field: subject.kinds for field, subject in SUBJECTS.items()}
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from planner.jobs.describe import job_waiting_for
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.reports.models import Report, ReportKind, ReportStatus
-from planner.reports.services import SUBJECT_KINDS, ReportNotPossible, report_request
+from planner.reports.services import SUBJECT_KINDS, ReportBuildRefused, ReportNotPossible, report_request_by
 from planner.scenarios import selectors
 
 
@@ -45,7 +45,11 @@ def serve_report(request: HttpRequest, *, kind: str, subject: dict, page: dict) 
     """The one download flow of every report subject: JSON state for the button, the file once
     built, otherwise a page that refreshes itself (or says why there is no report)."""
     try:
-        report = report_request(kind=kind, **subject)
+        report = report_request_by(request.user, kind=kind, **subject)
+    except ReportBuildRefused as error:  # a viewer, and the report is not built yet
+        if _wants_json(request):
+            return JsonResponse({"kind": kind, "ready": False, "failed": True, "error": str(error)}, status=403)
+        return render(request, "reports/pending.html", page | {"error": str(error)}, status=403)
     except ReportNotPossible as error:
         if _wants_json(request):
             return JsonResponse({"kind": kind, "ready": False, "failed": True, "error": str(error)}, status=409)

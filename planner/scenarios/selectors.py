@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
+from planner.ids import as_id
 from planner.scenarios.models import Membership, Organisation, Role, Run, Scenario
 
 _CAN_EDIT = {Role.PLANNER, Role.ADMIN}
@@ -102,11 +103,8 @@ def upload_reference_errors(spec, *, organisation_id: int) -> dict[str, list[str
         if path.startswith("grid.uploads.") and kind not in GRID_UPLOAD_KINDS:
             errors[path] = [f"must be one of {', '.join(GRID_UPLOAD_KINDS)}"]
             continue
-        digits = str(upload_id).isdigit() and len(str(upload_id)) <= 18
-        if (
-            not digits
-            or not Upload.objects.filter(organisation_id=organisation_id, kind=kind, pk=int(upload_id)).exists()
-        ):
+        pk = as_id(upload_id)
+        if pk is None or not Upload.objects.filter(organisation_id=organisation_id, kind=kind, pk=pk).exists():
             errors[path] = [f"no {kind} upload #{upload_id} in this organisation"]
     return errors
 

@@ -17,6 +17,7 @@ from grid.regions import list_regions
 from grid.siting import list_metros
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import CRITERIA
+from planner.ids import as_id
 from planner.jobs.views import redirect_to_job
 from planner.scenarios import catalogs
 from planner.scenarios import selectors as scenario_selectors
@@ -68,10 +69,9 @@ def comparison_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("You need the planner or admin role in an organisation to create site comparisons.")
     if request.method == "GET":
         return render(request, "sites/form.html", _form_context(request, initial_form(), {}))
-    organisation = (
-        scenario_selectors.editable_organisations(request.user).filter(pk=request.POST.get("organisation") or 0).first()
-    )
-    scenario = scenario_selectors.scenarios_for_user(request.user).filter(pk=request.POST.get("scenario") or 0).first()
+    organisation_id, scenario_id = as_id(request.POST.get("organisation")), as_id(request.POST.get("scenario"))
+    organisation = scenario_selectors.editable_organisations(request.user).filter(pk=organisation_id or 0).first()
+    scenario = scenario_selectors.scenarios_for_user(request.user).filter(pk=scenario_id or 0).first()
     document, errors = document_from_post(request.POST, scenario_inputs=scenario.inputs if scenario else None)
     if organisation is None:
         errors["organisation"] = ["pick one of your organisations where you are a planner or admin"]

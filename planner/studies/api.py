@@ -12,6 +12,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,9 +20,10 @@ from planner.api import services as api_services
 from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, QueueUnavailable, flatten
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import ReportSerializer, ScenarioSerializer
-from planner.api.views.base import PlannerView, bool_param
+from planner.api.views.base import ORGANISATION_PARAM, PlannerView, bool_param, in_organisation
 from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.engine.schema import ScenarioError
+from planner.jobs.deletion import JobsInProgress
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.scenarios import selectors as scenario_selectors
 from planner.studies import selectors, services
@@ -72,6 +74,8 @@ class StudyRunSerializer(serializers.ModelSerializer):
     results_url = serializers.SerializerMethodField()
     reports_url = serializers.SerializerMethodField(help_text="request and list its PDF report")
     points_stored = serializers.SerializerMethodField()
+    # As runs, portfolio runs and comparison runs: true once the run will change no more.
+    finished = serializers.BooleanField(source="is_finished", read_only=True)
 
     class Meta:
         model = StudyRun
@@ -82,6 +86,7 @@ class StudyRunSerializer(serializers.ModelSerializer):
             "reports_url",
             "study",
             "status",
+            "finished",
             "stage",
             "progress_frac",
             "error",
@@ -129,10 +134,13 @@ class StudyListView(PlannerView):
         summary="Studies of your organisations",
         operation_id="studies_list",
         responses=StudySerializer(many=True),
-        parameters=[OpenApiParameter("kind", str, description="sweep, uncertainty or optimisation")],
+        parameters=[
+            OpenApiParameter("kind", str, description="sweep, uncertainty or optimisation"),
+            ORGANISATION_PARAM,
+        ],
     )
     def get(self, request: Request) -> Response:
-        queryset = selectors.studies_for_user(request.user)
+        queryset = in_organisation(request, selectors.studies_for_user(request.user))
         kind = request.query_params.get("kind", "")
         if kind and kind not in StudyKind.values:
             raise FieldErrors({"kind": [f"must be one of {', '.join(StudyKind.values)}; got {kind!r}"]})
@@ -205,10 +213,10 @@ class StudyDetailView(PlannerView):
     def delete(self, request: Request, study_id: int) -> Response:
         study = selectors.study_for_user(request.user, study_id)
         ensure_can_edit(request.user, study.organisation_id, action="delete studies")
-        if study.runs.filter(status__in=["queued", "running"]).exists():
-            raise Conflict("The study has a run in progress; cancel it first.")
         try:
-            study.delete()
+            services.study_delete(study=study)
+        except JobsInProgress as error:
+            raise Conflict(str(error)) from None
         except ProtectedError:
             raise Conflict("The study is referenced elsewhere.") from None
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -358,12 +366,14 @@ class StudyRunReportView(PlannerView):
     def get(self, request: Request, run_id: int) -> HttpResponse:
         from planner.api.views.reports import report_payload
         from planner.reports.models import Report
-        from planner.reports.services import ReportNotPossible, report_request
+        from planner.reports.services import ReportBuildRefused, ReportNotPossible, report_request_by
         from planner.reports.views import file_response
 
         run = selectors.study_run_for_user(request.user, run_id)
         try:
-            report = report_request(kind="pdf", study_run=run)
+            report = report_request_by(request.user, kind="pdf", study_run=run)
+        except ReportBuildRefused as error:
+            raise PermissionDenied(str(error)) from None
         except ReportNotPossible as error:
             raise Conflict(str(error)) from None
         except JobQueueUnavailable as error:

@@ -29,6 +29,7 @@ from planner.engine.studies.optimise import next_points
 from planner.engine.studies.points import PointOutcome, evaluate_point, relative_names, study_plan
 from planner.engine.studies.validate import definition_errors
 from planner.engine.sweep import SweepError
+from planner.jobs.deletion import refuse_while_in_progress
 from planner.jobs.lifecycle import (
     HANDED_OFF,
     JobFailure,
@@ -86,6 +87,15 @@ def study_validate(*, scenario: Scenario, definition: Any) -> Any:
     if errors:
         raise ScenarioError(errors)
     return study
+
+
+def study_delete(*, study: Study) -> None:
+    """Delete the study with its runs and points; JobsInProgress (409) while a run is queued or
+    running (the same rule as portfolios, planner/jobs/deletion.py)."""
+    with transaction.atomic():
+        locked = Study.objects.select_for_update().get(pk=study.pk)
+        refuse_while_in_progress(locked.runs.all(), what="study")
+        locked.delete()
 
 
 def study_create(

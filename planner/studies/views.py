@@ -13,10 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from planner.engine.documents import DocumentError, load_json
 from planner.engine.schema import ScenarioError
 from planner.engine.studies.definition import default_inputs
 from planner.engine.studies.kpis import KPIS, SERIES
 from planner.engine.studies.params import PARAMETERS
+from planner.ids import as_index
 from planner.jobs.views import redirect_to_job
 from planner.scenarios import selectors as scenario_selectors
 from planner.scenarios.views.common import require_editor
@@ -66,9 +68,9 @@ def study_create(request: HttpRequest, scenario_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            definition = json.loads(text)
-        except json.JSONDecodeError as error:
-            errors = {"definition": [f"not valid JSON: {error.msg} at line {error.lineno}"]}
+            definition = load_json(text)  # the one JSON guard: depth, huge integers, NaN, NUL
+        except DocumentError as error:
+            errors = {"definition": [str(error)]}
         else:
             if isinstance(definition, dict):
                 definition["kind"] = kind
@@ -183,9 +185,8 @@ def study_point_adopt(request: HttpRequest, run_id: int) -> HttpResponse:
     """ "Adopt this mix": a new scenario with the point's values; the user lands on it."""
     run = selectors.study_run_for_user(request.user, run_id)
     require_editor(request.user, run.study.organisation_id, "adopt a study point as a scenario")
-    try:
-        index = int(request.POST.get("point", ""))
-    except ValueError:
+    index = as_index(request.POST.get("point", ""))
+    if index is None:
         messages.error(request, "Give the number of the point to adopt.")
         return redirect("study-run-detail", run_id=run.pk)
     try:

@@ -14,8 +14,9 @@ def request_report(client, run, kind, callbacks_fixture):
 
 
 def test_it_builds_and_serves_a_csv_report(api, finished_run, django_capture_on_commit_callbacks):
-    client = api("viewer")  # reading a run's report is reading: viewers may
-    response = request_report(client, finished_run, "csv", django_capture_on_commit_callbacks)
+    # A planner requests the build (a write); a viewer reads the built report (issue 20, item 12).
+    response = request_report(api("owner"), finished_run, "csv", django_capture_on_commit_callbacks)
+    client = api("viewer")
     assert response.status_code == 202
     status = client.get(response["Location"]).json()
     assert status["status"] == "ready", status["error"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grid.weather import read_weather
+from grid.weather import read_weather_file
 from planner.engine.facility_stage import FacilityStageError, facility_stage
 from planner.engine.schema import parse_scenario
 from tests.grid.test_fleet import HandCurve
@@ -87,7 +87,7 @@ def test_it_sizes_three_pools_for_three_workloads_and_reports_each_pool():
 
 def test_it_uses_uploaded_weather_and_says_so(reference_dir):
     path = reference_dir / "hourly" / "weather" / "USA_TX_Dallas-Fort.Worth.Intl.AP.722590_TMY3.epw"
-    weather = read_weather(path)
+    weather = read_weather_file(path)
     result = facility_stage(_scenario(), weather=weather, power_curve_fn=_hand_curves)
     assert result.summary["weather_generated"] is False and "Dallas" in result.summary["weather_source"]
     assert np.allclose(result.hourly["dry_bulb_c"], weather.dry_bulb_c)

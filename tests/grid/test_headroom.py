@@ -14,7 +14,7 @@ from grid.headroom import (
     seasonal_threshold_mw,
     solve_headroom_mw,
 )
-from grid.load_series import read_load_csv
+from grid.load_series import read_load_csv_file
 
 
 def test_it_solves_a_hand_case_exactly():
@@ -88,7 +88,7 @@ def test_it_reports_rates_with_no_solution_instead_of_failing():
 
 def test_it_computes_dominion_headroom_from_the_messy_real_file(reference_dir):
     # Checks from shared/reference/README.md: DOM 2017 max 19,661 MW, mean 11,058 MW.
-    series = read_load_csv(reference_dir / "hourly" / "load" / "DOM_hourly.csv")
+    series = read_load_csv_file(reference_dir / "hourly" / "load" / "DOM_hourly.csv")
     report = series.report
     assert report.unsorted_rows > 0 and report.duplicate_timestamps >= 4 and report.gap_hours_filled > 0
     result = headroom_by_year(time=series.time, load_mw=series.load_mw, observed=series.observed)
@@ -182,7 +182,7 @@ def test_it_lands_near_the_studys_published_aggregate_shape(reference_dir, zone)
     # files are single PJM zones over 2002/2006–2017 (a zone is peakier than a sum of BAs, and DOM has a
     # record winter peak in 2015), and the hours depend on the shape of each zone's load-duration
     # curve. The per-year variant falls outside (≈59–62 h and 5.6–6.7 % of peak at 0.25 %).
-    series = read_load_csv(reference_dir / "hourly" / "load" / f"{zone}_hourly.csv")
+    series = read_load_csv_file(reference_dir / "hourly" / "load" / f"{zone}_hourly.csv")
     result = headroom_by_year(time=series.time, load_mw=series.load_mw, observed=series.observed)
     for row in result["headroom"]:
         rate = row["rate_pct"]

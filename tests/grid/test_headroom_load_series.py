@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grid.load_series import LoadSeriesError, read_load_csv
+from grid.load_series import LoadSeriesError, read_load_csv, read_load_csv_file
 
 
 def test_it_sorts_averages_duplicates_and_fills_gaps_with_a_report():
@@ -38,7 +38,7 @@ def test_it_names_the_row_and_column_of_bad_values():
 
 
 def test_it_reads_the_quarter_hourly_eirgrid_file_with_its_dst_hours(reference_dir):
-    series = read_load_csv(
+    series = read_load_csv_file(
         reference_dir / "hourly" / "load" / "EirGrid_System-Data-Qtr-Hourly-2017.csv", load_column="IE Demand"
     )
     assert series.report.source_interval_minutes == 15
@@ -50,7 +50,7 @@ def test_it_reads_the_quarter_hourly_eirgrid_file_with_its_dst_hours(reference_d
 def test_it_cuts_one_complete_year_of_8760_hours_for_the_grid_stage(reference_dir):
     from grid.load_series import hourly_year
 
-    series = read_load_csv(reference_dir / "hourly" / "load" / "DOM_hourly.csv")
+    series = read_load_csv_file(reference_dir / "hourly" / "load" / "DOM_hourly.csv")
     load, year = hourly_year(series)
     assert year == 2017 and load.shape == (8760,)
     leap, _ = hourly_year(series, year=2016)  # 29 Feb dropped

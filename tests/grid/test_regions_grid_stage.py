@@ -101,10 +101,10 @@ def test_it_runs_every_region():
 
 
 def test_it_finds_when_a_100_mw_facility_would_be_curtailed_in_dominion_2017(reference_dir):
-    from grid.load_series import hourly_year, read_load_csv
+    from grid.load_series import hourly_year, read_load_csv_file
 
     path = reference_dir / "hourly" / "load" / "DOM_hourly.csv"
-    system, _ = hourly_year(read_load_csv(path), year=2017)
+    system, _ = hourly_year(read_load_csv_file(path), year=2017)
     result = grid_stage(
         _spec(uploads={"system_load": "dom"}), facility_power_w=POWER_W, uploads={"system_load": system}, **POOLS
     )

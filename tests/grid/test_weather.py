@@ -7,8 +7,8 @@ from grid.weather import (
     WeatherError,
     dew_point_c,
     read_epw,
-    read_weather,
     read_weather_csv,
+    read_weather_file,
     relative_humidity_frac,
     wet_bulb_c,
     wet_bulb_stull_c,
@@ -33,20 +33,20 @@ def _csv(rows: int, *, bad: dict[int, str] | None = None, header: str = "dry_bul
 
 def test_it_reads_the_reference_typical_years_with_the_upload_loader(weather_dir):
     # ../shared/reference/README.md: "Dulles TMY3 mean 12.7 °C".
-    dulles = read_weather(weather_dir / DULLES)
+    dulles = read_weather_file(weather_dir / DULLES)
     assert dulles.dry_bulb_c.shape == (8760,)
     assert dulles.dry_bulb_c.mean() == pytest.approx(12.7, abs=0.05)
     assert "TMY3" in dulles.source and not dulles.generated
     # Dulles sits at 82 m: station pressure a little below sea level.
     assert 99_000 < dulles.pressure_pa < 101_325
     for path in sorted(weather_dir.glob("*.epw")):
-        weather = read_weather(path)
+        weather = read_weather_file(path)
         assert np.all(weather.wet_bulb_c <= weather.dry_bulb_c + 1e-9)
         assert np.all(weather.wet_bulb_c >= weather.dew_point_c - 1e-6)
 
 
 def test_it_reads_the_met_eireann_csv_by_its_column_names(weather_dir):
-    dublin = read_weather(weather_dir / DUBLIN)  # columns 'temp' [°C] and 'rhum' [%]
+    dublin = read_weather_file(weather_dir / DUBLIN)  # columns 'temp' [°C] and 'rhum' [%]
     assert dublin.dry_bulb_c.shape == (8760,)
     # Dublin Airport annual mean temperature ≈ 9.8 °C (Met Éireann 1991-2020 normals); 2017 was mild.
     assert 9.0 < dublin.dry_bulb_c.mean() < 11.0

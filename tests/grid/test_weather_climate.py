@@ -5,7 +5,7 @@ import pytest
 
 from grid.climate import ClimateError, generate_typical_year, get_climate, list_climates, weather_for_climate
 from grid.tools.climate_stats import monthly_statistics
-from grid.weather import read_weather
+from grid.weather import read_weather_file
 
 
 def test_it_lists_the_required_sites_with_sources():
@@ -42,11 +42,11 @@ def test_it_puts_the_daily_maximum_in_the_afternoon():
 @pytest.mark.parametrize("site", [s for s in list_climates() if s.reference_file], ids=lambda s: s.slug)
 def test_it_ships_statistics_that_match_the_reference_hourly_file(site, reference_dir):
     weather_dir = reference_dir / "hourly" / "weather"
-    stats = monthly_statistics(read_weather(weather_dir / site.reference_file))
+    stats = monthly_statistics(read_weather_file(weather_dir / site.reference_file))
     assert np.allclose(stats["dry_bulb_mean_c"], site.dry_bulb_mean_c, atol=0.051)
     assert np.allclose(stats["dew_point_mean_c"], site.dew_point_mean_c, atol=0.051)
     generated = generate_typical_year(site)
-    real = read_weather(weather_dir / site.reference_file)
+    real = read_weather_file(weather_dir / site.reference_file)
     assert generated.dry_bulb_c.mean() == pytest.approx(real.dry_bulb_c.mean(), abs=0.4)
 
 
@@ -67,6 +67,6 @@ def test_it_generates_hot_hours_close_to_the_real_typical_year(site, reference_d
     # The 0.4 % hottest hours (35 h a year) size chillers and the grid connection; day-to-day
     # variability brings the generated year within 2.5 K of the real record's.
     generated = generate_typical_year(site).dry_bulb_c
-    real = read_weather(weather_dir / site.reference_file).dry_bulb_c
+    real = read_weather_file(weather_dir / site.reference_file).dry_bulb_c
     assert np.quantile(generated, 0.996) == pytest.approx(np.quantile(real, 0.996), abs=2.5)
     assert generated.std() == pytest.approx(real.std(), rel=0.15)

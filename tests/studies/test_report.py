@@ -60,7 +60,9 @@ def test_an_uncertainty_report_has_sources_percentiles_sobol_and_charts(
         make_study(scenario, owner, definition, name="Carbon risk"), owner, django_capture_on_commit_callbacks
     )
     assert run.status == "succeeded", run.error
-    text, images = _pdf(client, viewer, run)  # viewers read reports
+    text, images = _pdf(client, owner, run)  # a planner builds it (issue 20, item 12) …
+    client.force_login(viewer)  # … and viewers read it
+    assert client.get(reverse("study-run-report", args=[run.pk])).content.startswith(b"%PDF")
     assert "Carbon risk" in text and "1. Definition" in text
     assert source in text and "uniform 0.7 – 1.3" in text and "grid.overrides.carbon_intensity_g_per_kwh" in text
     assert "not stated" in text  # the energy price's distribution gave no source: the report says so

@@ -33,6 +33,9 @@ def test_a_worker_builds_the_study_pdf(celery_worker, client, scenario, owner, v
 
     client.force_login(viewer)
     url = reverse("study-run-report", args=[run.pk])
+    refused = client.get(url, **JSON)  # a viewer cannot queue a build (issue 20, item 12)
+    assert refused.status_code == 403 and "viewers cannot request builds" in refused.json()["error"]
+    client.force_login(owner)
     first = client.get(url, **JSON)
     assert first.status_code == 200 and first.json()["status"] in {"queued", "running"}, first.json()
     state = wait_for(

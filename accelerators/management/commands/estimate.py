@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accelerators.catalog import CatalogError
 from accelerators.efficiency import EstimateError, estimate
 from accelerators.efficiency.constants import serving_value
+from planner.engine.documents import DocumentError, read_json_file
 
 
 def _ref(value: str, what: str):
@@ -15,11 +16,9 @@ def _ref(value: str, what: str):
     path = Path(value)
     if value.lower().endswith(".json") or path.is_file():
         try:
-            return json.loads(path.read_text())
-        except OSError as exc:
-            raise CommandError(f"--{what}: cannot read {value}: {exc.strerror}") from exc
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"--{what}: {value} is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+            return read_json_file(path)  # bounded, UTF-8, the JSON guard (planner/engine/documents.py)
+        except DocumentError as exc:
+            raise CommandError(f"--{what}: {value}: {exc}", returncode=2) from None
     return value
 
 

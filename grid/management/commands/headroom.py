@@ -10,7 +10,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from grid.headroom import DUKE_RATES_FRAC, THRESHOLDS, HeadroomError, headroom_by_year
-from grid.load_series import LoadSeriesError, read_load_csv
+from grid.load_series import LoadSeriesError, read_load_csv_file
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            series = read_load_csv(
+            series = read_load_csv_file(
                 options["load_csv"], time_column=options["time_column"], load_column=options["load_column"]
             )
             result = headroom_by_year(
@@ -42,10 +42,8 @@ class Command(BaseCommand):
                 rates_frac=DUKE_RATES_FRAC,
                 thresholds=options["thresholds"],
             )
-        except FileNotFoundError:
-            raise CommandError(f"load_csv: no such file {options['load_csv']!r}") from None
-        except (LoadSeriesError, HeadroomError) as error:
-            raise CommandError(str(error)) from None
+        except (LoadSeriesError, HeadroomError) as error:  # one line, exit status 2 (as `plan`)
+            raise CommandError(str(error).replace("\n", " "), returncode=2) from None
         result = {
             "file": options["load_csv"],
             "units": {

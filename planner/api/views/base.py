@@ -3,14 +3,17 @@ bad values with the parameter's name (400), never silently ignore them."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 
 from planner.api.errors import FieldErrors
 from planner.api.schema import PlannerAutoSchema
+from planner.ids import as_id
 
 
 class DescribeOnlyMetadata(SimpleMetadata):
@@ -28,16 +31,25 @@ class PlannerView(GenericAPIView):
 
 
 def int_param(request: Request, name: str) -> int | None:
+    """A positive id: ASCII digits within a bigint ("²" and a 30-digit number are 400s, not 500s)."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise FieldErrors({name: [f"must be an integer, got {raw!r}"]}) from None
-    if value < 1:
-        raise FieldErrors({name: ["must be ≥ 1"]})
+    value = as_id(raw)
+    if value is None:
+        if raw.strip().lstrip("-").isascii() and raw.strip().lstrip("-").isdigit():
+            raise FieldErrors({name: ["must be ≥ 1 and below 10^18"]})
+        raise FieldErrors({name: [f"must be an integer, got {raw!r}"]})
     return value
+
+
+ORGANISATION_PARAM = OpenApiParameter("organisation", int, description="only this organisation's items")
+
+
+def in_organisation(request: Request, queryset: QuerySet, field: str = "organisation_id") -> QuerySet:
+    """The list's items of the organisation named by ?organisation= (all of the user's without it)."""
+    organisation = int_param(request, "organisation")
+    return queryset if organisation is None else queryset.filter(**{field: organisation})
 
 
 def choice_param(request: Request, name: str, choices: tuple[str, ...] | list[str]) -> str:

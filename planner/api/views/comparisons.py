@@ -15,7 +15,7 @@ from planner.api import services as api_services
 from planner.api.errors import Conflict, ErrorSerializer, FieldErrors, flatten
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import _absolute
-from planner.api.views.base import PlannerView
+from planner.api.views.base import ORGANISATION_PARAM, PlannerView, in_organisation
 from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.api.views.runs import not_modified, result_etag
 from planner.engine.schema import ScenarioError
@@ -107,9 +107,11 @@ class ComparisonListView(PlannerView):
         summary="Site comparisons of your organisations",
         operation_id="comparisons_list",
         responses=ComparisonSerializer(many=True),
+        parameters=[ORGANISATION_PARAM],
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.comparisons_for_user(request.user).order_by("-updated_at", "-id"))
+        queryset = in_organisation(request, selectors.comparisons_for_user(request.user))
+        page = self.paginate_queryset(queryset.order_by("-updated_at", "-id"))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(

@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,7 +19,7 @@ from planner.api.views.base import PlannerView
 from planner.jobs.describe import job_waiting_for
 from planner.jobs.lifecycle import JobQueueUnavailable
 from planner.reports.models import Report
-from planner.reports.services import ReportNotPossible, report_request
+from planner.reports.services import ReportBuildRefused, ReportNotPossible, report_request_by
 from planner.reports.views import file_response
 
 _MEDIA_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv")
@@ -65,12 +65,15 @@ def _report_for_user(request: Request, report_id: int) -> Report:
 
 
 def _request(request: Request, **subject) -> Response:
-    """POST of a report of any subject: 202 with its state, 409 before it completed, 503 without a queue."""
+    """POST of a report of any subject: 202 with its state, 409 before it completed, 503 without a
+    queue, 403 for a viewer when the report is not built (building one is a write)."""
     serializer = ReportRequestSerializer(data=request.data)
     if not serializer.is_valid():
         raise FieldErrors(flatten(serializer.errors))
     try:
-        report = report_request(kind=serializer.validated_data["kind"], **subject)
+        report = report_request_by(request.user, kind=serializer.validated_data["kind"], **subject)
+    except ReportBuildRefused as error:
+        raise PermissionDenied(str(error)) from None
     except ReportNotPossible as error:
         raise Conflict(str(error)) from None
     except ValueError as error:  # a kind this subject has no report of (a portfolio's JSON is its result)

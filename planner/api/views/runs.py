@@ -15,7 +15,7 @@ from planner.api import services as api_services
 from planner.api.errors import Conflict, ErrorSerializer, FieldErrors
 from planner.api.permissions import ensure_can_edit
 from planner.api.serializers import RunResultSerializer, RunSerializer
-from planner.api.views.base import PlannerView, bool_param, choice_param, int_param
+from planner.api.views.base import ORGANISATION_PARAM, PlannerView, bool_param, choice_param, in_organisation, int_param
 from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.engine.result import hourly_from_npz, to_jsonable
 from planner.scenarios import selectors
@@ -41,10 +41,14 @@ class RunListView(PlannerView):
         summary="Runs of your organisations' scenarios",
         operation_id="runs_list",
         responses=RunSerializer(many=True),
-        parameters=[_STATUS_PARAM, OpenApiParameter("scenario", int, description="only this scenario's runs")],
+        parameters=[
+            _STATUS_PARAM,
+            OpenApiParameter("scenario", int, description="only this scenario's runs"),
+            ORGANISATION_PARAM,
+        ],
     )
     def get(self, request: Request) -> Response:
-        queryset = selectors.runs_for_user(request.user)
+        queryset = in_organisation(request, selectors.runs_for_user(request.user), "scenario__organisation_id")
         scenario = int_param(request, "scenario")
         if scenario is not None:
             queryset = queryset.filter(scenario_id=scenario)

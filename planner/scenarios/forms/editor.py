@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
+from accelerators.efficiency.stacks import stack_names
 from planner.engine.documents import DocumentError, load_json
 from planner.engine.schema import (
     ASHRAE_CLASSES,
@@ -33,6 +34,7 @@ from planner.engine.schema import (
     Workload,
 )
 from planner.scenarios import catalogs
+from planner.scenarios.forms.kept import KeptField, merged
 from planner.scenarios.validation import scenario_validate
 
 CUSTOM = "__custom__"
@@ -95,8 +97,26 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
 
 # ---- workloads --------------------------------------------------------------------------------
 
+# The workload fields this form shows; every other field of a workload is kept as it was.
+WORKLOAD_RENDERED = (
+    "name",
+    "model",
+    "peak_requests_per_s",
+    "requests_per_day",
+    "input_tokens",
+    "output_tokens",
+    "ttft_target_s",
+    "tpot_target_ms",
+    "daily_shape",
+    "annual_growth_frac",
+    "deferrable_frac",
+    "input_tokens_distribution",
+    "output_tokens_distribution",
+)
+
 
 class WorkloadForm(forms.Form):
+    kept = KeptField(WORKLOAD_RENDERED)
     name = forms.CharField(label="Name", required=False, max_length=200)
     model = _choice("Model (catalog)", [])
     model_custom = forms.CharField(
@@ -226,13 +246,14 @@ class WorkloadForm(forms.Form):
             }
         else:
             item["daily_shape"] = shape
-        return item
+        return merged(data.get("kept") or {}, item)
 
     @staticmethod
     def initial_from(item: Mapping[str, Any]) -> dict[str, Any]:
         # A stored document leaves out fields at their schema default: show that default.
         initial: dict[str, Any] = _schema_defaults(Workload, WORKLOAD_PLAIN)
         initial.update({k: item.get(k) for k in WORKLOAD_PLAIN if item.get(k) is not None})
+        initial["kept"] = WorkloadForm.base_fields["kept"].initial_for(item)  # type: ignore[attr-defined]
         model = item.get("model")
         if isinstance(model, dict):
             initial["model"] = CUSTOM
@@ -274,7 +295,23 @@ WORKLOAD_PLAIN = (
 # ---- hardware pools ---------------------------------------------------------------------------
 
 
+HARDWARE_PLAIN = (
+    "weight_precision",
+    "kv_precision",
+    "tensor_parallel",
+    "devices_per_server",
+    "server_height_u",
+    "expert_parallel",
+    "pipeline_parallel",
+    "serving_stack",
+    "power_limit_w",
+)
+# The pool fields this form shows; every other field of a pool (energy_multiplier …) is kept.
+HARDWARE_RENDERED = ("name", "accelerator", "share_frac", "count", "sparsity", *HARDWARE_PLAIN)
+
+
 class HardwareForm(forms.Form):
+    kept = KeptField(HARDWARE_RENDERED)
     name = forms.CharField(label="Name", required=False, max_length=200)
     accelerator = _choice("Accelerator (catalog)", [])
     accelerator_custom = forms.CharField(
@@ -303,6 +340,24 @@ class HardwareForm(forms.Form):
         "Optional. Blank: by accelerator (8U for an 8-GPU HGX H100/H200, 10U for B200; grid/data/hosts_network.yaml)",
         min="1",
     )
+    expert_parallel = _int_field(
+        "Expert-parallel devices [count]",
+        "Optional, mixture-of-experts models only. Blank: experts are not spread beyond the tensor-parallel group",
+        min="1",
+    )
+    pipeline_parallel = _int_field(
+        "Pipeline stages [count]",
+        "Optional. Blank: one stage; a replica is then tensor parallel × pipeline stages devices",
+        min="1",
+    )
+    serving_stack = _choice(
+        "Serving stack", [], "Optional. Blank: the accelerator's default (accelerators/data/serving_stacks.yaml)"
+    )
+    power_limit_w = _float(
+        "GPU power limit [W per device]",
+        "Optional. Blank: the board's own limit from the catalog; only lower limits apply",
+        min="0",
+    )
 
     def __init__(self, *args: Any, own_accelerators: tuple = (), **kwargs: Any) -> None:
         if not kwargs.get("initial"):  # a new pool: the schema's defaults (bf16, tensor parallel 1, 8 per server)
@@ -322,6 +377,14 @@ class HardwareForm(forms.Form):
                 accelerators.insert(0, (current, f"{current} (→ {catalogs.accelerator_label(current)})"))
                 known.add(current)
         self.fields["accelerator"].choices = [*accelerators, (CUSTOM, "Custom accelerator (JSON below)")]
+        stacks = [(name, name) for name in stack_names()]
+        for current in {
+            str(self.initial.get("serving_stack") or ""),
+            str(self.data.get(self.add_prefix("serving_stack")) or ""),
+        }:
+            if current and current not in {value for value, _ in stacks}:
+                stacks.insert(0, (current, current))  # the schema or the engine names an unknown one
+        self.fields["serving_stack"].choices = [("", "— the accelerator's default —"), *stacks]
 
     def clean_accelerator_custom(self) -> Any:
         return _json_or_none(self.cleaned_data.get("accelerator_custom", ""), what="custom accelerator")
@@ -361,12 +424,13 @@ class HardwareForm(forms.Form):
             item["sparsity"] = f"unstructured:{frac:g}" if frac is not None else "unstructured:"
         else:
             item["sparsity"] = kind
-        return item
+        return merged(data.get("kept") or {}, item)
 
     @staticmethod
     def initial_from(item: Mapping[str, Any]) -> dict[str, Any]:
         initial = _schema_defaults(HardwarePool, HARDWARE_PLAIN)
         initial.update({k: item.get(k) for k in ("name", *HARDWARE_PLAIN) if item.get(k) is not None})
+        initial["kept"] = HardwareForm.base_fields["kept"].initial_for(item)  # type: ignore[attr-defined]
         accelerator = item.get("accelerator")
         if isinstance(accelerator, dict):
             initial["accelerator"] = CUSTOM
@@ -385,8 +449,6 @@ class HardwareForm(forms.Form):
             initial["sparsity_kind"] = sparsity
         return initial
 
-
-HARDWARE_PLAIN = ("weight_precision", "kv_precision", "tensor_parallel", "devices_per_server", "server_height_u")
 
 WorkloadFormSet = formset_factory(WorkloadForm, extra=0, can_delete=True, min_num=1, max_num=50)
 HardwareFormSet = formset_factory(HardwareForm, extra=0, can_delete=True, min_num=1, max_num=20)
@@ -457,7 +519,28 @@ def _name(path: str) -> str:
     return path.replace(".", "__")
 
 
+# The scenario paths the main form (and the formsets) show; everything else (economics,
+# uncertainty, fields added to the schema later) is kept as it was.
+MAIN_RENDERED = (
+    "schema_version",
+    "name",
+    "description",
+    "workloads",
+    "hardware",
+    *MAIN_NUMBERS,
+    *MAIN_CHOICES,
+    "site.climate",
+    "site.weather_upload",
+    "grid.region",
+    "grid.clean_energy.hourly_match",
+    "grid.overrides",
+    *(f"grid.uploads.{slot}" for slot in UPLOAD_SLOTS),
+    "flexibility",  # a JSON field of its own: clearing it removes the block
+)
+
+
 class ScenarioMainForm(forms.Form):
+    kept = KeptField(MAIN_RENDERED)
     organisation = forms.ModelChoiceField(queryset=None, empty_label=None, label="Organisation")
     name = forms.CharField(
         label="Scenario name",
@@ -590,7 +673,7 @@ class ScenarioMainForm(forms.Form):
             grid["uploads"] = uploads
         if data.get("flexibility") is not None:
             document["flexibility"] = data["flexibility"]
-        return document
+        return merged(data.get("kept") or {}, document)
 
     def clean_flexibility(self) -> Any:
         return _json_or_none(self.cleaned_data.get("flexibility") or "", what="flexibility")
@@ -598,6 +681,7 @@ class ScenarioMainForm(forms.Form):
     @staticmethod
     def initial_from(document: Mapping[str, Any]) -> dict[str, Any]:
         initial: dict[str, Any] = {"name": document.get("name"), "description": document.get("description", "")}
+        initial["kept"] = ScenarioMainForm.base_fields["kept"].initial_for(document)  # type: ignore[attr-defined]
         defaults = {
             "horizon": Horizon().model_dump(mode="json"),
             "fleet": Fleet().model_dump(mode="json"),
@@ -626,7 +710,7 @@ class ScenarioMainForm(forms.Form):
             if key in known:
                 initial[f"grid__overrides__{key}"] = value
             else:
-                extra.append(f"{key} = {value:g}")
+                extra.append(f"{key} = {value!r}")  # repr: every digit, so an unchanged save is identical
         initial["grid__overrides_extra"] = "\n".join(extra)
         for slot, upload_id in (grid.get("uploads") or {}).items():
             initial[f"grid__uploads__{slot}"] = str(upload_id)

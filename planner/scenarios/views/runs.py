@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from planner.engine.flex_summary import flexibility_lever, flexibility_rows
 from planner.engine.result import hourly_from_npz
+from planner.ids import as_id
 from planner.jobs.describe import job_is_stuck, job_waiting_for
 from planner.jobs.views import redirect_to_job
 from planner.reports.units import fmt
@@ -181,8 +182,9 @@ def _short_label(run) -> str:
 def run_compare(request: HttpRequest) -> HttpResponse:
     ids = []
     for raw in request.GET.getlist("run"):
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
+        run_id = as_id(raw)
+        if run_id is not None and run_id not in ids:
+            ids.append(run_id)
     if not 2 <= len(ids) <= 4:
         context = {"problem": f"Pick two to four runs to compare (you picked {len(ids)})."}
         return render(request, "scenarios/compare.html", context, status=400)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planner.engine.documents import DocumentError, read_json_file
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import compare_sites, parse_comparison
 
@@ -25,13 +26,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["comparison"])
+        # Exit status 2 for every input problem, as `plan`: a message, no traceback.
         try:
-            spec = parse_comparison(json.loads(path.read_text()))
-        except (FileNotFoundError, json.JSONDecodeError) as error:
-            raise CommandError(f"{path}: {error}") from None
+            spec = parse_comparison(read_json_file(path))
+        except DocumentError as error:
+            raise CommandError(
+                f"comparison {error}" if error.message.startswith("file not found") else f"{path}: {error}",
+                returncode=2,
+            ) from None
         except ScenarioError as error:
             lines = [f"  {field}: {' '.join(messages)}" for field, messages in error.errors.items()]
-            raise CommandError(f"{path}: invalid comparison\n" + "\n".join(lines)) from None
+            raise CommandError(f"{path}: invalid comparison\n" + "\n".join(lines), returncode=2) from None
         result = compare_sites(spec)
         if options["json"]:
             self.stdout.write(json.dumps(result, allow_nan=False))
