@@ -14,7 +14,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from planner.api.settings_helpers import env_rate
-from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_int, env_list
+from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_float, env_int, env_list
 from planner.security import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,6 +67,10 @@ try:
     # A queued job not picked up this long after its message was sent is sent again (lost message).
     JOB_REDISPATCH_AFTER_S = env_int("PLANNER_JOB_REDISPATCH_AFTER_S", 120, minimum=1)
     JOB_BROKER_CONNECT_RETRIES = env_int("PLANNER_JOB_BROKER_CONNECT_RETRIES", 1, minimum=0)
+    # Every broker and result-backend call waits at most this long for a connection or a reply, and
+    # a submit spends at most this long (all connection retries together) before answering 503: a
+    # hung Redis (stopped process, half-open connection) must not hold a web worker (issue 20 #3).
+    BROKER_TIMEOUT_S = env_float("PLANNER_BROKER_TIMEOUT_S", 1.0, minimum=0.05)
     # Embedded mode (no broker): local worker threads; a request waits this long for its job.
     JOB_EMBEDDED_WORKERS = env_int("PLANNER_JOB_EMBEDDED_WORKERS", 2, minimum=1)
     JOB_EMBEDDED_WAIT_S = env_int("PLANNER_JOB_EMBEDDED_WAIT_S", 30, minimum=0)
@@ -191,7 +195,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis re-delivers an unacknowledged message after this long; longer than any run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("PLANNER_VISIBILITY_TIMEOUT_S", 3600, minimum=10)}
+# Every broker call is bounded by BROKER_TIMEOUT_S (socket connect and read), with one quick retry
+# and no retry on a timeout (a stopped Redis accepts the TCP connection but never answers).
+_BROKER_RETRY_POLICY = {
+    "max_retries": JOB_BROKER_CONNECT_RETRIES,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("PLANNER_VISIBILITY_TIMEOUT_S", 3600, minimum=10),
+    "socket_timeout": BROKER_TIMEOUT_S,
+    "socket_connect_timeout": BROKER_TIMEOUT_S,
+    "retry_on_timeout": False,
+    # kombu's Connection.default_channel (the producer pools) retries connecting with these.
+    **_BROKER_RETRY_POLICY,
+    "connect_retries_timeout": BROKER_TIMEOUT_S,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_S
+CELERY_TASK_PUBLISH_RETRY_POLICY = _BROKER_RETRY_POLICY
+# The result backend (the study chord's counter, on the broker's Redis): the same bounds.
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT_S
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT_S
+CELERY_REDIS_RETRY_ON_TIMEOUT = False
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _BROKER_RETRY_POLICY}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -144,7 +144,16 @@ def publish(*, kind: str, job_id: int) -> None:
     spec = job_kind(kind)
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-            conn.ensure_connection(max_retries=settings.JOB_BROKER_CONNECT_RETRIES, interval_start=0, interval_step=0.5)
+            # At most BROKER_TIMEOUT_S for connecting, all retries together; each socket operation
+            # (connect, the transport's PING, the LPUSH) is bounded by the same figure
+            # (CELERY_BROKER_TRANSPORT_OPTIONS), so a stopped Redis answers 503 instead of hanging.
+            conn.ensure_connection(
+                max_retries=settings.JOB_BROKER_CONNECT_RETRIES,
+                interval_start=0,
+                interval_step=0.2,
+                interval_max=0.5,
+                timeout=settings.BROKER_TIMEOUT_S,
+            )
             job_execute_task.apply_async(
                 (kind, job_id),
                 connection=conn,
@@ -155,8 +164,8 @@ def publish(*, kind: str, job_id: int) -> None:
     except Exception as error:  # kombu/redis raise several types for "cannot reach the broker"
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         raise JobQueueUnavailable(
-            f"the job queue is unavailable (broker unreachable: {detail}); nothing was computed — "
-            "re-run when the queue is back"
+            f"the job queue is unavailable (broker unreachable or silent for {settings.BROKER_TIMEOUT_S:g} s: "
+            f"{detail}); nothing was computed — re-run when the queue is back"
         ) from error
     _mark_dispatched(kind=kind, job_id=job_id)
 
