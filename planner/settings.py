@@ -57,12 +57,14 @@ try:
     RUN_HARD_TIME_LIMIT_S = env_int("PLANNER_RUN_HARD_TIME_LIMIT_S", 360, minimum=2)
     if RUN_HARD_TIME_LIMIT_S <= RUN_SOFT_TIME_LIMIT_S:
         raise SettingError("PLANNER_RUN_HARD_TIME_LIMIT_S must exceed PLANNER_RUN_SOFT_TIME_LIMIT_S")
-    # A run whose worker vanished is requeued after this many seconds without a heartbeat.
-    RUN_STALE_AFTER_S = env_int("PLANNER_RUN_STALE_AFTER_S", 120, minimum=5)
+    # A run whose worker vanished is requeued after this many seconds without a heartbeat (a running
+    # job beats every RUN_STALE_AFTER_S / 4). The fallback: a killed pool child or main process hands
+    # its job back at once (planner.jobs.worker); this catches a whole machine or process group lost.
+    RUN_STALE_AFTER_S = env_int("PLANNER_RUN_STALE_AFTER_S", 20, minimum=5)
     RUN_MAX_ATTEMPTS = env_int("PLANNER_RUN_MAX_ATTEMPTS", 3, minimum=1)
     # Jobs (planner.jobs, docs/jobs.md): RUN_STALE_AFTER_S and RUN_MAX_ATTEMPTS apply to every kind.
     # Each worker sends the recovery task this often (0 turns its timer off); at most this many jobs a pass.
-    JOB_RECOVER_EVERY_S = env_int("PLANNER_JOB_RECOVER_EVERY_S", 30, minimum=0)
+    JOB_RECOVER_EVERY_S = env_int("PLANNER_JOB_RECOVER_EVERY_S", 5, minimum=0)
     JOB_RECOVER_LIMIT = env_int("PLANNER_JOB_RECOVER_LIMIT", 100, minimum=1)
     # A queued job not picked up this long after its message was sent is sent again (lost message).
     JOB_REDISPATCH_AFTER_S = env_int("PLANNER_JOB_REDISPATCH_AFTER_S", 120, minimum=1)
