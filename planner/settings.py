@@ -88,6 +88,8 @@ try:
             {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": broker_from_url(_cache_url, variable="PLANNER_CACHE_URL"),
+                # A hung Redis must not hang every API request's rate-limit check (issue 20 #3).
+                "OPTIONS": {"socket_timeout": BROKER_TIMEOUT_S, "socket_connect_timeout": BROKER_TIMEOUT_S},
             }
             if _cache_url
             else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "planner"}

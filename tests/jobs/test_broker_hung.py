@@ -86,3 +86,28 @@ def test_the_result_backend_is_bounded_too(stopped_broker):
         elapsed_s = time.monotonic() - started
         # a read is one socket timeout; a write is retried once (CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS)
         assert elapsed_s < 2 * ANSWER_WITHIN_S, f"backend {name} gave up after {elapsed_s:.2f} s"
+
+
+def test_the_shared_rate_limit_cache_is_bounded_too(stopped_broker):
+    """With PLANNER_CACHE_URL on the same (hung) Redis, a rate-limit check gives up instead of
+    holding the request forever."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import time, django; django.setup()\n"
+        "from django.core.cache import cache\n"
+        "started = time.monotonic()\n"
+        "try:\n"
+        "    cache.get('planner-probe')\n"
+        "except Exception as error:\n"
+        "    print(type(error).__name__, round(time.monotonic() - started, 2))\n"
+    )
+    env = {**os.environ, "PLANNER_CACHE_URL": stopped_broker, "DJANGO_SETTINGS_MODULE": "planner.settings"}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    name, elapsed_s = done.stdout.split()
+    assert name == "TimeoutError", done.stdout + done.stderr
+    assert float(elapsed_s) < ANSWER_WITHIN_S
