@@ -125,3 +125,27 @@ def test_a_killed_main_process_hands_its_job_to_another_worker(
         f"main process killed: pool child gone after {child_exit_s:.1f} s, job claimed by another worker after "
         f"{claimed_s:.1f} s, finished after {finished_s:.1f} s"
     )
+
+
+def test_a_worker_killed_whole_is_recovered_by_its_stale_heartbeat(
+    two_workers, services_ready, owner, organisation, small_inputs, record_property
+):
+    """The whole process group SIGKILLed (no process left to hand the job back): the defaults
+    (RUN_STALE_AFTER_S 20 s, a recovery pass every 5 s) still bring it back within 30 s."""
+    live = [worker for worker in two_workers if worker.process.poll() is None]
+    spare = Worker(services_ready, SLOW).start()  # so that a worker remains whichever one holds the job
+    two_workers.append(spare)  # stopped by the fixture
+    run = _start_run(owner, organisation, small_inputs)
+    main = _parent_pid(_holder_pid(run.pk))
+    holder = next(worker for worker in [*live, spare] if worker.process.pid == main)
+
+    holder.kill()
+    killed_at = time.monotonic()
+    wait_for(lambda: _claimed_again(run.pk), timeout_s=RECOVER_WITHIN_S, what="another worker to claim the job")
+    claimed_s = time.monotonic() - killed_at
+    wait_for(lambda: Run.objects.get(pk=run.pk).is_finished, timeout_s=60, what="the recovered run to finish")
+    recovered = Run.objects.get(pk=run.pk)
+    assert recovered.status == JobStatus.SUCCEEDED, recovered.error
+    assert recovered.attempts == 2
+    record_property("group_kill_claimed_again_s", round(claimed_s, 1))
+    print(f"worker process group killed: job claimed by another worker after {claimed_s:.1f} s")
