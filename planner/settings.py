@@ -14,7 +14,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from planner.api.settings_helpers import env_rate
-from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_int, env_list
+from planner.env import SettingError, broker_from_url, database_from_url, env_bool, env_float, env_int, env_list
 from planner.security import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,16 +57,22 @@ try:
     RUN_HARD_TIME_LIMIT_S = env_int("PLANNER_RUN_HARD_TIME_LIMIT_S", 360, minimum=2)
     if RUN_HARD_TIME_LIMIT_S <= RUN_SOFT_TIME_LIMIT_S:
         raise SettingError("PLANNER_RUN_HARD_TIME_LIMIT_S must exceed PLANNER_RUN_SOFT_TIME_LIMIT_S")
-    # A run whose worker vanished is requeued after this many seconds without a heartbeat.
-    RUN_STALE_AFTER_S = env_int("PLANNER_RUN_STALE_AFTER_S", 120, minimum=5)
+    # A run whose worker vanished is requeued after this many seconds without a heartbeat (a running
+    # job beats every RUN_STALE_AFTER_S / 4). The fallback: a killed pool child or main process hands
+    # its job back at once (planner.jobs.worker); this catches a whole machine or process group lost.
+    RUN_STALE_AFTER_S = env_int("PLANNER_RUN_STALE_AFTER_S", 20, minimum=5)
     RUN_MAX_ATTEMPTS = env_int("PLANNER_RUN_MAX_ATTEMPTS", 3, minimum=1)
     # Jobs (planner.jobs, docs/jobs.md): RUN_STALE_AFTER_S and RUN_MAX_ATTEMPTS apply to every kind.
     # Each worker sends the recovery task this often (0 turns its timer off); at most this many jobs a pass.
-    JOB_RECOVER_EVERY_S = env_int("PLANNER_JOB_RECOVER_EVERY_S", 30, minimum=0)
+    JOB_RECOVER_EVERY_S = env_int("PLANNER_JOB_RECOVER_EVERY_S", 5, minimum=0)
     JOB_RECOVER_LIMIT = env_int("PLANNER_JOB_RECOVER_LIMIT", 100, minimum=1)
     # A queued job not picked up this long after its message was sent is sent again (lost message).
     JOB_REDISPATCH_AFTER_S = env_int("PLANNER_JOB_REDISPATCH_AFTER_S", 120, minimum=1)
     JOB_BROKER_CONNECT_RETRIES = env_int("PLANNER_JOB_BROKER_CONNECT_RETRIES", 1, minimum=0)
+    # Every broker and result-backend call waits at most this long for a connection or a reply, and
+    # a submit spends at most this long (all connection retries together) before answering 503: a
+    # hung Redis (stopped process, half-open connection) must not hold a web worker (issue 20 #3).
+    BROKER_TIMEOUT_S = env_float("PLANNER_BROKER_TIMEOUT_S", 1.0, minimum=0.05)
     # Embedded mode (no broker): local worker threads; a request waits this long for its job.
     JOB_EMBEDDED_WORKERS = env_int("PLANNER_JOB_EMBEDDED_WORKERS", 2, minimum=1)
     JOB_EMBEDDED_WAIT_S = env_int("PLANNER_JOB_EMBEDDED_WAIT_S", 30, minimum=0)
@@ -82,6 +88,8 @@ try:
             {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": broker_from_url(_cache_url, variable="PLANNER_CACHE_URL"),
+                # A hung Redis must not hang every API request's rate-limit check (issue 20 #3).
+                "OPTIONS": {"socket_timeout": BROKER_TIMEOUT_S, "socket_connect_timeout": BROKER_TIMEOUT_S},
             }
             if _cache_url
             else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "planner"}
@@ -192,7 +200,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis re-delivers an unacknowledged message after this long; longer than any run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("PLANNER_VISIBILITY_TIMEOUT_S", 3600, minimum=10)}
+# Every broker call is bounded by BROKER_TIMEOUT_S (socket connect and read), with one quick retry
+# and no retry on a timeout (a stopped Redis accepts the TCP connection but never answers).
+_BROKER_RETRY_POLICY = {
+    "max_retries": JOB_BROKER_CONNECT_RETRIES,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("PLANNER_VISIBILITY_TIMEOUT_S", 3600, minimum=10),
+    "socket_timeout": BROKER_TIMEOUT_S,
+    "socket_connect_timeout": BROKER_TIMEOUT_S,
+    "retry_on_timeout": False,
+    # kombu's Connection.default_channel (the producer pools) retries connecting with these.
+    **_BROKER_RETRY_POLICY,
+    "connect_retries_timeout": BROKER_TIMEOUT_S,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_S
+CELERY_TASK_PUBLISH_RETRY_POLICY = _BROKER_RETRY_POLICY
+# The result backend (the study chord's counter, on the broker's Redis): the same bounds.
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT_S
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT_S
+CELERY_REDIS_RETRY_ON_TIMEOUT = False
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _BROKER_RETRY_POLICY}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

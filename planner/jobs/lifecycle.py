@@ -99,6 +99,22 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100_000}"
 
 
+def worker_process_prefix(pid: int) -> str:
+    """The start of ``worker_name()`` for every thread of process ``pid`` on this host."""
+    return f"{socket.gethostname()}:{pid}:"
+
+
+# Jobs this process is executing now: (kind, id) → the worker name that claimed it. A pool child
+# whose Celery main process died hands them back (planner.jobs.worker's parent watchdog).
+_executing: dict[tuple[str, int], str] = {}
+_executing_lock = threading.Lock()
+
+
+def jobs_executing() -> list[tuple[str, int, str]]:
+    with _executing_lock:
+        return [(kind, job_id, worker) for (kind, job_id), worker in _executing.items()]
+
+
 def embedded_mode() -> bool:
     """No broker configured (or jobs forced in-process): jobs run in local worker threads."""
     from planner.celery import app
@@ -148,7 +164,16 @@ def publish(*, kind: str, job_id: int) -> None:
     spec = job_kind(kind)
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-            conn.ensure_connection(max_retries=settings.JOB_BROKER_CONNECT_RETRIES, interval_start=0, interval_step=0.5)
+            # At most BROKER_TIMEOUT_S for connecting, all retries together; each socket operation
+            # (connect, the transport's PING, the LPUSH) is bounded by the same figure
+            # (CELERY_BROKER_TRANSPORT_OPTIONS), so a stopped Redis answers 503 instead of hanging.
+            conn.ensure_connection(
+                max_retries=settings.JOB_BROKER_CONNECT_RETRIES,
+                interval_start=0,
+                interval_step=0.2,
+                interval_max=0.5,
+                timeout=settings.BROKER_TIMEOUT_S,
+            )
             job_execute_task.apply_async(
                 (kind, job_id),
                 connection=conn,
@@ -159,8 +184,8 @@ def publish(*, kind: str, job_id: int) -> None:
     except Exception as error:  # kombu/redis raise several types for "cannot reach the broker"
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         raise JobQueueUnavailable(
-            f"the job queue is unavailable (broker unreachable: {detail}); nothing was computed — "
-            "re-run when the queue is back"
+            f"the job queue is unavailable (broker unreachable or silent for {settings.BROKER_TIMEOUT_S:g} s: "
+            f"{detail}); nothing was computed — re-run when the queue is back"
         ) from error
     _mark_dispatched(kind=kind, job_id=job_id)
 
@@ -194,14 +219,27 @@ def job_claim(*, kind: str, job_id: int, worker: str) -> bool:
     return claimed == 1
 
 
-def job_heartbeat(*, kind: str, job_id: int, stage: str | None = None, progress_frac: float | None = None) -> None:
-    """Record that the job's worker is alive (and, optionally, its stage and progress)."""
+def job_heartbeat(
+    *,
+    kind: str,
+    job_id: int,
+    stage: str | None = None,
+    progress_frac: float | None = None,
+    worker: str | None = None,
+) -> None:
+    """Record that the job's worker is alive (and, optionally, its stage and progress).
+
+    ``worker``: only while this worker holds the job (an execution whose job was requeued and
+    claimed elsewhere must not beat the new holder's heartbeat)."""
     fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
     if stage is not None:
         fields["stage"] = stage[:100]
     if progress_frac is not None:
         fields["progress_frac"] = max(0.0, min(1.0, float(progress_frac)))
-    job_kind(kind).model.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**fields)
+    rows = job_kind(kind).model.objects.filter(pk=job_id, status=JobStatus.RUNNING)
+    if worker is not None:
+        rows = rows.filter(worker=worker[:200])
+    rows.update(**fields)
 
 
 def job_finish(*, kind: str, job_id: int, status: JobStatus, compute_s: float | None = None) -> None:
@@ -233,13 +271,13 @@ def _test_stage_delay_s() -> float:
     return float(os.environ.get("PLANNER_TEST_STAGE_DELAY_S", "0") or 0)
 
 
-def _progress_fn(*, spec: JobKind, job_id: int, started: float, enforce_soft_limit: bool) -> ProgressFn:
+def _progress_fn(*, spec: JobKind, job_id: int, started: float, enforce_soft_limit: bool, worker: str) -> ProgressFn:
     delay_s = _test_stage_delay_s()
 
     def progress(stage: str, frac: float) -> None:
         if enforce_soft_limit and time.monotonic() - started > spec.soft_time_limit_s:
             raise JobTimeLimitExceeded(f"soft time limit of {spec.soft_time_limit_s} s")
-        job_heartbeat(kind=spec.name, job_id=job_id, stage=stage, progress_frac=frac)
+        job_heartbeat(kind=spec.name, job_id=job_id, stage=stage, progress_frac=frac, worker=worker)
         if delay_s:
             time.sleep(delay_s)
 
@@ -265,8 +303,10 @@ def job_run(*, kind: str, job_id: int, enforce_soft_limit: bool = False) -> bool
         )
         return True
     started = time.monotonic()
-    progress = _progress_fn(spec=spec, job_id=job_id, started=started, enforce_soft_limit=enforce_soft_limit)
-    beat = _Heartbeat(kind=kind, job_id=job_id)
+    progress = _progress_fn(spec=spec, job_id=job_id, started=started, enforce_soft_limit=enforce_soft_limit, worker=me)
+    beat = _Heartbeat(kind=kind, job_id=job_id, worker=me)
+    with _executing_lock:
+        _executing[(kind, job_id)] = me
     try:
         outcome = spec.execute(job_id, progress)
     except SoftTimeLimitExceeded:
@@ -282,6 +322,8 @@ def job_run(*, kind: str, job_id: int, enforce_soft_limit: bool = False) -> bool
         return True
     finally:
         beat.stop()
+        with _executing_lock:
+            _executing.pop((kind, job_id), None)
     if outcome is HANDED_OFF:
         return True
     status = JobStatus.SUCCEEDED if outcome is None else JobStatus(outcome)
@@ -294,21 +336,25 @@ class _Heartbeat:
     progress calls is not mistaken for a lost worker. Not started inside an open transaction
     (the row would be invisible to the thread's own connection)."""
 
-    def __init__(self, *, kind: str, job_id: int) -> None:
+    def __init__(self, *, kind: str, job_id: int, worker: str) -> None:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if connection.in_atomic_block:
             return
         self._interval_s = max(1.0, settings.RUN_STALE_AFTER_S / 4)
-        self._thread = threading.Thread(target=self._loop, args=(kind, job_id), daemon=True, name="job-heartbeat")
+        self._thread = threading.Thread(
+            target=self._loop, args=(kind, job_id, worker), daemon=True, name="job-heartbeat"
+        )
         self._thread.start()
 
-    def _loop(self, kind: str, job_id: int) -> None:
+    def _loop(self, kind: str, job_id: int, worker: str) -> None:
         try:
             while not self._stop.wait(self._interval_s):
-                job_heartbeat(kind=kind, job_id=job_id)
-        except Exception:  # the heartbeat must never take the job down
-            logger.exception("heartbeat of %s %s stopped", kind, job_id)
+                try:
+                    job_heartbeat(kind=kind, job_id=job_id, worker=worker)
+                except Exception:  # a missed beat (database hiccup) must not stop the next ones
+                    logger.exception("heartbeat of %s %s missed", kind, job_id)
+                    connection.close()
         finally:
             close_old_connections()
             connection.close()
@@ -352,24 +398,58 @@ def _recover_running(spec: JobKind, *, now, limit: int) -> list[tuple[str, int]]
     for job_id, attempts, started_at in stale.values_list("pk", "attempts", "started_at")[:limit]:
         still_stale = spec.model.objects.filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=stale_before)
         verdict = spec.recovery_verdict(job_id, now) if spec.recovery_verdict else None
-        if verdict == "wait":
+        if verdict == "wait":  # a handed-off job whose work is still progressing elsewhere
             continue
-        if (
-            verdict != "requeue"
-            and started_at is not None
-            and (now - started_at).total_seconds() >= spec.hard_time_limit_s
+        if _after_lost_worker(
+            spec,
+            job_id,
+            still_stale,
+            attempts=attempts,
+            started_at=started_at,
+            now=now,
+            send=True,
+            hard_limit_applies=verdict != "requeue",
         ):
-            reason = f"stopped at the hard time limit of {spec.hard_time_limit_s} s (the worker was killed)"
-            updated = still_stale.update(status=JobStatus.FAILED, error=reason, finished_at=now)
-        elif attempts >= settings.RUN_MAX_ATTEMPTS:
-            reason = f"the worker was lost {attempts} times; re-run to try again"
-            updated = still_stale.update(status=JobStatus.FAILED, error=reason, finished_at=now)
-        else:
-            updated = still_stale.update(status=JobStatus.QUEUED, stage="requeued after a lost worker")
-            if updated:
-                _redispatch(spec, job_id)
-        if updated:
             acted.append((spec.name, job_id))
+    return acted
+
+
+def _after_lost_worker(
+    spec: JobKind, job_id: int, rows, *, attempts: int, started_at, now, send: bool, hard_limit_applies: bool = True
+) -> bool:
+    """The job (``rows``: it, still running, its worker gone) fails when it ran past its hard time
+    limit (unless its kind judged it by its hand-off's progress: ``hard_limit_applies`` False) or was
+    lost RUN_MAX_ATTEMPTS times, else goes back to queued (its message sent again if ``send``).
+    Returns whether ``rows`` matched (another pass may have acted first)."""
+    past_limit = started_at is not None and (now - started_at).total_seconds() >= spec.hard_time_limit_s
+    if hard_limit_applies and past_limit:
+        reason = f"stopped at the hard time limit of {spec.hard_time_limit_s} s (the worker was killed)"
+        return bool(rows.update(status=JobStatus.FAILED, error=reason, finished_at=now))
+    if attempts >= settings.RUN_MAX_ATTEMPTS:
+        reason = f"the worker was lost {attempts} times; re-run to try again"
+        return bool(rows.update(status=JobStatus.FAILED, error=reason, finished_at=now))
+    updated = rows.update(status=JobStatus.QUEUED, stage="requeued after a lost worker")
+    if updated and send:
+        _redispatch(spec, job_id)
+    return bool(updated)
+
+
+def job_worker_lost(*, kind: str, job_id: int, worker_prefix: str, send: bool) -> bool:
+    """The process whose worker name starts with ``worker_prefix`` stopped while running the job
+    (its pool child was killed, or its Celery main process died): requeue the job at once rather
+    than after RUN_STALE_AFTER_S — or fail it at its hard time limit or after RUN_MAX_ATTEMPTS.
+    ``send``: send its message again (False when the broker re-delivers the original message).
+    A job held by any other worker is left alone. Returns whether the job was acted on."""
+    spec = job_kind(kind)
+    rows = spec.model.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker__startswith=worker_prefix)
+    found = rows.values_list("attempts", "started_at").first()
+    if found is None:
+        return False
+    attempts, started_at = found
+    now = timezone.now()
+    acted = _after_lost_worker(spec, job_id, rows, attempts=attempts, started_at=started_at, now=now, send=send)
+    if acted:
+        logger.warning("%s %s: its worker %s… was lost; recovered at once", kind, job_id, worker_prefix)
     return acted
 
 

@@ -11,7 +11,12 @@ from planner.celery import app
 from planner.jobs import lifecycle
 
 
-@app.task(name="planner.job_execute", acks_late=True, reject_on_worker_lost=True)
+@app.task(
+    name="planner.job_execute",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    Request="planner.jobs.worker:JobRequest",  # requeues the job when its pool child is lost
+)
 def job_execute_task(kind: str, job_id: int) -> None:
     lifecycle.job_execute(kind=kind, job_id=job_id)
 

@@ -51,6 +51,12 @@ class Scenario(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def latest_run_label(self) -> str:
+        """The label of ``latest_run_status``, annotated by selectors.scenarios_with_latest_run."""
+        status = getattr(self, "latest_run_status", None)
+        return JobStatus(status).label if status else ""
+
 
 class ScenarioRevision(models.Model):
     """Every saved version of a scenario's inputs, so history is never lost."""

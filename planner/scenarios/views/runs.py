@@ -6,7 +6,7 @@ import json
 import re
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
@@ -163,13 +163,24 @@ def run_levers(request: HttpRequest, run_id: int) -> JsonResponse:
     return JsonResponse(data)
 
 
+RUN_LIST_PAGE = 50  # rows per page of the run list; older ones behind "Older runs" (?before=<run id>)
+
+
 @login_required
 @require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = selectors.runs_for_list(
         selectors.runs_for_user(request.user).select_related("scenario__organisation", "submitted_by")
-    )[:200]
-    return render(request, "scenarios/runs.html", {"runs": runs})
+    ).order_by("-id")
+    before = request.GET.get("before", "")
+    if before:
+        if not (before.isascii() and before.isdigit()):
+            return HttpResponseBadRequest("Query parameter 'before' must be a run number.", content_type="text/plain")
+        runs = runs.filter(pk__lt=int(before))
+    page = list(runs[: RUN_LIST_PAGE + 1])  # one more tells whether there are older runs, without a COUNT
+    older = page[RUN_LIST_PAGE - 1].pk if len(page) > RUN_LIST_PAGE else None
+    context = {"runs": page[:RUN_LIST_PAGE], "older_than": older, "paged": bool(before)}
+    return render(request, "scenarios/runs.html", context)
 
 
 def _short_label(run) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -17,16 +16,14 @@ from planner.engine.schema import ScenarioError
 from planner.scenarios import catalogs, selectors, services
 from planner.scenarios.compare import inputs_that_differ
 from planner.scenarios.forms import ScenarioDocumentForm, editor_forms
-from planner.scenarios.models import Run, Scenario
+from planner.scenarios.models import Scenario
 from planner.scenarios.views.common import example_document, require_editor
 
 
 @login_required
 @require_GET
 def scenario_list(request: HttpRequest) -> HttpResponse:
-    scenarios = selectors.scenarios_for_user(request.user).prefetch_related(
-        Prefetch("runs", queryset=Run.objects.only("id", "status", "scenario_id", "created_at"))
-    )
+    scenarios = selectors.scenarios_with_latest_run(selectors.scenarios_for_user(request.user))
     can_create = selectors.editable_organisations(request.user).exists()
     return render(request, "scenarios/list.html", {"scenarios": scenarios, "can_create": can_create})
 
@@ -130,7 +127,7 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
     context = {
         "scenario": scenario,
         "runs": runs,
-        "revisions": scenario.revisions.select_related("author")[:5],
+        "revisions": scenario.revisions.select_related("author").defer("inputs")[:5],  # the list names them only
         "can_edit": selectors.can_edit(request.user, scenario.organisation_id),
         "inputs_json": json.dumps(scenario.inputs, indent=2),
         "spec": scenario.inputs,
