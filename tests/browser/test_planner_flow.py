@@ -102,7 +102,7 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     first_run_url = page.url
     _assert_drawn(page, RESULT_CHARTS)
     _assert_drawn(page, ("levers",), timeout_ms=RUN_TIMEOUT_MS)
-    assert page.locator(".kpi").count() == 12  # 9 + TCO, USD/Mtok, USD/kW-month
+    assert page.locator(".kpi").count() == 13  # 9 + TCO, USD/Mtok (output; input + output), USD/kW-month
     # Bar labels and axis numbers in plain decimals (d3 "~r", exponentformat "none"), never 1.2e+5.
     numbers = page.locator("#charts .textpoint text, #charts .ytick text, #charts .y2tick text").evaluate_all(
         "all => all.map((el) => el.textContent)"

@@ -85,7 +85,7 @@ def _demo_comparison(organisation: Organisation, user: Any) -> tuple[str, bool, 
 
 
 def _demo_portfolio(organisation: Organisation, user: Any, scenarios: list[Scenario]) -> tuple[str, bool, Callable]:
-    """The three examples as one utility's queue of large loads (all placed in Dominion), 2027–2032."""
+    """The example scenarios as one utility's queue of large loads (all placed in Dominion), 2027–2032."""
     from planner.portfolios import services as portfolio_services
     from planner.portfolios.models import Portfolio
 
