@@ -104,6 +104,38 @@ class BillInputs:
     )
 
 
+def inputs_for_region(
+    region: Any,
+    *,
+    coincident_mw: float,
+    firm_mw: float,
+    contract_mw: float,
+    power_mw: np.ndarray,
+    capacity_curve: Any,
+) -> BillInputs:
+    """The bill inputs of a facility in `region` (a grid.regions.Region) for the year of `capacity_curve`
+    (grid.capacity_market.CapacityYear): one definition for runs, portfolios and the flexibility dispatch."""
+    v = region.value
+    return BillInputs(
+        coincident_peak_mw=coincident_mw,
+        firm_peak_mw=firm_mw,
+        contract_mw=contract_mw,
+        power_mw=power_mw,
+        capacity_price_slope_usd_per_mw_day_per_gw=v("capacity_price_slope_usd_per_mw_day_per_gw"),
+        residential_capacity_obligation_kw=v("residential_capacity_obligation_kw"),
+        transmission_upgrade_cost_usd_per_kw=v("transmission_upgrade_cost_usd_per_kw"),
+        fixed_charge_rate_frac=v("fixed_charge_rate_frac"),
+        residential_transmission_share_frac=v("residential_transmission_share_frac"),
+        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
+        large_load_min_demand_td_frac=v("large_load_min_demand_td_frac"),
+        energy_price_slope_usd_per_mwh_per_gw=v("energy_price_slope_usd_per_mwh_per_gw"),
+        residential_customers=v("residential_customers"),
+        household_use_kwh_per_month=v("household_use_kwh_per_month"),
+        household_bill_usd_per_month=v("household_bill_usd_per_month"),
+        capacity_curve=capacity_curve,
+    )
+
+
 def bill_view(inputs: BillInputs, *, view: str) -> dict[str, float]:
     """Items of one view, $ per residential customer per month (and % of the average bill)."""
     if view not in VIEWS:

@@ -165,24 +165,8 @@ def _cp_mw(power_mw: np.ndarray, cp_hours: np.ndarray) -> np.ndarray:
 def _bill_inputs(
     region: Region, *, cp_mw: float, firm_mw: float, contract_mw: float, power_mw: np.ndarray, market: CapacityYear
 ) -> bills.BillInputs:
-    v = region.value
-    return bills.BillInputs(
-        coincident_peak_mw=cp_mw,
-        firm_peak_mw=firm_mw,
-        contract_mw=contract_mw,
-        power_mw=power_mw,
-        capacity_price_slope_usd_per_mw_day_per_gw=v("capacity_price_slope_usd_per_mw_day_per_gw"),
-        residential_capacity_obligation_kw=v("residential_capacity_obligation_kw"),
-        transmission_upgrade_cost_usd_per_kw=v("transmission_upgrade_cost_usd_per_kw"),
-        fixed_charge_rate_frac=v("fixed_charge_rate_frac"),
-        residential_transmission_share_frac=v("residential_transmission_share_frac"),
-        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
-        large_load_min_demand_td_frac=v("large_load_min_demand_td_frac"),
-        energy_price_slope_usd_per_mwh_per_gw=v("energy_price_slope_usd_per_mwh_per_gw"),
-        residential_customers=v("residential_customers"),
-        household_use_kwh_per_month=v("household_use_kwh_per_month"),
-        household_bill_usd_per_month=v("household_bill_usd_per_month"),
-        capacity_curve=market,
+    return bills.inputs_for_region(
+        region, coincident_mw=cp_mw, firm_mw=firm_mw, contract_mw=contract_mw, power_mw=power_mw, capacity_curve=market
     )
 
 

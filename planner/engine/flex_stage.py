@@ -23,6 +23,7 @@ import numpy as np
 
 from accelerators.catalog import get_accelerator
 from grid import bills
+from grid.capacity_market import capacity_year
 from grid.constants import HOURS_PER_YEAR, J_PER_MWH, SECONDS_PER_HOUR, W_PER_MW
 from grid.cost import month_of_hour
 from grid.facility import facility_hourly
@@ -341,29 +342,6 @@ def _signal(
     )
 
 
-def bill_inputs(region: Region, *, coincident_mw: float, firm_mw: float, contract_mw: float, power_mw: np.ndarray):
-    """The household-bill inputs of grid_stage, with the firm MW the dispatch leaves at the system peak."""
-    v = region.value
-    return bills.BillInputs(
-        coincident_peak_mw=coincident_mw,
-        firm_peak_mw=firm_mw,
-        contract_mw=contract_mw,
-        power_mw=power_mw,
-        capacity_price_slope_usd_per_mw_day_per_gw=v("capacity_price_slope_usd_per_mw_day_per_gw"),
-        residential_capacity_obligation_kw=v("residential_capacity_obligation_kw"),
-        transmission_upgrade_cost_usd_per_kw=v("transmission_upgrade_cost_usd_per_kw"),
-        fixed_charge_rate_frac=v("fixed_charge_rate_frac"),
-        residential_transmission_share_frac=v("residential_transmission_share_frac"),
-        transmission_rate_usd_per_kw_year=v("transmission_rate_usd_per_kw_year"),
-        large_load_min_demand_td_frac=v("large_load_min_demand_td_frac"),
-        energy_price_slope_usd_per_mwh_per_gw=v("energy_price_slope_usd_per_mwh_per_gw"),
-        residential_customers=v("residential_customers"),
-        household_use_kwh_per_month=v("household_use_kwh_per_month"),
-        household_bill_usd_per_month=v("household_bill_usd_per_month"),
-        capacity_price_cap_room_usd_per_mw_day=bills.cap_room_usd_per_mw_day(region),
-    )
-
-
 def _shed_mtok_per_mw(facility: FacilityStageResult, baseline_mw: np.ndarray) -> np.ndarray:
     """Output tokens lost per meter MW switched off [Mtok/MWh]: the hour's served tokens over its meter power."""
     served = np.asarray(facility.hourly["served_output_tokens_per_s"], dtype=float) * SECONDS_PER_HOUR / MTOK
@@ -444,12 +422,13 @@ def flex_stage(
     coincident = float(grid_summary["coincident_peak_mw"])
     firm = min(coincident, outcome["firm_mw"])
     view = bills.bill_view(
-        bill_inputs(
+        bills.inputs_for_region(
             region,
             coincident_mw=coincident,
             firm_mw=firm,
             contract_mw=float(grid_summary["contract_demand_mw"]),
             power_mw=result.meter_mw,
+            capacity_curve=capacity_year(region, spec.horizon.start_year + spec.horizon.years - 1),
         ),
         view="flexible",
     )

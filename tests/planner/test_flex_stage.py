@@ -158,3 +158,22 @@ def test_a_sweep_varies_the_flexibility_and_reads_its_kpis(document):
     # A battery takes over part of the event from the caps; it costs its degradation and round trip
     assert with_battery["flex_cost_usd_per_year"] != without["flex_cost_usd_per_year"]
     assert without["flex_lost_mtok"] == 0.0 and with_battery["flex_lost_mtok"] == 0.0
+
+
+def test_the_flexible_bill_view_prices_capacity_on_the_same_market_curve_as_the_run():
+    # One definition of the bill inputs (grid.bills.inputs_for_region): the dispatch's flexible view
+    # uses the capacity market's curve and collar like the grid stage. PJM 2027/28 cleared at its cap
+    # ($333.44/MW-day, ../shared/reference/pjm_capacity.csv), so added load moves no capacity price.
+    import json
+
+    from planner.engine.runner import run_scenario
+    from planner.engine.schema import parse_scenario
+    from tests.conftest import ROOT
+
+    document = json.loads((ROOT / "examples" / "phoenix-flexible-cluster.json").read_text())
+    document["grid"] = {"region": "pjm-dominion"}
+    document["horizon"] = {"start_year": 2026, "years": 2}  # final year 2027: a capped delivery year
+    views = run_scenario(parse_scenario(document)).to_dict()["household_bill_usd_per_month"]["views"]
+    assert views["socialised"]["capacity_price_step_usd_per_mw_day"] == 0.0
+    assert views["flexible"]["capacity_price_step_usd_per_mw_day"] == 0.0
+    assert views["flexible"]["total_usd_per_month"] <= views["socialised"]["total_usd_per_month"]
