@@ -99,6 +99,16 @@ SUBJECTS = {
 }
 
 
+def _check_request(spec: Any, kind: str, subject: Any) -> None:
+    """A kind the subject offers (else ValueError, 400) and a subject that can be reported (else 409)."""
+    if kind not in spec.kinds:
+        raise ValueError(f"kind must be one of {', '.join(spec.kinds)}, got {kind!r}")
+    if not spec.reportable(subject):
+        raise ReportNotPossible(
+            f"{spec.what} {subject.pk} is {subject.status}; reports need a {spec.needs} {spec.what}"
+        )
+
+
 def report_request_by(user: Any, *, kind: str, **subject_of: Any) -> Report:
     """report_request on behalf of a user. Planners and admins may queue a build; a viewer gets a
     report that is already built, and ReportBuildRefused (403) for one that is not, as for every
@@ -109,13 +119,7 @@ def report_request_by(user: Any, *, kind: str, **subject_of: Any) -> Report:
     if len(given) == 1:
         field, subject = given[0]
         spec = SUBJECTS[field]
-        # What is wrong with the request itself comes first (400, 409), for every role.
-        if kind not in spec.kinds:
-            raise ValueError(f"kind must be one of {', '.join(spec.kinds)}, got {kind!r}")
-        if not spec.reportable(subject):
-            raise ReportNotPossible(
-                f"{spec.what} {subject.pk} is {subject.status}; reports need a {spec.needs} {spec.what}"
-            )
+        _check_request(spec, kind, subject)  # what is wrong with the request comes first (400, 409), for every role
         if not can_edit(user, spec.organisation_id(subject)):
             built = Report.objects.filter(**{field: subject}, kind=kind, status=ReportStatus.SUCCEEDED)
             report = built.defer("content").first()
@@ -145,12 +149,7 @@ def report_request(*, kind: str, **subject_of: Any) -> Report:
         raise TypeError(f"report_request takes exactly one of {', '.join(SUBJECTS)}=")
     ((field, subject),) = given.items()
     spec = SUBJECTS[field]
-    if kind not in spec.kinds:
-        raise ValueError(f"kind must be one of {', '.join(spec.kinds)}, got {kind!r}")
-    if not spec.reportable(subject):
-        raise ReportNotPossible(
-            f"{spec.what} {subject.pk} is {subject.status}; reports need a {spec.needs} {spec.what}"
-        )
+    _check_request(spec, kind, subject)
     lookup = {field: subject, "kind": kind}
     try:
         with transaction.atomic():
