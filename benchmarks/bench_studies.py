@@ -17,7 +17,8 @@ then, in this process only, a Monte Carlo of inputs that never change the fleet 
 intensity, energy price, capacity slope: one facility stage for all samples).
 Each line carries the 1-minute load average at its end: this machine is shared, so read the
 figures beside it. The in-process lines also give points per second of this process's CPU time
-(less sensitive to the other processes on the machine). `--in-process-only` starts no workers. Workers are warmed up first with a small study (imports, catalogs).
+(less sensitive to the other processes on the machine). `--in-process-only` starts no workers.
+Workers are warmed up first with a small study (imports, catalogs).
 """
 
 from __future__ import annotations
