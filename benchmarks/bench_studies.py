@@ -5,7 +5,7 @@ Run (needs PostgreSQL and Redis; each worker is a `celery worker --concurrency=1
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/planner_studies \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/12 PLANNER_CELERY_QUEUE=planner-studies \\
-    .venv/bin/python benchmarks/bench_studies.py [--samples 1024] [--points 512] [--repeat 1]
+    .venv/bin/python benchmarks/bench_studies.py [--samples 1024] [--points 512] [--repeat 1] [--in-process-only]
 
 For each study (the Ashburn example's Monte Carlo with the default uncertain inputs, Sobol'
 samples; a sweep of the autocomplete workload's peak rate) it prints:
@@ -16,7 +16,9 @@ samples; a sweep of the autocomplete workload's peak rate) it prints:
 then, in this process only, a Monte Carlo of inputs that never change the fleet (carbon
 intensity, energy price, capacity slope: one facility stage for all samples).
 Each line carries the 1-minute load average at its end: this machine is shared, so read the
-figures beside it. Workers are warmed up first with a small study (imports, catalogs).
+figures beside it. The in-process lines also give points per second of this process's CPU time
+(less sensitive to the other processes on the machine). `--in-process-only` starts no workers.
+Workers are warmed up first with a small study (imports, catalogs).
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def _in_process(label: str, definition: dict, document: dict, *, one_at_a_time: 
     from planner.engine.studies.points import evaluate_point, relative_names, study_plan
 
     study = parse_study(definition)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if one_at_a_time:
         plan = study_plan(study, document)
         relative = relative_names(study, document)
@@ -115,8 +117,12 @@ def _in_process(label: str, definition: dict, document: dict, *, one_at_a_time: 
         plan, _, _ = run_in_process(study, document)
         points = len(plan)
         how = "blocks (evaluate_block)"
-    wall_s = time.perf_counter() - started
-    print(f"  in-process, {how}: {wall_s:.2f} s, {points / wall_s:.1f} points/s ({_load()})")
+    wall_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+    # CPU time too: on a shared machine the wall figure also counts the time other processes held the core.
+    print(
+        f"  in-process, {how}: {wall_s:.2f} s, {points / wall_s:.1f} points/s; "
+        f"CPU {cpu_s:.2f} s, {points / cpu_s:.1f} points/s of CPU ({_load()})"
+    )
 
 
 def _fanned_out(label: str, user, scenario, definition: dict, warm: dict, repeat: int) -> dict[int, float]:
@@ -155,6 +161,9 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=512, help="sweep points")
     parser.add_argument("--repeat", type=int, default=1, help="studies per worker count; the median is printed")
     parser.add_argument("--skip-one-at-a-time", action="store_true", help="leave out the evaluate_point baseline")
+    parser.add_argument(
+        "--in-process-only", action="store_true", help="leave out the 1- and 2-worker runs (no workers started)"
+    )
     parser.add_argument("--scenario", type=Path, default=ROOT / "examples" / "ashburn-chat.json")
     args = parser.parse_args()
     _setup()
@@ -174,8 +183,10 @@ def main() -> None:
         print(f"{label} ({args.scenario.name}):")
         if not args.skip_one_at_a_time:
             _in_process(label, definition, scenario.inputs, one_at_a_time=True)
-        _in_process(label, definition, scenario.inputs, one_at_a_time=False)
-        _fanned_out(label, user, scenario, definition, warm, args.repeat)
+        for _ in range(args.repeat if args.in_process_only else 1):
+            _in_process(label, definition, scenario.inputs, one_at_a_time=False)
+        if not args.in_process_only:
+            _fanned_out(label, user, scenario, definition, warm, args.repeat)
     scalar_only = {**_monte_carlo(args.samples), "inputs": SCALAR_ONLY_INPUTS}
     print(
         f"Monte Carlo, {args.samples} Sobol samples of carbon intensity, energy price, capacity slope only (one fleet):"

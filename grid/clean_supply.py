@@ -52,8 +52,10 @@ def _data() -> dict:
     return yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
 
 
+@cache
 def solar_shape(*, latitude_deg: float) -> np.ndarray:
-    """Clear-sky relative output of a horizontal surface, 8,760 hours (local standard time), sum 1."""
+    """Clear-sky relative output of a horizontal surface, 8,760 hours (local standard time), sum 1.
+    Cached per latitude (a pure function of it; read-only: a study's points share it)."""
     if not -90.0 <= latitude_deg <= 90.0:
         raise CleanSupplyError(f"latitude_deg: must be within ±90, got {latitude_deg}")
     hour = np.arange(HOURS_PER_YEAR)
@@ -66,7 +68,9 @@ def solar_shape(*, latitude_deg: float) -> np.ndarray:
     up = cos_zenith > 0.01  # sun above ≈0.6°: the air-mass formula breaks down at the horizon
     output = np.zeros(HOURS_PER_YEAR)
     output[up] = cos_zenith[up] * AIR_MASS_BASE ** ((1.0 / cos_zenith[up]) ** AIR_MASS_EXPONENT)
-    return output / output.sum()
+    shape = output / output.sum()
+    shape.setflags(write=False)
+    return shape
 
 
 def _ar1_factor(*, std: float, lag1: float, steps: int, seed_text: str) -> np.ndarray:
@@ -80,8 +84,10 @@ def _ar1_factor(*, std: float, lag1: float, steps: int, seed_text: str) -> np.nd
     return factor / factor.mean()
 
 
+@cache
 def wind_shape(*, region_slug: str) -> tuple[np.ndarray, str, str | None]:
-    """Relative hourly wind output (sum 1), its method and the assumption when the region borrows a shape."""
+    """Relative hourly wind output (sum 1), its method and the assumption when the region borrows a shape.
+    Cached per region (seeded by its slug: the same year every time; read-only)."""
     data = _data()
     entry = data["regions"].get(region_slug, data["default_wind"])
     wind = data["wind"][entry["wind"]]
@@ -99,7 +105,9 @@ def wind_shape(*, region_slug: str) -> tuple[np.ndarray, str, str | None]:
         f"lognormal AR(1) factors day to day (std {wind['daily_rel_std']}, lag-1 {wind['daily_lag1']}) and hour to "
         f"hour within the day (std {wind['hourly_rel_std']}, lag-1 {wind['hourly_lag1']}), all measured"
     )
-    return shape / shape.sum(), method, entry.get("a")
+    relative = shape / shape.sum()
+    relative.setflags(write=False)
+    return relative, method, entry.get("a")
 
 
 def contract_supply(

@@ -24,7 +24,7 @@ Parameters and their sources: grid/data/cooling.yaml.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -118,9 +118,12 @@ class CoolingHourly:
     water_m3: np.ndarray
     economizer_frac: np.ndarray  # share of heat removed without compressors
 
-    @property
+    @cached_property
     def power_w(self) -> np.ndarray:
-        return self.chiller_power_w + self.fan_power_w + self.pump_power_w + self.heat_rejection_power_w
+        """Computed once per object, read-only (a result reads it many times)."""
+        total = self.chiller_power_w + self.fan_power_w + self.pump_power_w + self.heat_rejection_power_w
+        total.setflags(write=False)
+        return total
 
 
 def _evaporated_m3(*, heat_w: np.ndarray) -> np.ndarray:

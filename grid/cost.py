@@ -16,6 +16,7 @@ Transmission: billed demand [kW] × network service rate [$/kW-year].
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -39,13 +40,16 @@ def month_of_hour(hours: int = HOURS_PER_YEAR) -> np.ndarray:
     return months
 
 
+@lru_cache(maxsize=32)
 def on_peak_mask(*, year: int, hours: int = HOURS_PER_YEAR) -> np.ndarray:
-    """True in weekday hours 07:00–23:00 (PJM on-peak) of `year`, 365-day calendar."""
+    """True in weekday hours 07:00–23:00 (PJM on-peak) of `year`, 365-day calendar (cached per year, read-only)."""
     start = np.datetime64(f"{year}-01-01T00", "h")
     stamps = start + np.arange(hours).astype("timedelta64[h]")
     weekday = (stamps.astype("datetime64[D]").astype(int) + 3) % 7  # 1970-01-01 was a Thursday → 0 = Monday
     hour = stamps.astype(int) % 24
-    return (weekday < 5) & (hour >= ON_PEAK_HOURS[0]) & (hour < ON_PEAK_HOURS[1])
+    mask = (weekday < 5) & (hour >= ON_PEAK_HOURS[0]) & (hour < ON_PEAK_HOURS[1])
+    mask.setflags(write=False)
+    return mask
 
 
 def tariff_price_usd_per_mwh(*, tariff: str, price_usd_per_mwh: np.ndarray, on_peak: np.ndarray) -> np.ndarray:

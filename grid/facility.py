@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from grid.cooling import CoolingHourly, cooling_hourly
 from grid.power_chain import PowerChain, inside_losses, transformer_loss_w
 from grid.weather import HourlyWeather
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True)
@@ -29,22 +35,23 @@ class FacilityHourly:
     lighting_aux_w: np.ndarray
     cooling: CoolingHourly
 
-    @property
+    # The sums below are computed once per object and kept read-only (a result is read many times).
+    @cached_property
     def power_losses_w(self) -> np.ndarray:
-        return self.pdu_loss_w + self.ups_loss_w + self.transformer_loss_w + self.lighting_aux_w
+        return _read_only(self.pdu_loss_w + self.ups_loss_w + self.transformer_loss_w + self.lighting_aux_w)
 
     @property
     def cooling_power_w(self) -> np.ndarray:
         return self.cooling.power_w
 
-    @property
+    @cached_property
     def facility_power_w(self) -> np.ndarray:
-        return self.it_power_w + self.power_losses_w + self.cooling_power_w
+        return _read_only(self.it_power_w + self.power_losses_w + self.cooling_power_w)
 
-    @property
+    @cached_property
     def pue(self) -> np.ndarray:
         it = self.it_power_w
-        return np.divide(self.facility_power_w, it, out=np.full_like(it, np.nan), where=it > 0)
+        return _read_only(np.divide(self.facility_power_w, it, out=np.full_like(it, np.nan), where=it > 0))
 
     @property
     def water_m3(self) -> np.ndarray:

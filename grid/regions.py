@@ -404,12 +404,16 @@ def _profiles() -> dict:
     return json.loads((DATA / "profiles.json").read_text(encoding="utf-8"))["profiles"]
 
 
+@lru_cache(maxsize=4)
 def month_hour_index(hours: int = HOURS_PER_YEAR) -> tuple[np.ndarray, np.ndarray]:
-    """(month 0–11, hour 0–23) of each hour of a 365-day year."""
+    """(month 0–11, hour 0–23) of each hour of a 365-day year (cached, read-only)."""
     month = np.repeat(np.arange(12), np.asarray(MONTH_DAYS) * 24)
     if month.size != hours:
         raise RegionDataError(f"profiles cover {month.size} hours, got {hours}")
-    return month, np.arange(hours) % 24
+    hour = np.arange(hours) % 24
+    month.setflags(write=False)
+    hour.setflags(write=False)
+    return month, hour
 
 
 def profile_info(key: str) -> dict:
@@ -429,9 +433,17 @@ def hourly_series(region: Region, *, kind: str, level: float) -> tuple[np.ndarra
     key = region.profiles.get(kind)
     if key is None:
         return np.full(HOURS_PER_YEAR, float(level)), "flat at the annual figure (no hourly profile for this region)"
+    shape, mean, method = _profile_shape(key)
+    return shape * (level / mean), method
+
+
+@lru_cache(maxsize=64)
+def _profile_shape(key: str) -> tuple[np.ndarray, float, str]:
+    """A profile's 8,760-hour month × hour shape (read-only), its mean and its method (cached per profile)."""
     table = np.asarray(_profiles()[key]["month_hour_mean"], dtype=float)
     month, hour = month_hour_index()
     shape = table[month, hour]
+    shape.setflags(write=False)
     info = profile_info(key)
     method = f"month × hour shape of {key} ({info['source']}, {info['period']}) scaled to the annual figure"
-    return shape * (level / shape.mean()), method
+    return shape, shape.mean(), method

@@ -20,7 +20,7 @@ $/M input tokens (two views of the same total, not an allocation between them).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,14 @@ class CostFigure:
     assumption: bool = False
     reason: str | None = None
     verify: bool = False
+
+
+_FIGURE_FIELDS = tuple(field.name for field in fields(CostFigure))
+
+
+def _figure_dict(figure: CostFigure) -> dict[str, Any]:
+    """``dataclasses.asdict`` of a figure (its fields are scalars), without asdict's recursive deep copy."""
+    return {name: getattr(figure, name) for name in _FIGURE_FIELDS}
 
 
 def _figure(raw: Mapping[str, Any], references: Mapping[str, str]) -> CostFigure:
@@ -353,7 +361,7 @@ def _kpis(*, inputs: TcoInputs, lines: list[dict[str, Any]], fig: dict[str, Any]
         "usd_per_kw_month": total / (critical_kw * MONTHS_PER_YEAR) if critical_kw > 0 else None,
         "breakdown_usd_per_year": by_category,
         "lines": lines,
-        "figures": {name: asdict(f) for name, f in fig.items() if isinstance(f, CostFigure)},
+        "figures": {name: _figure_dict(f) for name, f in fig.items() if isinstance(f, CostFigure)},
         "assumptions": sorted({line["item"] for line in lines if line["assumption"]}),
         "methods": {
             "annualisation": "capex × CRF(discount_rate_frac, life), CRF = r(1+r)^n/((1+r)^n−1)",

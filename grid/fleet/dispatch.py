@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -35,14 +36,15 @@ class PoolHourly:
     utilisation_frac: np.ndarray  # served / capacity, device-weighted over workloads (idle devices count as 0)
     serving_overhead_power_w: np.ndarray | None = None  # scheduling/sampling work outside the kernels
 
-    @property
+    # Sums computed once per object, read-only (a result reads them many times).
+    @cached_property
     def accelerator_power_w(self) -> np.ndarray:
         total = self.arithmetic_power_w + self.data_movement_power_w + self.static_power_w
-        return total if self.serving_overhead_power_w is None else total + self.serving_overhead_power_w
+        return _read_only(total if self.serving_overhead_power_w is None else total + self.serving_overhead_power_w)
 
-    @property
+    @cached_property
     def it_power_w(self) -> np.ndarray:
-        return self.accelerator_power_w + self.host_power_w + self.network_power_w
+        return _read_only(self.accelerator_power_w + self.host_power_w + self.network_power_w)
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,14 @@ class FleetHourly:
     pools: tuple[PoolHourly, ...]
     unserved_tokens_per_s: dict[str, np.ndarray]
 
-    @property
+    @cached_property
     def it_power_w(self) -> np.ndarray:
-        return np.sum([p.it_power_w for p in self.pools], axis=0)
+        return _read_only(np.sum([p.it_power_w for p in self.pools], axis=0))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 def _split(demand: np.ndarray, capacities: np.ndarray, order: np.ndarray, policy: str) -> np.ndarray:

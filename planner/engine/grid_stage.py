@@ -125,6 +125,12 @@ class SystemHours:
     cp_hours: np.ndarray | None = None  # (K, 5) 5CP hours
 
 
+# The region's real hours grown to a year, with their headroom study: a pure function of the key
+# below, shared by every run and study point of the process (read, never modified).
+_REAL_HOURS: dict[tuple[Any, ...], SystemHours] = {}
+MAX_CACHED_SYSTEM_HOURS = 64
+
+
 def _system_hours(region: Region, uploads: Mapping[str, np.ndarray], year: int) -> SystemHours:
     """An uploaded system load (one year), else the region's real hours grown to `year`, else none."""
     if "system_load" in uploads:
@@ -145,19 +151,25 @@ def _system_hours(region: Region, uploads: Mapping[str, np.ndarray], year: int) 
             cp_hours=reliability.coincident_peak_hours(system_load_mw=load),
         )
     if has_system_load(region):
-        history = system_load_history(region, year=year)
-        rows, threshold, cp_hours = study_headroom(history)
-        for row in rows:
-            row["source"] = f"solved on the region's real hours (study method): {history.method}"
-        return SystemHours(
-            load_mw=history.load_mw,
-            method=history.method,
-            real_hours=True,
-            peak_mw=history.peak_mw,
-            headroom_rows=rows,
-            threshold_mw=threshold,
-            cp_hours=cp_hours,
-        )
+        growth = region.figures["load_growth_frac_per_year"]
+        key = (region.slug, region.load_series, year, growth.value, growth.source)
+        if key not in _REAL_HOURS:  # a study's points share it (only grid.overrides of the growth change it)
+            if len(_REAL_HOURS) >= MAX_CACHED_SYSTEM_HOURS:
+                _REAL_HOURS.clear()
+            history = system_load_history(region, year=year)
+            rows, threshold, cp_hours = study_headroom(history)
+            for row in rows:
+                row["source"] = f"solved on the region's real hours (study method): {history.method}"
+            _REAL_HOURS[key] = SystemHours(
+                load_mw=history.load_mw,
+                method=history.method,
+                real_hours=True,
+                peak_mw=history.peak_mw,
+                headroom_rows=rows,
+                threshold_mw=threshold,
+                cp_hours=cp_hours,
+            )
+        return _REAL_HOURS[key]
     return SystemHours(
         load_mw=None,
         method=f"none: region {region.slug!r} ships no hourly system load ({region.geography})",
@@ -189,7 +201,11 @@ def _flexibility(
         "rates": [],
     }
     if system.load_mw is not None and system.headroom_rows is not None and system.threshold_mw is not None:
-        cut = np.clip(system.load_mw + power_mw[None, :] - system.threshold_mw, 0.0, power_mw[None, :])  # (K, H)
+        # cut = clip(load + facility − threshold, 0, facility), (K, H), computed in place (same values)
+        cut = system.load_mw + power_mw[None, :]
+        cut -= system.threshold_mw
+        np.maximum(cut, 0.0, out=cut)
+        np.minimum(cut, power_mw[None, :], out=cut)
         energy = power_mw.sum()
         curtailed = float(cut.sum(axis=1).mean())
         out["facility_curtailment"] = {

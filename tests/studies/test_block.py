@@ -81,3 +81,55 @@ def test_only_values_the_full_validation_reads_make_a_new_validation_key(example
     assert validation_key(example_inputs, {"hardware[0].tensor_parallel": 4}) != validation_key(
         example_inputs, {"hardware[0].tensor_parallel": 8}
     )
+
+
+def test_a_64_sample_block_matches_one_at_a_time_and_a_second_block_gives_the_same(example_inputs):
+    # Issue 19's exactness on a block of the size a chunk computes; the second block reuses every
+    # process cache (engine curves, weather, hourly shapes, the region's grown system hours) and
+    # must give the same outcomes, so nothing a point computes leaks into the next.
+    study = parse_study({"kind": "uncertainty", "samples": 64})
+    plan = study_plan(study, example_inputs)
+    relative = relative_names(study, example_inputs)
+    samples = [plan[i] for i in sorted(plan)]
+    first = evaluate_block(example_inputs, samples, relative=relative, with_series=True)
+    _assert_same(
+        first.outcomes, [evaluate_point(example_inputs, s, relative=relative, with_series=True) for s in samples]
+    )
+    again = evaluate_block(example_inputs, list(reversed(samples)), relative=relative, with_series=True)
+    _assert_same(list(reversed(again.outcomes)), first.outcomes)
+    assert all(not o.error for o in first.outcomes)
+
+
+def test_arrays_shared_between_points_are_read_only(example_inputs):
+    # The hourly shapes every point reads are computed once per process; an in-place change by
+    # any caller raises instead of silently changing the next point's figures.
+    import numpy as np
+    import pytest
+
+    from grid import clean_supply, cost
+    from grid.regions import get_region, hourly_series, month_hour_index
+    from planner.engine.checks import checked_scenario
+    from planner.engine.facility_stage import facility_stage
+
+    shared = [
+        clean_supply.solar_shape(latitude_deg=39.0),
+        clean_supply.wind_shape(region_slug="pjm-dominion")[0],
+        cost.on_peak_mask(year=2029),
+        *month_hour_index(),
+    ]
+    assert clean_supply.solar_shape(latitude_deg=39.0) is shared[0]
+    for array in shared:
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = array[1]
+    region = get_region("pjm-dominion")
+    low, _ = hourly_series(region, kind="carbon", level=100.0)
+    high, _ = hourly_series(region, kind="carbon", level=200.0)
+    assert np.allclose(high, 2 * low) and low.flags.writeable, "each call scales its own copy"
+
+    facility = facility_stage(checked_scenario(example_inputs))
+    # hourly sums of a result are computed once, read-only: facility = IT + losses + cooling
+    assert not facility.facility_power_w.flags.writeable
+    hourly = facility.hourly
+    assert np.allclose(
+        hourly["facility_power_mw"], hourly["it_power_mw"] + hourly["power_losses_mw"] + hourly["cooling_power_mw"]
+    )

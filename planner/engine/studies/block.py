@@ -19,9 +19,15 @@ them. ``evaluate_block`` computes a block of points with the same runner as ``ev
   the grid and TCO stages;
 - each point's document is one copy with every value set in place.
 
-What it does not do (yet): evaluate the facility-loss, grid and TCO stages for a whole block as
-(samples × 8,760) arrays. Each point still runs those stages and the fleet dispatch on its own;
-see docs/studies.md for the measured rate and what limits it.
+Across blocks, the process also shares what no sample changes (each cached where it is computed,
+read-only): the clean-energy contract's solar and wind shapes, the regions' month × hour
+profiles, the on-peak mask, and the region's grown system hours with their headroom study.
+
+What it does not do: evaluate the facility-loss, grid and TCO stages for a whole block as
+(samples × 8,760) arrays. Measured (benchmarks/bench_point_split.py), a row of a (64 × 8,760)
+array costs as much as one 8,760-hour row alone, or more: the time of a point is the arithmetic
+over its own hours, not per-call overhead, so each point runs those stages on its own through the
+one runner; docs/studies.md has the rates and the profile.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def apply_values(
 ) -> dict[str, Any]:
     """A copy of the document with each value set at its (named or [*]) path; a name in
     ``relative`` multiplies the base value there instead of replacing it."""
-    result: dict[str, Any] = copy.deepcopy(dict(document))
+    result: dict[str, Any] = _copy_tree(dict(document))
     for name, value in values.items():
         for path in expand_path(result, resolve_path(name)):
             if name in relative:
@@ -149,6 +149,21 @@ def apply_values(
             _ensure_sections(result, path)
             set_path_in_place(result, path, value_at)
     return without_dropped_pools(result)
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copy_tree(node: Any) -> Any:
+    """A deep copy of a JSON document (dicts, lists, scalars: what ``copy.deepcopy`` gives, several
+    times faster: a study copies its base once per point); anything else goes through deepcopy."""
+    if isinstance(node, dict):
+        return {key: _copy_tree(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copy_tree(value) for value in node]
+    if isinstance(node, _ATOMS):
+        return node
+    return copy.deepcopy(node)
 
 
 def without_dropped_pools(document: dict[str, Any]) -> dict[str, Any]:
