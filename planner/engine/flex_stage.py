@@ -309,8 +309,33 @@ def _real_hours(region: Region, year: int) -> tuple[np.ndarray, str] | None:
     return np.asarray(system_load_mw(region, year), dtype=float), history.method
 
 
+def uploaded_events(uploads: Mapping[str, np.ndarray], *, upload_id: str) -> list[signals.ScheduledEvent]:
+    """The events of the uploaded schedule (an (n, 4) array from grid.flex.event_file) the caller passed in."""
+    if "events" not in uploads:
+        raise FlexibilityError(
+            f"event schedule upload {upload_id!r} was not passed in (a scenario run from a file has no uploads: "
+            "type the events under flexibility.signal.events)",
+            field="flexibility.signal.events_upload",
+        )
+    table = np.asarray(uploads["events"], dtype=float).reshape(-1, 4)
+    return [
+        signals.ScheduledEvent(
+            start_hour=int(start),
+            duration_h=int(duration),
+            cap_mw=None if np.isnan(cap) else float(cap),
+            reduction_frac=None if np.isnan(cut) else float(cut),
+        )
+        for start, duration, cap, cut in table
+    ]
+
+
 def _signal(
-    flex: Flexibility, *, baseline_mw: np.ndarray, grid_hourly: Mapping[str, np.ndarray], system: tuple | None
+    flex: Flexibility,
+    *,
+    baseline_mw: np.ndarray,
+    grid_hourly: Mapping[str, np.ndarray],
+    system: tuple | None,
+    uploads: Mapping[str, np.ndarray],
 ) -> signals.Signal:
     signal = flex.signal
     if signal.kind == "system_peak_hours":
@@ -325,7 +350,12 @@ def _signal(
             )
             for e in signal.events
         ]
-        return signals.schedule(events=events, baseline_mw=baseline_mw)
+        if not signal.events_upload:
+            return signals.schedule(events=events, baseline_mw=baseline_mw)
+        uploaded = uploaded_events(uploads, upload_id=signal.events_upload)
+        scheduled = signals.schedule(events=events + uploaded, baseline_mw=baseline_mw)
+        method = f"{scheduled.method} ({len(events)} typed, {len(uploaded)} from upload #{signal.events_upload})"
+        return replace(scheduled, method=method)
     series, unit = (
         (grid_hourly["price_usd_per_mwh"], "USD/MWh")
         if signal.kind == "price"
@@ -394,7 +424,7 @@ def flex_stage(
         if flex.signal.kind == "system_peak_hours":
             raise
         system = None
-    signal = _signal(flex, baseline_mw=baseline, grid_hourly=grid_hourly, system=system)
+    signal = _signal(flex, baseline_mw=baseline, grid_hourly=grid_hourly, system=system, uploads=uploads)
     caps, ratio, notes = cap_options(spec, facility, flex, used)
     tiers = _tiers(spec, facility, flex, ratio, used)
     prices = Prices(
