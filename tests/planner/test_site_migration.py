@@ -10,18 +10,16 @@ import pytest
 
 from planner.engine.site_comparison import compare_sites, parse_comparison
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "phoenix-flexible-cluster.json"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "site-comparisons" / "phoenix-flexible-sites.json"
 
 
 @pytest.fixture(scope="module")
 def compared() -> dict:
-    scenario = json.loads(EXAMPLE.read_text())
-    sites = [
-        {"name": "Phoenix", "climate": "us-az-phoenix", "region": "caiso", "utc_offset_h": -7},
-        {"name": "Phoenix twin", "climate": "us-az-phoenix", "region": "caiso", "utc_offset_h": -7},
-        {"name": "Dallas", "climate": "us-tx-dallas", "region": "caiso", "utc_offset_h": -5},
-    ]
-    return compare_sites(parse_comparison({"name": "flex sites", "scenario": scenario, "sites": sites}))
+    document = json.loads(EXAMPLE.read_text())
+    # the example's scenario is the Phoenix field-demonstration cluster, unchanged
+    assert document["scenario"] == json.loads((ROOT / "examples" / "phoenix-flexible-cluster.json").read_text())
+    return compare_sites(parse_comparison(document))
 
 
 def _pair(compared, source, target):
