@@ -46,3 +46,21 @@ def test_the_run_page_lists_each_pair_s_migrated_work(client, owner, organisatio
     east = next(p for p in result["migration"]["pairs"] if p["from"] == "Phoenix")
     assert f"{east['migrated_mtok']:.2f}" in table and f"{east['deferred_mtok_avoided']:.2f} of" in table
     assert "neither is re-solved" in page
+
+
+def test_the_form_takes_a_site_s_utc_offset_and_names_a_bad_one(client, owner, organisation, small_inputs):
+    from planner.scenarios import services
+    from planner.sites.models import SiteComparison
+    from tests.sites.test_pages import _form
+
+    scenario = services.scenario_create(owner=owner, organisation=organisation, inputs=small_inputs)
+    client.force_login(owner)
+    bad = _form(scenario, organisation, **{"site-1-utc_offset_h": "15"})
+    response = client.post(reverse("site-comparison-create"), bad)
+    assert response.status_code == 400 and "sites[1].utc_offset_h" in response.content.decode()
+    response = client.post(
+        reverse("site-comparison-create"), _form(scenario, organisation, **{"site-1-utc_offset_h": "-6"})
+    )
+    assert response.status_code == 302
+    sites = SiteComparison.objects.get().inputs["sites"]
+    assert sites[1]["utc_offset_h"] == -6 and "utc_offset_h" not in sites[0]
