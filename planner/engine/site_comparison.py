@@ -235,7 +235,9 @@ def _constraints(site: CandidateSite, result: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _site_row(spec: SiteComparisonSpec, site: CandidateSite, inflation: float, delay: float) -> dict[str, Any]:
+def _site_row(
+    spec: SiteComparisonSpec, site: CandidateSite, inflation: float, delay: float, events: Any = None
+) -> dict[str, Any]:
     from grid.climate import climate_from_ref
     from planner.engine.facility_stage import facility_stage
     from planner.engine.runner import run_scenario
@@ -255,7 +257,7 @@ def _site_row(spec: SiteComparisonSpec, site: CandidateSite, inflation: float, d
     try:
         site_spec = _site_scenario(spec, site)
         facility = facility_stage(site_spec)
-        scenario = run_scenario(site_spec, facility=facility)
+        scenario = run_scenario(site_spec, facility=facility, uploads=None if events is None else {"events": events})
         result = scenario.to_dict(hourly=False)
     except ValueError as error:
         row.update(error=str(error), reasons=[str(error)], eligible=False, metrics={})
@@ -274,8 +276,13 @@ def _site_row(spec: SiteComparisonSpec, site: CandidateSite, inflation: float, d
     return row
 
 
-def compare_sites(spec: SiteComparisonSpec, *, progress: Progress | None = None) -> dict[str, Any]:
-    """Run the scenario at every candidate site; rank the sites that can serve it; place deferrable work."""
+def compare_sites(
+    spec: SiteComparisonSpec, *, progress: Progress | None = None, events: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Run the scenario at every candidate site; rank the sites that can serve it; place deferrable work.
+    `events`: the uploaded event schedule the scenario's ``flexibility.signal.events_upload`` names (the
+    (n, 4) array of grid.flex.event_file), read by the caller with the organisation check; every site
+    gets the same events, as it gets the typed ones."""
     report = progress or (lambda stage, frac: None)
     network = network_figures()
     inflation = spec.route_inflation or network["route_inflation"]["value"]
@@ -283,7 +290,7 @@ def compare_sites(spec: SiteComparisonSpec, *, progress: Progress | None = None)
     rows = []
     for i, site in enumerate(spec.sites):
         report(f"site {site.name}", i / len(spec.sites))
-        rows.append(_site_row(spec, site, inflation, delay))
+        rows.append(_site_row(spec, site, inflation, delay, events))
     report("ranking", 0.95)
     weights = spec.weights or DEFAULT_WEIGHTS
     metrics = [row.get("metrics", {}) for row in rows]

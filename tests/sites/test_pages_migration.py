@@ -64,3 +64,38 @@ def test_the_form_takes_a_site_s_utc_offset_and_names_a_bad_one(client, owner, o
     assert response.status_code == 302
     sites = SiteComparison.objects.get().inputs["sites"]
     assert sites[1]["utc_offset_h"] == -6 and "utc_offset_h" not in sites[0]
+
+
+def test_a_comparison_runs_on_its_scenario_s_uploaded_schedule_of_its_own_organisation(
+    owner, organisation, outsider, other_organisation
+):
+    from planner.engine.schema import ScenarioError
+    from planner.jobs.models import JobStatus
+    from planner.scenarios import services as scenario_services
+    from planner.sites import services
+    from planner.sites.models import ComparisonRun
+
+    inputs = json.loads((ROOT / "examples" / "site-comparisons" / "phoenix-flexible-sites.json").read_text())
+    inputs["sites"] = inputs["sites"][::2]  # Phoenix and Dallas
+    event = b"start_hour,duration_h,reduction_frac\n4695,3,0.25\n"  # the example's typed event, as a file
+    theirs = scenario_services.upload_create(
+        organisation=other_organisation, uploaded_by=outsider, kind="events", name="t", content=event
+    )
+    inputs["scenario"]["flexibility"]["signal"] = {"kind": "schedule", "events_upload": str(theirs.pk)}
+    with pytest.raises(ScenarioError) as error:
+        services.comparison_create(organisation=organisation, created_by=owner, inputs=inputs)
+    assert "scenario.flexibility.signal.events_upload" in error.value.errors
+    ours = scenario_services.upload_create(
+        organisation=organisation, uploaded_by=owner, kind="events", name="o", content=event
+    )
+    inputs["scenario"]["flexibility"]["signal"]["events_upload"] = str(ours.pk)
+    comparison = services.comparison_create(organisation=organisation, created_by=owner, inputs=inputs)
+    run = ComparisonRun.objects.create(comparison=comparison, inputs=comparison.inputs, submitted_by=owner)
+    ComparisonRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING)
+    assert services.comparison_compute(run.pk, lambda stage, frac: None) == JobStatus.SUCCEEDED
+    result = ComparisonRun.objects.get(pk=run.pk).result
+    for site in result["sites"]:
+        signal = site["result"]["flexibility_dispatch"]["signal"]
+        assert signal["event_hours"] == 3 and f"from upload #{ours.pk}" in signal["method"]
+    east = next(p for p in result["migration"]["pairs"] if p["from"] == "Phoenix")
+    assert east["deferred_mtok_avoided"] > 0  # the same migration as with the typed event
