@@ -164,16 +164,26 @@ def render_site_comparison() -> str:
     return "\n".join(rows) + f"\n\nPlacement: {placement}."
 
 
-def render_flex_phoenix() -> str:
-    """The flexibility lines `manage.py plan examples/phoenix-flexible-cluster.json` prints."""
+def _flex_plan_lines(example: str) -> str:
+    """The flexibility lines `manage.py plan examples/<example>` prints (the solve time left out)."""
     from planner.engine.runner import run_scenario
     from planner.engine.schema import parse_scenario
     from planner.scenarios.management.commands.plan import flexibility_lines
 
-    document = json.loads((ROOT / "examples" / "phoenix-flexible-cluster.json").read_text())
+    document = json.loads((ROOT / "examples" / example).read_text())
     result = run_scenario(parse_scenario(document)).to_dict()
     lines = [line for line in flexibility_lines(result.get("flexibility_dispatch")) if "Dispatch LP" not in line]
-    return "```\n.venv/bin/python manage.py plan examples/phoenix-flexible-cluster.json\n" + "\n".join(lines) + "\n```"
+    return f"```\n.venv/bin/python manage.py plan examples/{example}\n" + "\n".join(lines) + "\n```"
+
+
+def render_flex_phoenix() -> str:
+    """The flexibility lines `manage.py plan examples/phoenix-flexible-cluster.json` prints."""
+    return _flex_plan_lines("phoenix-flexible-cluster.json")
+
+
+def render_flex_ashburn() -> str:
+    """The flexibility lines `manage.py plan examples/ashburn-flexible.json` prints (real Dominion hours)."""
+    return _flex_plan_lines("ashburn-flexible.json")
 
 
 BLOCKS: tuple[Block, ...] = (
@@ -181,6 +191,7 @@ BLOCKS: tuple[Block, ...] = (
     Block("tco-examples", "docs/tco.md", render_tco_examples),
     Block("site-comparison", "docs/tco.md", render_site_comparison),
     Block("flex-phoenix", "docs/flexibility.md", render_flex_phoenix),
+    Block("flex-ashburn", "docs/flexibility.md", render_flex_ashburn),
 )
 
 

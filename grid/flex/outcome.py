@@ -67,18 +67,35 @@ def _speed_to_power(
     if system_load_mw is None:
         return None
     threshold = headroom.seasonal_threshold_mw(load_mw=system_load_mw, month=month_of_hour(system_load_mw.size))
-    firm_room = max(0.0, float(np.min(threshold - system_load_mw)))
+    margin = threshold - system_load_mw
+    firm_room = max(0.0, float(np.min(margin)))
     flexible = None
     if kind == "system_peak_hours":
         flexible = peak_mw if feasible else None
+    zero_margin_hours = int(np.count_nonzero(margin <= 0.0))
+    firm_note = None
+    if firm_room == 0.0:
+        # θ is each season's own peak of this same series, so the season's peak hour has θ − load = 0
+        firm_note = (
+            "by construction: the thresholds θ are this system's own seasonal peaks, so θ − load ≤ 0 at least in "
+            f"each season's peak hour ({zero_margin_hours} h/yr here); a load that is never curtailed raises "
+            "those peaks. "
+            "The headroom method's answer is the flexible one: the facility fits if it curtails in the hours "
+            "where load + facility > θ"
+        )
     return {
         "facility_peak_mw": _r(peak_mw),
         "firm_headroom_mw": _r(firm_room),
         "fits_if_firm_mw": _r(min(peak_mw, firm_room)),
         "fits_if_flexible_mw": None if flexible is None else _r(flexible),
+        "zero_margin_hours": zero_margin_hours,
+        # hours in which a constant load of the facility's peak would push the system above θ
+        "hours_over_threshold_at_peak": int(np.count_nonzero(system_load_mw + peak_mw > threshold)),
+        "firm_note": firm_note,
         "method": "firm: a constant load that never pushes the system above its seasonal thresholds θ "
         "(max(0, min θ − load)); flexible: the whole facility when its dispatch keeps the meter at or "
-        "below max(0, θ − load) in every hour where load + facility > θ (Norris et al. 2025 thresholds)",
+        "below max(0, θ − load) in every hour where load + facility > θ (Norris et al. 2025 thresholds)"
+        + (f". Firm room 0 MW {firm_note}" if firm_note else ""),
         "note": None
         if kind == "system_peak_hours"
         else "fits_if_flexible_mw needs the signal kind 'system_peak_hours' (the system's own hours)",

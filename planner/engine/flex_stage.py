@@ -197,6 +197,31 @@ def cap_options(
     return tuple(options), ratio, notes
 
 
+def meter_it_ratio(facility: FacilityStageResult) -> np.ndarray:
+    """Meter MW per IT MW each hour (the facility-year without flexibility)."""
+    if facility.context is None:
+        raise FlexibilityError("the facility stage kept no fleet context", field="flexibility")
+    it0 = sum(facility.context.it_power_by_pool_w.values())
+    return np.divide(facility.facility_power_w, it0, out=np.ones(HOURS_PER_YEAR), where=it0 > 0)
+
+
+def marginal_meter_mwh_per_mtok(context: FleetContext, workload: str, ratio: np.ndarray) -> np.ndarray | None:
+    """Meter energy of one more million output tokens of `workload` each hour [MWh/Mtok]: the marginal
+    IT energy ((full-load − idle power) ÷ full throughput, replica-weighted) × the hour's meter/IT
+    ratio; None when the workload has no replicas."""
+    joules, weight = 0.0, 0.0
+    pools = {p.name: p for p in context.pools}
+    for sized in context.sizing.pools:
+        replicas = sized.replicas.get(workload, 0)
+        if replicas:
+            curve = pools[sized.name].curves[workload]
+            joules += replicas * (curve.full_load_power_w - curve.idle_power_w)
+            weight += replicas * curve.max_throughput_tokens_per_s
+    if weight <= 0:
+        return None
+    return context.it_factor * joules / weight * MTOK / J_PER_MWH * ratio
+
+
 def _tiers(
     spec: ScenarioSpec, facility: FacilityStageResult, flex: Flexibility, ratio: np.ndarray, used: dict[str, Any]
 ) -> tuple[DeferrableTier, ...]:
@@ -211,23 +236,14 @@ def _tiers(
         deadline = int(_figure(tier.deadline_h, "deferral_deadline_h", used=used, name=f"deferrable[{i}].deadline_h"))
         demand = context.demand_tokens_per_s[load.name]
         capacity = sum(s.capacity_tokens_per_s.get(load.name, 0.0) for s in context.sizing.pools)
-        # Marginal energy of a token: (full-load − idle power) / full throughput, replica-weighted [J/token].
-        joules, weight = 0.0, 0.0
-        pools = {p.name: p for p in context.pools}
-        for sized in context.sizing.pools:
-            replicas = sized.replicas.get(load.name, 0)
-            if replicas:
-                curve = pools[sized.name].curves[load.name]
-                joules += replicas * (curve.full_load_power_w - curve.idle_power_w)
-                weight += replicas * curve.max_throughput_tokens_per_s
-        if weight <= 0:
+        meter_mwh_per_mtok = marginal_meter_mwh_per_mtok(context, load.name, ratio)
+        if meter_mwh_per_mtok is None:
             raise FlexibilityError(f"workload {load.name!r} has no replicas", field=f"flexibility.deferrable[{i}]")
-        it_j_per_token = context.it_factor * joules / weight
         tiers.append(
             DeferrableTier(
                 name=load.name,
                 arrivals_mtok=share * np.minimum(demand, capacity) * SECONDS_PER_HOUR / MTOK,
-                meter_mwh_per_mtok=it_j_per_token * MTOK / J_PER_MWH * ratio,
+                meter_mwh_per_mtok=meter_mwh_per_mtok,
                 deadline_h=deadline,
                 spare_mtok=np.maximum(capacity - demand, 0.0) * SECONDS_PER_HOUR / MTOK,
             )
@@ -310,8 +326,33 @@ def _real_hours(region: Region, year: int) -> tuple[np.ndarray, str] | None:
     return np.asarray(system_load_mw(region, year), dtype=float), history.method
 
 
+def uploaded_events(uploads: Mapping[str, np.ndarray], *, upload_id: str) -> list[signals.ScheduledEvent]:
+    """The events of the uploaded schedule (an (n, 4) array from grid.flex.event_file) the caller passed in."""
+    if "events" not in uploads:
+        raise FlexibilityError(
+            f"event schedule upload {upload_id!r} was not passed in (a scenario run from a file has no uploads: "
+            "type the events under flexibility.signal.events)",
+            field="flexibility.signal.events_upload",
+        )
+    table = np.asarray(uploads["events"], dtype=float).reshape(-1, 4)
+    return [
+        signals.ScheduledEvent(
+            start_hour=int(start),
+            duration_h=int(duration),
+            cap_mw=None if np.isnan(cap) else float(cap),
+            reduction_frac=None if np.isnan(cut) else float(cut),
+        )
+        for start, duration, cap, cut in table
+    ]
+
+
 def _signal(
-    flex: Flexibility, *, baseline_mw: np.ndarray, grid_hourly: Mapping[str, np.ndarray], system: tuple | None
+    flex: Flexibility,
+    *,
+    baseline_mw: np.ndarray,
+    grid_hourly: Mapping[str, np.ndarray],
+    system: tuple | None,
+    uploads: Mapping[str, np.ndarray],
 ) -> signals.Signal:
     signal = flex.signal
     if signal.kind == "system_peak_hours":
@@ -326,7 +367,12 @@ def _signal(
             )
             for e in signal.events
         ]
-        return signals.schedule(events=events, baseline_mw=baseline_mw)
+        if not signal.events_upload:
+            return signals.schedule(events=events, baseline_mw=baseline_mw)
+        uploaded = uploaded_events(uploads, upload_id=signal.events_upload)
+        scheduled = signals.schedule(events=events + uploaded, baseline_mw=baseline_mw)
+        method = f"{scheduled.method} ({len(events)} typed, {len(uploaded)} from upload #{signal.events_upload})"
+        return replace(scheduled, method=method)
     series, unit = (
         (grid_hourly["price_usd_per_mwh"], "USD/MWh")
         if signal.kind == "price"
@@ -372,7 +418,7 @@ def flex_stage(
         if flex.signal.kind == "system_peak_hours":
             raise
         system = None
-    signal = _signal(flex, baseline_mw=baseline, grid_hourly=grid_hourly, system=system)
+    signal = _signal(flex, baseline_mw=baseline, grid_hourly=grid_hourly, system=system, uploads=uploads)
     caps, ratio, notes = cap_options(spec, facility, flex, used)
     tiers = _tiers(spec, facility, flex, ratio, used)
     prices = Prices(

@@ -65,7 +65,12 @@ def flexibility_rows(flex: Mapping[str, Any] | None) -> list[tuple[str, Any, str
     ]
     if speed:
         rows += [
-            ("Speed to power: fits today if firm", speed.get("fits_if_firm_mw"), "MW"),
+            (
+                "Speed to power: fits today if firm",
+                f"0 MW, {speed['firm_note']}" if speed.get("firm_note") else speed.get("fits_if_firm_mw"),
+                "" if speed.get("firm_note") else "MW",
+            ),
+            ("Hours a constant load of the peak would be over θ", speed.get("hours_over_threshold_at_peak"), "h/yr"),
             (
                 "Speed to power: fits today if flexible",
                 speed.get("fits_if_flexible_mw")

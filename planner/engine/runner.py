@@ -86,7 +86,8 @@ def run_scenario(
     facility: Any | None = None,
 ) -> ScenarioResult:
     """Compute a scenario. `weather` replaces the site's catalog climate; `uploads` hold hourly
-    carbon/price/system-load series that replace the region's (keys as in GridSpec.uploads);
+    carbon/price/system-load series that replace the region's (keys as in GridSpec.uploads) and an
+    uploaded event schedule (key "events", an (n, 4) array read by flexibility.signal.events_upload);
     `power_curve_fn` replaces the efficiency engine's power_curve (a study's memoised one);
     `facility` is the facility stage's result of a scenario that differs from `spec` only in what
     that stage does not read (grid.overrides, economics): reused instead of recomputed."""
@@ -118,7 +119,8 @@ def run_scenario(
         # The pool's own reference: a catalog slug, or an organisation's full definition.
         accelerator_by_pool={pool.name: pool.accelerator for pool in spec.hardware},
         servers=int(facility.summary["servers"]),
-        uploads=uploads,
+        # hourly series only: an event schedule (key "events") is the flexibility signal's, read there
+        uploads={key: value for key, value in (uploads or {}).items() if key != "events"} or None,
     )
     summary = {**facility.summary, **grid.summary}
     hourly = {**facility.hourly, **grid.hourly}

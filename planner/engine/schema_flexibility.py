@@ -76,13 +76,22 @@ class GridSignal(_Strict):
         "price / carbon: hours above threshold",
     )
     events: list[ScheduledEvent] = Field(default_factory=list, max_length=2000, description="for kind = schedule")
+    events_upload: str | None = Field(
+        None,
+        min_length=1,
+        max_length=40,
+        description="for kind = schedule: id of an uploaded event schedule (CSV: start or start_hour, duration_h, "
+        "cap_mw or reduction_frac); its events join the typed ones",
+    )
     threshold: float | None = Field(None, ge=0, le=1e6, description="[USD/MWh] or [gCO2/kWh] for price / carbon")
     reduction_frac: float = Field(0.25, gt=0, le=1, description="cut of the hour's baseline in price/carbon events")
 
     @model_validator(mode="after")
     def _complete(self) -> GridSignal:
-        if self.kind == "schedule" and not self.events:
-            raise ValueError("kind 'schedule' needs at least one event")
+        if self.kind == "schedule" and not self.events and not self.events_upload:
+            raise ValueError("kind 'schedule' needs at least one event or an events_upload")
+        if self.events_upload and self.kind != "schedule":
+            raise ValueError(f"events_upload is for kind 'schedule', not {self.kind!r}")
         if self.kind in ("price", "carbon") and self.threshold is None:
             raise ValueError(f"kind {self.kind!r} needs a threshold")
         return self

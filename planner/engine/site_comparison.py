@@ -7,7 +7,9 @@ region's curtailment-enabled headroom (0.5 % curtailment, from the grid stage) t
 A workload with users (metros and shares) and a round-trip budget can only be served from sites
 within that budget when it is interactive; deferrable work may go to the best site. Sites that
 cannot serve every interactive workload, or break their power cap or water limit, are listed
-with the reasons and not ranked.
+with the reasons and not ranked. When the scenario has a ``flexibility`` section, the work each
+site curtails in its grid events may migrate to another site of the comparison with spare
+replicas and meter room in those hours (grid.flex.migration, per ordered site pair: ``migration``).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ import math
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
+from grid.constants import SECONDS_PER_HOUR
+from grid.flex.migration import SiteHours, migrate
 from grid.siting import SitingError, get_metro, network_figures, rank, workload_reach
 from planner.engine.schema import (
     COOLING_TYPES,
@@ -59,6 +64,13 @@ class CandidateSite(_Strict):
     cooling: Literal[COOLING_TYPES] | None = Field(None, description="default: the scenario's")  # type: ignore[valid-type]
     power_cap_mw: float | None = Field(None, gt=0, le=100_000, description="site power cap [MW]")
     water_limit_m3_per_year: float | None = Field(None, ge=0, le=1e10, description="water permit [m³/yr]")
+    utc_offset_h: int | None = Field(
+        None,
+        ge=-12,
+        le=14,
+        description="standard time minus UTC [h], to align the sites' hours for migration; default: "
+        "round(longitude / 15) (the nautical zone: an assumption)",
+    )
 
 
 class WorkloadUsers(_Strict):
@@ -223,8 +235,11 @@ def _constraints(site: CandidateSite, result: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _site_row(spec: SiteComparisonSpec, site: CandidateSite, inflation: float, delay: float) -> dict[str, Any]:
+def _site_row(
+    spec: SiteComparisonSpec, site: CandidateSite, inflation: float, delay: float, events: Any = None
+) -> dict[str, Any]:
     from grid.climate import climate_from_ref
+    from planner.engine.facility_stage import facility_stage
     from planner.engine.runner import run_scenario
 
     climate = climate_from_ref(site.climate)
@@ -240,10 +255,17 @@ def _site_row(spec: SiteComparisonSpec, site: CandidateSite, inflation: float, d
     rtts = [w["mean_rtt_ms"] for w in row["workloads"].values() if w["rtt_ms_by_metro"]]
     row["mean_rtt_ms"] = sum(rtts) / len(rtts) if rtts else None
     try:
-        result = run_scenario(_site_scenario(spec, site)).to_dict(hourly=False)
+        site_spec = _site_scenario(spec, site)
+        facility = facility_stage(site_spec)
+        scenario = run_scenario(site_spec, facility=facility, uploads=None if events is None else {"events": events})
+        result = scenario.to_dict(hourly=False)
     except ValueError as error:
         row.update(error=str(error), reasons=[str(error)], eligible=False, metrics={})
         return row
+    if result.get("flexibility_dispatch"):
+        offset = site.utc_offset_h if site.utc_offset_h is not None else round(climate.longitude / 15.0)
+        row["utc_offset_h"] = offset
+        row["_hours"] = _site_hours(site_spec, site, facility, scenario.hourly, result, offset)
     row["metrics"] = {**_metrics(result), "mean_rtt_ms": row["mean_rtt_ms"]}
     row["constraints"] = _constraints(site, result)
     unreachable = [f"{name}: {w['reason']}" for name, w in row["workloads"].items() if not w["feasible"]]
@@ -254,8 +276,13 @@ def _site_row(spec: SiteComparisonSpec, site: CandidateSite, inflation: float, d
     return row
 
 
-def compare_sites(spec: SiteComparisonSpec, *, progress: Progress | None = None) -> dict[str, Any]:
-    """Run the scenario at every candidate site; rank the sites that can serve it; place deferrable work."""
+def compare_sites(
+    spec: SiteComparisonSpec, *, progress: Progress | None = None, events: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Run the scenario at every candidate site; rank the sites that can serve it; place deferrable work.
+    `events`: the uploaded event schedule the scenario's ``flexibility.signal.events_upload`` names (the
+    (n, 4) array of grid.flex.event_file), read by the caller with the organisation check; every site
+    gets the same events, as it gets the typed ones."""
     report = progress or (lambda stage, frac: None)
     network = network_figures()
     inflation = spec.route_inflation or network["route_inflation"]["value"]
@@ -263,7 +290,7 @@ def compare_sites(spec: SiteComparisonSpec, *, progress: Progress | None = None)
     rows = []
     for i, site in enumerate(spec.sites):
         report(f"site {site.name}", i / len(spec.sites))
-        rows.append(_site_row(spec, site, inflation, delay))
+        rows.append(_site_row(spec, site, inflation, delay, events))
     report("ranking", 0.95)
     weights = spec.weights or DEFAULT_WEIGHTS
     metrics = [row.get("metrics", {}) for row in rows]
@@ -273,11 +300,15 @@ def compare_sites(spec: SiteComparisonSpec, *, progress: Progress | None = None)
     _free_scores, free_ranks = rank(metrics=metrics, weights=weights, eligible=open_sites)
     for row, score, position, free in zip(rows, scores, ranks, free_ranks, strict=True):
         row.update(score=score, rank=position, rank_ignoring_latency=free)
+    migration = _migration(spec, rows)
+    for row in rows:
+        row.pop("_hours", None)
     return {
         "name": spec.name,
         "sites": rows,
         "ranking": [row["name"] for row in sorted((r for r in rows if r["rank"]), key=lambda r: r["rank"])],
         "placement": _placement(spec, rows),
+        **({"migration": migration} if migration is not None else {}),
         "metros": {
             slug: {"name": m.name, "latitude": m.latitude, "longitude": m.longitude}
             for slug, m in ((slug, get_metro(slug)) for users in spec.users for slug in users.metros)
@@ -316,3 +347,88 @@ def _placement(spec: SiteComparisonSpec, rows: list[dict[str, Any]]) -> dict[str
             ),
         }
     return out
+
+
+MIGRATION_METHOD = (
+    "a rule applied after each site's own dispatch (neither is re-solved): in the source's event hours, the "
+    "tokens its dispatch loses (caps, shedding) or defers move to the target where the target has spare "
+    "replicas of that workload (capacity − its own served tokens − its own catch-up) and meter room (its own "
+    "event cap and power cap − its dispatched meter, at its marginal MWh per Mtok); deferrable work (users "
+    "marked not interactive, and the deferred tokens of flexibility.deferrable tiers) may move anywhere, "
+    "interactive work only to a site within its users' round-trip budget (a workload without users listed may "
+    "go anywhere, as in the placement). Lost tokens are split among workloads in proportion to the tokens each "
+    "serves in the hour (an assumption). Hours are aligned by the sites' UTC offsets. Each pair is computed "
+    "alone: two targets may offer the same spare hours, so the pairs of one source do not add up."
+)
+
+
+def _site_hours(site_spec, site: CandidateSite, facility, hourly, result, offset: int) -> SiteHours:
+    """One site's hours for the migration rule (from its facility year and its dispatch)."""
+    from planner.engine.flex_stage import marginal_meter_mwh_per_mtok, meter_it_ratio
+
+    context = facility.context
+    ratio = meter_it_ratio(facility)
+    to_mtok = SECONDS_PER_HOUR / 1e6
+    flex = site_spec.flexibility
+    deferrable = frozenset(t.workload for t in flex.deferrable)
+    served, spare, energy = {}, {}, {}
+    for load in site_spec.workloads:
+        capacity = sum(p.capacity_tokens_per_s.get(load.name, 0.0) for p in context.sizing.pools)
+        demand = np.asarray(context.demand_tokens_per_s[load.name], dtype=float)
+        served[load.name] = np.minimum(demand, capacity) * to_mtok
+        per_mtok = marginal_meter_mwh_per_mtok(context, load.name, ratio)
+        if per_mtok is not None:
+            spare[load.name] = np.maximum(capacity - demand, 0.0) * to_mtok
+            energy[load.name] = per_mtok
+    # The site's own catch-up of deferred work uses the deferrable workloads' spare replicas first.
+    catch_up_mw = np.maximum(hourly["flex_deferral_shift_mw"], 0.0)
+    tiers = [w for w in deferrable if w in energy]
+    if tiers:
+        weights = np.array([served[w].sum() for w in tiers])
+        weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(tiers), 1.0 / len(tiers))
+        mean_energy = np.sum([k * energy[w] for k, w in zip(weights, tiers, strict=True)], axis=0)
+        catch_up_mtok = np.divide(catch_up_mw, mean_energy, out=np.zeros_like(catch_up_mw), where=mean_energy > 0)
+        for k, w in zip(weights, tiers, strict=True):
+            spare[w] = np.maximum(spare[w] - k * catch_up_mtok, 0.0)
+    event = np.asarray(hourly["flex_event_frac"]) > 0
+    meter = np.asarray(hourly["flex_meter_mw"], dtype=float)
+    limit = np.where(event, hourly["flex_event_cap_mw"], np.inf)
+    if site.power_cap_mw is not None:
+        limit = np.minimum(limit, site.power_cap_mw)
+    used = result["flexibility_dispatch"].get("figures_used") or {}
+    return SiteHours(
+        name=site.name,
+        utc_offset_h=offset,
+        event=event,
+        lost_mtok=np.asarray(hourly["flex_lost_mtok"], dtype=float),
+        deferred_mtok=np.asarray(hourly["flex_deferred_mtok"], dtype=float),
+        served_mtok=served,
+        spare_mtok=spare,
+        meter_mwh_per_mtok=energy,
+        room_mw=np.where(np.isfinite(limit), np.maximum(limit - meter, 0.0), np.inf),
+        price_usd_per_mwh=np.asarray(hourly["billed_price_usd_per_mwh"], dtype=float),
+        deferrable=deferrable,
+        lost_usd_per_mtok=float((used.get("lost_tokens_usd_per_mtok") or {}).get("value") or 0.0),
+    )
+
+
+def _migration(spec: SiteComparisonSpec, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Migration of curtailed work for every ordered pair of sites that ran with a dispatch."""
+    if spec.scenario.flexibility is None:
+        return None
+    kinds = {u.workload: u.interactive for u in spec.users}
+    with_hours = [row for row in rows if "_hours" in row]
+    pairs = []
+    for source in with_hours:
+        for target in with_hours:
+            if target is source:
+                continue
+            movable = frozenset(
+                w.name
+                for w in spec.scenario.workloads
+                if not kinds.get(w.name, True) or target["workloads"].get(w.name, {"feasible": True})["feasible"]
+            )
+            pair = migrate(source["_hours"], target["_hours"], movable=movable)
+            pair.pop("hourly_mtok")
+            pairs.append({k: (round(v, 6) if isinstance(v, float) else v) for k, v in pair.items()})
+    return {"pairs": pairs, "method": MIGRATION_METHOD}

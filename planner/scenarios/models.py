@@ -124,6 +124,7 @@ class UploadKind(models.TextChoices):
     CARBON = "carbon", "Grid carbon intensity (gCO2e/kWh)"
     PRICE = "price", "Wholesale electricity price (USD/MWh)"
     SYSTEM_LOAD = "system_load", "System load of the grid region (MW)"
+    EVENTS = "events", "Grid event schedule (start, duration, cap MW or reduction)"
 
 
 class Upload(models.Model):

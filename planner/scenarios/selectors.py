@@ -104,7 +104,11 @@ GRID_UPLOAD_KINDS = ("carbon", "price", "system_load")
 def upload_references(spec) -> list[tuple[str, str, str]]:
     """(field path, upload id, kind) of every upload the scenario names."""
     refs = [("site.weather_upload", spec.site.weather_upload, "weather")] if spec.site.weather_upload else []
-    return refs + [(f"grid.uploads.{kind}", upload_id, kind) for kind, upload_id in spec.grid.uploads.items()]
+    refs += [(f"grid.uploads.{kind}", upload_id, kind) for kind, upload_id in spec.grid.uploads.items()]
+    events_upload = spec.flexibility.signal.events_upload if spec.flexibility is not None else None
+    if events_upload:
+        refs.append(("flexibility.signal.events_upload", events_upload, "events"))
+    return refs
 
 
 def upload_reference_errors(spec, *, organisation_id: int) -> dict[str, list[str]]:
@@ -149,4 +153,7 @@ def upload_inputs_for_spec(spec, *, organisation_id: int):
     for kind, upload_id in spec.grid.uploads.items():
         upload = fetch(f"grid.uploads.{kind}", upload_id, kind)
         series[kind] = hourly_from_npz(upload.npz)[SERIES[kind][0]]
+    if spec.flexibility is not None and spec.flexibility.signal.events_upload:
+        upload = fetch("flexibility.signal.events_upload", spec.flexibility.signal.events_upload, "events")
+        series["events"] = hourly_from_npz(upload.npz)["events"]
     return weather, (series or None)

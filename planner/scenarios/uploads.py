@@ -10,6 +10,8 @@ Kinds and what each becomes:
   file with several complete calendar years also keeps them all (``system_load_years_mw``,
   years × 8,760, its ``history_years`` in the summary): a portfolio study takes its thresholds over
   all of them, as the published headroom method does.
+- events: a grid event schedule (grid.flex.event_file: start or start_hour, duration_h, cap_mw or
+  reduction_frac per row) → ``events`` (n × 4), used by ``flexibility.signal.events_upload``.
 Every error names the row (1-based line of the file) and the column.
 """
 
@@ -39,7 +41,7 @@ SERIES = {
     "price": ("price_usd_per_mwh", "USD/MWh"),
     "system_load": ("system_load_mw", "MW"),
 }
-KINDS = ("weather", *SERIES)
+KINDS = ("weather", *SERIES, "events")
 
 
 class UploadError(ValueError):
@@ -253,6 +255,44 @@ def parse_weather(*, content: bytes, filename: str = "") -> ParsedUpload:
     return ParsedUpload(arrays=arrays, summary=summary)
 
 
+def parse_events(*, content: bytes) -> ParsedUpload:
+    from grid.flex.event_file import EVENT_COLUMNS, EventFileError, read_event_csv
+
+    try:
+        events = read_event_csv(_text(content))
+    except EventFileError as error:
+        raise UploadError(str(error)) from None
+    starts, durations = events[:, 0].astype(int), events[:, 1].astype(int)
+    # hours covered by at least one event (an event running past 31 December stops there, as in the signal)
+    edges = np.zeros(HOURS_PER_YEAR + 1, dtype=int)
+    np.add.at(edges, starts, 1)
+    np.add.at(edges, np.minimum(starts + durations, HOURS_PER_YEAR), -1)
+    hours = np.cumsum(edges[:-1]) > 0
+
+    def cell(value: float) -> float | None:
+        return None if np.isnan(value) else round(float(value), 6)
+
+    summary: dict[str, Any] = {
+        "kind": "events",
+        "series": "events",
+        "unit": "h",
+        "columns": list(EVENT_COLUMNS),
+        "events": int(events.shape[0]),
+        "hours": int(hours.sum()),
+        "stats": _stats(events[:, 1]),
+        "preview": [
+            {
+                "time": f"hour {int(row[0])}",
+                "value": int(row[1]),
+                "cap_mw": cell(row[2]),
+                "reduction_frac": cell(row[3]),
+            }
+            for row in events[:20]
+        ],
+    }
+    return ParsedUpload(arrays={"events": events}, summary=summary)
+
+
 def check_shape(content: bytes) -> None:
     """Refuse a file with too many rows or an overlong line before parsing it (bytes only, fast)."""
     rows = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
@@ -279,6 +319,8 @@ def parse_upload(
     try:
         if kind == "weather":
             return parse_weather(content=content, filename=filename)
+        if kind == "events":
+            return parse_events(content=content)
         return parse_series(kind=kind, content=content, column=column, year=year, scale=scale)
     except UploadError:
         raise

@@ -44,6 +44,9 @@ def document_from_post(post: QueryDict, *, scenario_inputs: dict[str, Any] | Non
             value = _number(post.get(f"site-{i}-{key}", ""))
             if value is not None:
                 site[key] = value
+        offset = _number(post.get(f"site-{i}-utc_offset_h", ""))
+        if offset is not None:  # whole hours: a float the schema would refuse as "not an integer" when whole
+            site["utc_offset_h"] = int(offset) if isinstance(offset, float) and offset.is_integer() else offset
         sites.append(site)
     weights = {}
     for key in CRITERIA:

@@ -34,9 +34,29 @@ def comparison_validate(inputs: Any, *, organisation_id: int) -> SiteComparisonS
     if not isinstance(inputs, dict):
         return parse_comparison(inputs)
     try:
-        return parse_comparison(comparison_with_custom_entries(inputs, organisation_id=organisation_id))
+        spec = parse_comparison(comparison_with_custom_entries(inputs, organisation_id=organisation_id))
     except AmbiguousEntry as error:  # one organisation: cannot happen, kept for the rule's completeness
         raise ScenarioError({error.field: [str(error)]}) from None
+    _events_upload(spec, organisation_id=organisation_id)  # the organisation check of an uploaded schedule
+    return spec
+
+
+def _events_upload(spec: SiteComparisonSpec, *, organisation_id: int):
+    """The uploaded event schedule the comparison's scenario names (n × 4), or None; ScenarioError naming
+    scenario.flexibility.signal.events_upload when it is not an events upload of this organisation."""
+    from planner.engine.result import hourly_from_npz
+    from planner.ids import as_id
+    from planner.scenarios.models import Upload
+
+    flexibility = spec.scenario.flexibility
+    upload_id = flexibility.signal.events_upload if flexibility is not None else None
+    if not upload_id:
+        return None
+    upload = Upload.objects.filter(organisation_id=organisation_id, kind="events", pk=as_id(upload_id) or -1).first()
+    if upload is None:
+        field = "scenario.flexibility.signal.events_upload"
+        raise ScenarioError({field: [f"no events upload #{upload_id} in this organisation"]})
+    return hourly_from_npz(upload.npz)["events"]
 
 
 def comparison_update(*, comparison: SiteComparison, inputs: dict[str, Any]) -> SiteComparison:
@@ -89,9 +109,10 @@ def comparison_compute(run_id: int, progress: ProgressFn) -> JobStatus:
     run = ComparisonRun.objects.get(pk=run_id)
     try:
         spec = parse_comparison(run.inputs)
+        events = _events_upload(spec, organisation_id=run.comparison.organisation_id)
     except ScenarioError as error:
         raise JobFailure(f"invalid comparison: {error}") from error
-    result = compare_sites(spec, progress=progress)
+    result = compare_sites(spec, progress=progress, events=events)
     ComparisonRun.objects.filter(pk=run_id, status=JobStatus.RUNNING).update(result=result)
     if result["ranking"]:
         return JobStatus.SUCCEEDED

@@ -35,7 +35,7 @@ def comparison_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sites/list.html", {"comparisons": comparisons, "can_create": can_create})
 
 
-SITE_KEYS = ("name", "climate", "region", "power_cap_mw", "water_limit_m3_per_year")
+SITE_KEYS = ("name", "climate", "region", "power_cap_mw", "water_limit_m3_per_year", "utc_offset_h")
 
 
 def _options(choices: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:

@@ -44,6 +44,7 @@ def uploads(owner, organisation) -> dict[str, str]:
         ("carbon", hourly_csv(np.full(8760, 300.0))),
         ("price", hourly_csv(np.full(8760, 60.0))),
         ("system_load", hourly_csv(np.full(8760, 15_000.0))),
+        ("events", "start_hour,duration_h,cap_mw\n6000,2,1.0\n"),
     ):
         upload = services.upload_create(
             organisation=organisation, uploaded_by=owner, kind=kind, name=kind, content=content.encode()
@@ -181,6 +182,7 @@ def rich_document(uploads: dict[str, str]) -> dict[str, Any]:
                     {"start_hour": 4695, "duration_h": 3, "reduction_frac": 0.25},
                     {"start_hour": 5000, "duration_h": 2, "cap_mw": 1.5},
                 ],
+                "events_upload": uploads["events"],
                 "threshold": 150.0,
                 "reduction_frac": 0.3,
             },

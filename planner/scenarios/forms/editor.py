@@ -567,6 +567,9 @@ class ScenarioMainForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "code"}),
     )
+    flexibility__events_upload = _choice(
+        "Grid events: uploaded schedule (flexibility.signal.events_upload; sets the signal kind to schedule)", []
+    )
 
     def __init__(
         self,
@@ -595,6 +598,11 @@ class ScenarioMainForm(forms.Form):
         for upload in uploads:
             by_kind.setdefault(upload.kind, []).append((str(upload.pk), f"#{upload.pk} {upload.name}"))
         self.fields["site__weather_upload"].choices = [("", "— none —"), *by_kind.get("weather", [])]
+        events = by_kind.get("events", [])
+        current_events = str(self.initial.get("flexibility__events_upload") or "")
+        if current_events and current_events not in {value for value, _ in events}:
+            events.insert(0, (current_events, f"#{current_events} (not an event upload of this organisation)"))
+        self.fields["flexibility__events_upload"].choices = [("", "— none —"), *events]
         for slot in UPLOAD_SLOTS:
             label = {"carbon": "Carbon intensity", "price": "Price", "system_load": "System load"}[slot]
             self.fields[f"grid__uploads__{slot}"] = _choice(
@@ -671,8 +679,14 @@ class ScenarioMainForm(forms.Form):
         uploads = {slot: data[f"grid__uploads__{slot}"] for slot in UPLOAD_SLOTS if data.get(f"grid__uploads__{slot}")}
         if uploads:
             grid["uploads"] = uploads
-        if data.get("flexibility") is not None:
-            document["flexibility"] = data["flexibility"]
+        flexibility = data.get("flexibility")
+        if events_upload := data.get("flexibility__events_upload"):
+            flexibility = dict(flexibility) if isinstance(flexibility, Mapping) else {}
+            signal = flexibility.get("signal")
+            signal = dict(signal) if isinstance(signal, Mapping) else {}
+            flexibility["signal"] = signal | {"kind": "schedule", "events_upload": events_upload}
+        if flexibility is not None:
+            document["flexibility"] = flexibility
         return merged(data.get("kept") or {}, document)
 
     def clean_flexibility(self) -> Any:
@@ -714,8 +728,15 @@ class ScenarioMainForm(forms.Form):
         initial["grid__overrides_extra"] = "\n".join(extra)
         for slot, upload_id in (grid.get("uploads") or {}).items():
             initial[f"grid__uploads__{slot}"] = str(upload_id)
-        if document.get("flexibility") is not None:
-            initial["flexibility"] = json.dumps(document["flexibility"], indent=1)
+        flexibility = document.get("flexibility")
+        if flexibility is not None:
+            signal = flexibility.get("signal") if isinstance(flexibility, Mapping) else None
+            if isinstance(signal, Mapping) and signal.get("events_upload"):
+                # shown in its own list (the uploads of the organisation); the JSON shows the rest
+                initial["flexibility__events_upload"] = str(signal["events_upload"])
+                rest = {k: v for k, v in signal.items() if k != "events_upload"}
+                flexibility = {**flexibility, "signal": rest}
+            initial["flexibility"] = json.dumps(flexibility, indent=1)
         return initial
 
 
@@ -838,6 +859,8 @@ def _main_field(path: str) -> str | None:
         return _name(path)
     if path in {"site", "site.climate"}:
         return "site__climate"
+    if path == "flexibility.signal.events_upload":
+        return "flexibility__events_upload"
     if path.startswith("flexibility"):
         return "flexibility"
     return _name(path)

@@ -1,4 +1,4 @@
-"""Upload an hourly file (weather, demand, carbon, price, system load)."""
+"""Upload an hourly file (weather, demand, carbon, price, system load) or a grid event schedule."""
 
 from __future__ import annotations
 

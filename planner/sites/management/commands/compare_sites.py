@@ -89,3 +89,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"    not ranked: {reason}")
         for workload, place in result["placement"].items():
             self.stdout.write(f"{workload}: {place['site']} ({place['reason']})")
+        for pair in (result.get("migration") or {}).get("pairs", []):
+            self.stdout.write(
+                f"migration {pair['from']} → {pair['to']}: {pair['hours']} h, {_fmt(pair['migrated_mtok'], 1)} Mtok "
+                f"(lost avoided {_fmt(pair['lost_mtok_avoided'], 1)} of {_fmt(pair['lost_mtok_at_source'], 1)}, "
+                f"deferral avoided {_fmt(pair['deferred_mtok_avoided'], 1)} of "
+                f"{_fmt(pair['deferred_mtok_at_source'], 1)}), {_fmt(pair['target_mwh'], 3)} MWh at the target "
+                f"(${_fmt(pair['target_energy_usd'], 2)}), "
+                f"lost-token value avoided ${_fmt(pair['lost_usd_avoided'], 2)}"
+            )
