@@ -262,6 +262,13 @@ def study_recovery_verdict(job_id: int, now: Any) -> str | None:
     return "requeue"
 
 
+def study_progressed_since(job_id: int, since: Any) -> bool:
+    """Whether the run stored a point since ``since`` (its last claim): a lost worker then costs
+    the run no attempt (planner.jobs.lifecycle, JobKind.progressed_since). Points carried over
+    from an earlier run were stored before the first claim and do not count."""
+    return StudyPoint.objects.filter(run_id=job_id, created_at__gte=since).exists()
+
+
 def _send_chord(run_id: int, points: dict[int, dict]) -> None:
     """A group of chunk tasks over the points, then the aggregate callback. The run is marked
     handed off first: from now on its chunks' progress, not its own limits, judge it."""
