@@ -109,10 +109,11 @@ def display_cell(value: Any) -> dict[str, Any]:
     return {"text": str(value), "value": str(value)}
 
 
-def study_run_display_table(run: StudyRun) -> dict[str, Any]:
+def study_run_display_table(run: StudyRun, table: tuple[list[str], list[list[Any]]] | None = None) -> dict[str, Any]:
     """The points table of the run page: KPI headings with their labels and units (the KPI's name
-    as the heading's title), numbers formatted, the exact value kept for sorting."""
-    header, rows = study_run_table(run)
+    as the heading's title), numbers formatted, the exact value kept for sorting. ``table``: the
+    run's ``study_run_table`` when the caller has it already (the points are read once)."""
+    header, rows = table if table is not None else study_run_table(run)
     fields = varied_fields(run)
     names = ["point", "status", *fields, *list(KPIS), *header[2 + len(fields) + len(KPIS) : -1], "reason"]
     columns = []

@@ -141,16 +141,16 @@ def study_run_submit(
             if existing is not None:
                 return existing, False
         inputs = inputs_with_custom_entries(study.scenario.inputs, organisation_id=study.organisation_id)
-        parsed = defs.parse_study(study.definition)
+        plan = study_plan(defs.parse_study(study.definition), inputs)
         run = StudyRun.objects.create(
             study=study,
             submitted_by=submitted_by,
             idempotency_key=idempotency_key,
             inputs=inputs,
             definition=study.definition,
-            points_total=len(study_plan(parsed, inputs)),
+            points_total=len(plan),
         )
-        _carry_over(run)
+        _carry_over(run, plan)
         job_dispatch(kind=KIND, job_id=run.pk)
     return run, True
 
@@ -159,16 +159,16 @@ CARRY_OVER_CANDIDATES = 10  # the latest failed runs of the study looked at for 
 _COPY_BATCH = 500
 
 
-def _carry_over(run: StudyRun) -> None:
-    """Copy into the new ``run`` the points stored by the failed (or cancelled) run of the same
-    study, definition and inputs that has the most of them (among the failed runs since the study
-    last completed), so that a re-run computes only the rest.
+def _carry_over(run: StudyRun, planned: dict[int, dict]) -> None:
+    """Copy into the new ``run`` (its points: ``planned``) the points stored by the failed (or
+    cancelled) run of the same study, definition and inputs that has the most of them (among the
+    failed runs since the study last completed), so that a re-run computes only the rest.
 
     A point is carried over when its index plans the very same values in the new run; points that
     failed after their retries (a bug or a lost resource, not the engine's answer) are computed
     again. Records the source and the count on the run ("N points carried over from run #M")."""
     # As the chunks store them: through JSON (a point's values travel in the task message).
-    plan = json.loads(json.dumps(study_plan(defs.parse_study(run.definition), run.inputs)))
+    plan = json.loads(json.dumps(planned))
     wanted = _canonical((run.definition, run.inputs))
     best: tuple[int, list[int]] | None = None
     runs = StudyRun.objects.filter(study_id=run.study_id).exclude(pk=run.pk)

@@ -153,7 +153,7 @@ def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "study": run.study,
         "header": header,
         "rows": rows,
-        "table": selectors.study_run_display_table(run),
+        "table": selectors.study_run_display_table(run, (header, rows)),
         "percentiles": _percentile_rows(run.summary or {}),
         "fields": selectors.varied_fields(run),
         "kpis": KPIS,
