@@ -25,6 +25,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from planner.jobs.models import COMPLETED_STATUSES, Job, JobStatus
@@ -72,6 +73,11 @@ class JobKind:
     # own heartbeat is stale: "wait" (its sub-tasks are queued behind other work), "requeue" (they
     # were lost; never failed at the hard limit, which bounds execute() only) or None (the rules below).
     recovery_verdict: Callable[[int, Any], str | None] | None = None
+    # For kinds whose work is stored piece by piece (a study's points): whether the job's work
+    # advanced since ``since`` (its last claim). A lost worker then costs no attempt toward
+    # RUN_MAX_ATTEMPTS: each attempt that is handed back has stored something new, so the attempts
+    # stay bounded by the pieces, while a job lost again and again without progress still fails.
+    progressed_since: Callable[[int, Any], bool] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -419,16 +425,27 @@ def _after_lost_worker(
 ) -> bool:
     """The job (``rows``: it, still running, its worker gone) fails when it ran past its hard time
     limit (unless its kind judged it by its hand-off's progress: ``hard_limit_applies`` False) or was
-    lost RUN_MAX_ATTEMPTS times, else goes back to queued (its message sent again if ``send``).
+    lost RUN_MAX_ATTEMPTS times without progress, else goes back to queued (its message sent again
+    if ``send``). An attempt whose work advanced (the kind's ``progressed_since``) is not counted.
     Returns whether ``rows`` matched (another pass may have acted first)."""
     past_limit = started_at is not None and (now - started_at).total_seconds() >= spec.hard_time_limit_s
     if hard_limit_applies and past_limit:
         reason = f"stopped at the hard time limit of {spec.hard_time_limit_s} s (the worker was killed)"
         return bool(rows.update(status=JobStatus.FAILED, error=reason, finished_at=now))
-    if attempts >= settings.RUN_MAX_ATTEMPTS:
-        reason = f"the worker was lost {attempts} times; re-run to try again"
+    progressed = bool(spec.progressed_since and started_at is not None and spec.progressed_since(job_id, started_at))
+    if progressed:
+        # The attempt advanced the work: it is given back (the next claim counts it again), so
+        # only attempts that stored nothing new count toward RUN_MAX_ATTEMPTS.
+        updated = rows.update(
+            status=JobStatus.QUEUED,
+            stage="requeued after a lost worker (progress kept; no attempt counted)",
+            attempts=Greatest(F("attempts") - 1, 0),
+        )
+    elif attempts >= settings.RUN_MAX_ATTEMPTS:
+        reason = f"the worker was lost {attempts} times without progress; re-run to try again"
         return bool(rows.update(status=JobStatus.FAILED, error=reason, finished_at=now))
-    updated = rows.update(status=JobStatus.QUEUED, stage="requeued after a lost worker")
+    else:
+        updated = rows.update(status=JobStatus.QUEUED, stage="requeued after a lost worker")
     if updated and send:
         _redispatch(spec, job_id)
     return bool(updated)

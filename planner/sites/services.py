@@ -9,6 +9,7 @@ from django.db import transaction
 
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import SiteComparisonSpec, compare_sites, parse_comparison
+from planner.jobs.deletion import refuse_while_in_progress
 from planner.jobs.lifecycle import JobFailure, ProgressFn, job_dispatch
 from planner.jobs.models import JobStatus
 from planner.scenarios.custom_catalog import AmbiguousEntry, comparison_with_custom_entries
@@ -67,7 +68,12 @@ def comparison_update(*, comparison: SiteComparison, inputs: dict[str, Any]) -> 
 
 
 def comparison_delete(*, comparison: SiteComparison) -> None:
-    comparison.delete()
+    """Delete the comparison with its runs; JobsInProgress (409) while a run is queued or running
+    (the one rule of portfolios and studies, planner/jobs/deletion.py)."""
+    with transaction.atomic():
+        locked = SiteComparison.objects.select_for_update().get(pk=comparison.pk)
+        refuse_while_in_progress(locked.runs.all(), what="site comparison")
+        locked.delete()
 
 
 def comparison_run_inputs(comparison: SiteComparison) -> dict[str, Any]:

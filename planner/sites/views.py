@@ -18,6 +18,7 @@ from grid.siting import list_metros
 from planner.engine.schema import ScenarioError
 from planner.engine.site_comparison import CRITERIA
 from planner.ids import as_id
+from planner.jobs.deletion import JobsInProgress
 from planner.jobs.views import redirect_to_job
 from planner.scenarios import catalogs
 from planner.scenarios import selectors as scenario_selectors
@@ -90,6 +91,10 @@ def comparison_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def comparison_detail(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = selectors.comparison_for_user(request.user, comparison_id)
+    return _detail_page(request, comparison)
+
+
+def _detail_page(request: HttpRequest, comparison: Any, *, status: int = 200, delete_error: str = "") -> HttpResponse:
     return render(
         request,
         "sites/detail.html",
@@ -98,7 +103,9 @@ def comparison_detail(request: HttpRequest, comparison_id: int) -> HttpResponse:
             "runs": comparison.runs.all()[:50],
             "can_edit": scenario_selectors.can_edit(request.user, comparison.organisation_id),
             "inputs_json": json.dumps(comparison.inputs, indent=2, ensure_ascii=False),
+            "delete_error": delete_error,
         },
+        status=status,
     )
 
 
@@ -120,7 +127,10 @@ def comparison_run(request: HttpRequest, comparison_id: int) -> HttpResponse:
 def comparison_delete(request: HttpRequest, comparison_id: int) -> HttpResponse:
     comparison = selectors.comparison_for_user(request.user, comparison_id)
     require_editor(request.user, comparison.organisation_id, "delete site comparisons")
-    services.comparison_delete(comparison=comparison)
+    try:
+        services.comparison_delete(comparison=comparison)
+    except JobsInProgress as error:
+        return _detail_page(request, comparison, status=409, delete_error=str(error))
     return redirect("site-comparison-list")
 
 

@@ -76,6 +76,15 @@ class StudyRunSerializer(serializers.ModelSerializer):
     points_stored = serializers.SerializerMethodField()
     # As runs, portfolio runs and comparison runs: true once the run will change no more.
     finished = serializers.BooleanField(source="is_finished", read_only=True)
+    carried_over_from = serializers.IntegerField(
+        source="carried_over_from_id",
+        read_only=True,
+        allow_null=True,
+        help_text="the failed run of the same definition and inputs whose stored points this run started from",
+    )
+    points_carried_over = serializers.IntegerField(
+        read_only=True, help_text="points copied from that run (not computed again)"
+    )
 
     class Meta:
         model = StudyRun
@@ -93,6 +102,8 @@ class StudyRunSerializer(serializers.ModelSerializer):
             "attempts",
             "points_total",
             "points_stored",
+            "carried_over_from",
+            "points_carried_over",
             "created_at",
             "started_at",
             "finished_at",

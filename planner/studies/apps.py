@@ -13,6 +13,7 @@ class StudiesConfig(AppConfig):
         from planner.studies.services import (
             STUDY_HARD_LIMIT_S,
             STUDY_SOFT_LIMIT_S,
+            study_progressed_since,
             study_recovery_verdict,
             study_run_execute,
         )
@@ -25,5 +26,6 @@ class StudiesConfig(AppConfig):
                 soft_time_limit_s=STUDY_SOFT_LIMIT_S,
                 hard_time_limit_s=STUDY_HARD_LIMIT_S,
                 recovery_verdict=study_recovery_verdict,
+                progressed_since=study_progressed_since,
             )
         )

@@ -48,6 +48,10 @@ class StudyRun(Job):
     # When execute() last sent its points as a chord (None while it plans): from then on the
     # recovery judges the run by its chunks' progress, not by its own heartbeat and limits.
     handed_off_at = models.DateTimeField(null=True, blank=True)
+    # A re-run starts from the points a failed (or cancelled) run of the same definition and inputs
+    # stored: they are copied into this run at submit (planner.studies.services.study_run_submit).
+    carried_over_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    points_carried_over = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -33,8 +33,8 @@ MAX_KPI_COLUMNS = 7
 
 
 def kpi_header(name: str) -> str:
-    spec = KPIS[name]
-    return f"{name} [{spec.unit}]" if spec.unit else name
+    """The KPI's label with its unit, as the run page prints it: 'peak facility power at the meter [MW]'."""
+    return selectors.kpi_heading(name)
 
 
 def distribution_text(distribution: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from planner.engine.studies import definition as defs
 from planner.engine.studies.kpis import KPIS
 from planner.engine.studies.optimise import candidate_outcomes
 from planner.engine.studies.pareto import feasible_front
+from planner.reports.units import fmt, unit_of
 from planner.studies.models import Study, StudyRun
 
 
@@ -80,6 +81,53 @@ def study_run_table(run: StudyRun) -> tuple[list[str], list[list[Any]]]:
             ]
         )
     return header, rows
+
+
+def kpi_label(name: str) -> tuple[str, str]:
+    """(label, unit) of a KPI of the registry, or of a per-workload cost such as
+    ``usd_per_million_output_tokens[chat]`` ("TCO per million output tokens, chat", "USD/Mtok")."""
+    base, _, workload = name.partition("[")
+    spec = KPIS.get(base)
+    if spec is None:
+        return name, unit_of(name)
+    return (f"{spec.label}, {workload.rstrip(']')}" if workload else spec.label), spec.unit
+
+
+def kpi_heading(name: str) -> str:
+    """'peak facility power at the meter [MW]' (pages and the PDF; the CSV keeps the names)."""
+    label, unit = kpi_label(name)
+    return f"{label} [{unit}]" if unit else label
+
+
+def display_cell(value: Any) -> dict[str, Any]:
+    """A table cell for a page: the number to 4 significant digits with thousands separators
+    (planner.reports.units.fmt) and the exact value to sort by; '—' for a missing figure."""
+    if value is None or value == "":
+        return {"text": "—", "value": ""}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"text": fmt(value), "value": repr(value)}
+    return {"text": str(value), "value": str(value)}
+
+
+def study_run_display_table(run: StudyRun, table: tuple[list[str], list[list[Any]]] | None = None) -> dict[str, Any]:
+    """The points table of the run page: KPI headings with their labels and units (the KPI's name
+    as the heading's title), numbers formatted, the exact value kept for sorting. ``table``: the
+    run's ``study_run_table`` when the caller has it already (the points are read once)."""
+    header, rows = table if table is not None else study_run_table(run)
+    fields = varied_fields(run)
+    names = ["point", "status", *fields, *list(KPIS), *header[2 + len(fields) + len(KPIS) : -1], "reason"]
+    columns = []
+    for position, name in enumerate(names):
+        if 2 + len(fields) <= position < len(names) - 1:
+            name = name.removesuffix(" [USD/Mtok]")  # a per-workload cost's CSV heading
+            columns.append({"text": kpi_heading(name), "title": name})
+        else:
+            columns.append({"text": name, "title": name})
+    plain = [{"text": str(row[0]), "value": str(row[0])} for row in rows]  # the point's number, as typed to adopt it
+    return {
+        "columns": columns,
+        "rows": [[plain[i], *(display_cell(cell) for cell in row[1:])] for i, row in enumerate(rows)],
+    }
 
 
 def study_run_pareto(run: StudyRun, pair: tuple[str, str] | None = None) -> dict[str, Any] | None:

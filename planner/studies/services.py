@@ -10,6 +10,7 @@ in-process.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -39,7 +40,7 @@ from planner.jobs.lifecycle import (
     job_finish,
     job_heartbeat,
 )
-from planner.jobs.models import JobStatus
+from planner.jobs.models import COMPLETED_STATUSES, JobStatus
 from planner.scenarios import services as scenario_services
 from planner.scenarios.custom_catalog import inputs_with_custom_entries
 from planner.scenarios.models import Organisation, Scenario
@@ -140,17 +141,92 @@ def study_run_submit(
             if existing is not None:
                 return existing, False
         inputs = inputs_with_custom_entries(study.scenario.inputs, organisation_id=study.organisation_id)
-        parsed = defs.parse_study(study.definition)
+        plan = study_plan(defs.parse_study(study.definition), inputs)
         run = StudyRun.objects.create(
             study=study,
             submitted_by=submitted_by,
             idempotency_key=idempotency_key,
             inputs=inputs,
             definition=study.definition,
-            points_total=len(study_plan(parsed, inputs)),
+            points_total=len(plan),
         )
+        _carry_over(run, plan)
         job_dispatch(kind=KIND, job_id=run.pk)
     return run, True
+
+
+CARRY_OVER_CANDIDATES = 10  # the latest failed runs of the study looked at for points to carry over
+_COPY_BATCH = 500
+
+
+def _carry_over(run: StudyRun, planned: dict[int, dict]) -> None:
+    """Copy into the new ``run`` (its points: ``planned``) the points stored by the failed (or
+    cancelled) run of the same study, definition and inputs that has the most of them (among the
+    failed runs since the study last completed), so that a re-run computes only the rest.
+
+    A point is carried over when its index plans the very same values in the new run; points that
+    failed after their retries (a bug or a lost resource, not the engine's answer) are computed
+    again. Records the source and the count on the run ("N points carried over from run #M")."""
+    # As the chunks store them: through JSON (a point's values travel in the task message).
+    plan = json.loads(json.dumps(planned))
+    wanted = _canonical((run.definition, run.inputs))
+    best: tuple[int, list[int]] | None = None
+    runs = StudyRun.objects.filter(study_id=run.study_id).exclude(pk=run.pk)
+    # Only failed runs since the study last completed: re-running a completed study computes anew.
+    completed_at = (
+        runs.filter(status__in=COMPLETED_STATUSES).order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    if completed_at is not None:
+        runs = runs.filter(created_at__gt=completed_at)
+    candidates = (
+        runs.filter(status=JobStatus.FAILED)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "definition", "inputs")[:CARRY_OVER_CANDIDATES]
+    )
+    for source_id, definition, inputs in candidates:
+        if _canonical((definition, inputs)) != wanted:
+            continue
+        rows = StudyPoint.objects.filter(run_id=source_id).exclude(status=PointStatus.FAILED)
+        keep = [index for index, values in rows.values_list("index", "values") if plan.get(str(index)) == values]
+        if keep and (best is None or len(keep) > len(best[1])):
+            best = (source_id, keep)
+    if best is None:
+        return
+    source_id, keep = best
+    _copy_points(source_id=source_id, run_id=run.pk, indices=sorted(keep))
+    StudyRun.objects.filter(pk=run.pk).update(carried_over_from_id=source_id, points_carried_over=len(keep))
+    run.carried_over_from_id, run.points_carried_over = source_id, len(keep)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _copy_points(*, source_id: int, run_id: int, indices: list[int]) -> None:
+    """INSERT … SELECT of the source run's rows at ``indices`` into ``run_id`` (stored now: a
+    carried-over point is no progress of the new run's attempts)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    quote = connection.ops.quote_name
+    table = quote(StudyPoint._meta.db_table)
+    columns = [
+        quote(field.column)
+        for field in StudyPoint._meta.concrete_fields
+        if field.name not in {"id", "run", "created_at"}
+    ]
+    names = ", ".join(columns)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    run_column, index_column = quote(StudyPoint._meta.get_field("run").column), quote("index")
+    with connection.cursor() as cursor:
+        for start in range(0, len(indices), _COPY_BATCH):
+            batch = indices[start : start + _COPY_BATCH]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} ({run_column}, {quote('created_at')}, {names}) "  # noqa: S608 (names are the model's)
+                f"SELECT %s, %s, {names} FROM {table} WHERE {run_column} = %s AND {index_column} IN ({marks})",
+                [run_id, now, source_id, *batch],
+            )
 
 
 def study_run_cancel(*, run: StudyRun, user: AbstractBaseUser) -> None:
@@ -260,6 +336,13 @@ def study_recovery_verdict(job_id: int, now: Any) -> str | None:
         ):
             return "wait"
     return "requeue"
+
+
+def study_progressed_since(job_id: int, since: Any) -> bool:
+    """Whether the run stored a point since ``since`` (its last claim): a lost worker then costs
+    the run no attempt (planner.jobs.lifecycle, JobKind.progressed_since). Points carried over
+    from an earlier run were stored before the first claim and do not count."""
+    return StudyPoint.objects.filter(run_id=job_id, created_at__gte=since).exists()
 
 
 def _send_chord(run_id: int, points: dict[int, dict]) -> None:

@@ -153,14 +153,33 @@ def study_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "study": run.study,
         "header": header,
         "rows": rows,
+        "table": selectors.study_run_display_table(run, (header, rows)),
+        "percentiles": _percentile_rows(run.summary or {}),
         "fields": selectors.varied_fields(run),
         "kpis": KPIS,
         "series": SERIES,
         "can_edit": scenario_selectors.can_edit(request.user, run.study.organisation_id),
         "summary": run.summary or {},
         "pareto": _pareto_rows(run),
+        "fan_series": [
+            (name, f"{SERIES[name].label} [{SERIES[name].unit}]" if name in SERIES else name)
+            for name in (run.summary or {}).get("fan") or {}
+        ],
     }
     return render(request, "studies/run.html", context)
+
+
+def _percentile_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """P10/P50/P90 of each KPI with its label and unit, numbers formatted (raw floats before)."""
+    return [
+        {
+            "name": name,
+            "heading": selectors.kpi_heading(name),
+            "cells": [selectors.display_cell(p.get(q)) for q in ("p10", "p50", "p90")],
+        }
+        for name, p in (summary.get("percentiles") or {}).items()
+        if isinstance(p, dict)
+    ]
 
 
 def _pareto_rows(run: Any) -> dict[str, Any] | None:
@@ -172,11 +191,16 @@ def _pareto_rows(run: Any) -> dict[str, Any] | None:
         return None
     points = {p.index: p for p in run.points.filter(index__in=front["indices"])}
     rows = [
-        {"index": i, "values": points[i].values, "kpis": [points[i].kpis.get(k) for k in front["kpis"]]}
+        {
+            "index": i,
+            "values": {f: selectors.display_cell(v)["text"] for f, v in points[i].values.items()},
+            "kpis": [selectors.display_cell(points[i].kpis.get(k)) for k in front["kpis"]],
+        }
         for i in front["indices"]
     ]
     kpis = [KPIS[k] for k in front["kpis"]]
-    return {"kpis": kpis, "rows": rows}
+    columns = [{"name": k, "heading": selectors.kpi_heading(k)} for k in front["kpis"]]
+    return {"kpis": kpis, "columns": columns, "rows": rows}
 
 
 @login_required

@@ -27,7 +27,7 @@
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         const body = table.tBodies[0];
         const rows = Array.from(body.rows);
-        const key = (row) => { const t = row.cells[column].textContent.trim(); const n = Number(t); return t !== "" && t !== "—" && !Number.isNaN(n) ? n : t; };
+        const key = (row) => { const cell = row.cells[column]; const t = (cell.dataset.value ?? cell.textContent).trim(); const n = Number(t); return t !== "" && t !== "—" && !Number.isNaN(n) ? n : t; };
         rows.sort((a, b) => { const x = key(a), y = key(b); const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y)); return ascending ? c : -c; });
         rows.forEach((row) => body.appendChild(row));
       };

@@ -12,6 +12,7 @@ import copy
 
 import numpy as np
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from planner.jobs.lifecycle import job_execute
@@ -21,7 +22,7 @@ from planner.portfolios.models import Portfolio, PortfolioRun
 from planner.reports.models import Report
 from planner.scenarios import services as scenario_services
 from planner.scenarios.models import Membership, Run
-from planner.sites.models import SiteComparison
+from planner.sites.models import ComparisonRun, SiteComparison
 from planner.studies import services as study_services
 from planner.studies.models import Study, StudyRun
 from tests.api.conftest import client_for
@@ -99,7 +100,7 @@ def _portfolio(owner, organisation, scenario, **extra) -> Portfolio:
 
 
 @pytest.mark.parametrize("state", [JobStatus.QUEUED, JobStatus.RUNNING])
-def test_portfolios_and_studies_are_not_deleted_under_a_running_run(owner, organisation, scenario, state):
+def test_portfolios_studies_and_comparisons_are_not_deleted_under_a_running_run(owner, organisation, scenario, state):
     portfolio = _portfolio(owner, organisation, scenario)
     run = PortfolioRun.objects.create(portfolio=portfolio, submitted_by=owner, inputs={}, status=state)
     study = study_services.study_create(
@@ -112,16 +113,31 @@ def test_portfolios_and_studies_are_not_deleted_under_a_running_run(owner, organ
     study_run = StudyRun.objects.create(
         study=study, submitted_by=owner, definition=study.definition, inputs={}, status=state
     )
+    comparison = SiteComparison.objects.create(organisation=organisation, name="c", inputs={}, created_by=owner)
+    comparison_run = ComparisonRun.objects.create(comparison=comparison, submitted_by=owner, inputs={}, status=state)
     api = client_for(owner)
-    for url in (f"/api/v1/portfolios/{portfolio.pk}/", f"/api/v1/studies/{study.pk}/"):
+    urls = (
+        f"/api/v1/portfolios/{portfolio.pk}/",
+        f"/api/v1/studies/{study.pk}/",
+        f"/api/v1/comparisons/{comparison.pk}/",
+    )
+    for url in urls:
         refused = api.delete(url)
         assert refused.status_code == 409 and "has a run in progress" in refused.json()["detail"], url
     assert PortfolioRun.objects.filter(pk=run.pk).exists() and StudyRun.objects.filter(pk=study_run.pk).exists()
+    assert ComparisonRun.objects.filter(pk=comparison_run.pk).exists()
+    # The page says the same, with 409 (before, the comparison page and API deleted running runs).
+    client = Client()
+    client.force_login(owner)
+    page = client.post(reverse("site-comparison-delete", args=[comparison.pk]))
+    assert page.status_code == 409 and "has a run in progress" in page.content.decode()
     PortfolioRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED)
     StudyRun.objects.filter(pk=study_run.pk).update(status=JobStatus.FAILED)
-    assert api.delete(f"/api/v1/portfolios/{portfolio.pk}/").status_code == 204
-    assert api.delete(f"/api/v1/studies/{study.pk}/").status_code == 204
+    ComparisonRun.objects.filter(pk=comparison_run.pk).update(status=JobStatus.FAILED)
+    for url in urls:
+        assert api.delete(url).status_code == 204, url
     assert not PortfolioRun.objects.exists() and not Portfolio.objects.exists()
+    assert not ComparisonRun.objects.exists() and not SiteComparison.objects.exists()
 
 
 def test_the_portfolio_job_reads_only_its_own_organisations_upload(

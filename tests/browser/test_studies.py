@@ -42,9 +42,11 @@ def test_it_creates_a_sweep_and_draws_its_chart(
     page.wait_for_selector("#chart-kpi-field .main-svg", timeout=120_000)
     assert page.locator("#points-table tbody tr").count() == 3
     page.select_option("#chart-kpi", "annual_pue")
-    page.locator("#points-table th", has_text="annual_pue").click()
-    cells = page.locator("#points-table tbody tr td:nth-child(6)").all_text_contents()
-    assert [float(c) for c in cells] == sorted(float(c) for c in cells)
+    page.locator("#points-table th[title=annual_pue]").click()  # headed "annual PUE" (label and unit)
+    cells = page.locator("#points-table tbody tr td:nth-child(6)")
+    exact = cells.evaluate_all("cells => cells.map(c => c.dataset.value)")  # sorted by the exact value
+    assert [float(c) for c in exact] == sorted(float(c) for c in exact)
+    assert [float(c) for c in cells.all_text_contents()] == [float(f"{float(c):.4g}") for c in exact]
     assert page.locator("#chart-kpi-field .scatterlayer .point").count() == 3
     page.screenshot(path=str(screenshot_dir / "study-sweep.png"), full_page=True)
 

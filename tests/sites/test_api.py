@@ -56,6 +56,11 @@ def test_it_scopes_comparisons_to_the_organisation(api, comparison, comparison_i
     renamed = dict(comparison_inputs, name="Renamed")
     assert client.put(url, {"inputs": renamed}, format="json").status_code == write
     assert client.post(f"{url}runs/").status_code == (202 if write == 200 else write)
+    if write == 200:  # not while its run is queued (issue 20 item 12)
+        refused = client.delete(url)
+        assert refused.status_code == 409 and "has a run in progress" in refused.json()["detail"]
+        assert ComparisonRun.objects.filter(comparison=comparison).exists()
+        ComparisonRun.objects.update(status=JobStatus.FAILED)
     assert client.delete(url).status_code == (204 if write == 200 else write)
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from planner.jobs.models import JobStatus
 from planner.reports.models import Report
 from planner.reports.services import report_build
 from planner.sites.models import ComparisonRun, SiteComparison
@@ -68,6 +69,14 @@ def test_only_planners_run_and_delete(request, client, who, code, comparison, dj
         response = client.post(reverse("site-comparison-run-create", args=[comparison.pk]))
     assert response.status_code == code
     assert ComparisonRun.objects.count() == (1 if code == 302 else 0)
+    # Not while its run is queued (issue 20 item 12: the one rule of planner/jobs/deletion.py).
+    response = client.post(reverse("site-comparison-delete", args=[comparison.pk]))
+    assert response.status_code == (409 if code == 302 else code)
+    if code == 302:
+        page = response.content.decode()
+        assert 'id="delete-error"' in page and "has a run in progress" in page
+    assert SiteComparison.objects.filter(pk=comparison.pk).exists()
+    ComparisonRun.objects.update(status=JobStatus.FAILED)
     response = client.post(reverse("site-comparison-delete", args=[comparison.pk]))
     assert response.status_code == code
     assert SiteComparison.objects.filter(pk=comparison.pk).exists() == (code != 302)

@@ -116,10 +116,10 @@ def test_an_optimisation_report_has_the_best_mix_the_front_and_the_excluded_reas
     assert summary["best_index"] is not None and summary["excluded"], summary  # 2 of 4 exceed 52 MW
     text, images = _pdf(client, owner, run)
     assert "2. Best mix" in text and f"Point {summary['best_index']} minimises" in text
-    assert "peak_facility_power_mw [MW] ≤ 52" in text and "Pareto front" in text
+    assert "peak facility power at the meter [MW] ≤ 52" in text and "Pareto front" in text
     for reason in summary["excluded"].values():
         assert " ".join(reason.split()) in text
-    assert "usd_per_million_output_tokens [USD/Mtok] against market_based_tco2e [tCO2e]" in text
+    assert "TCO per million output tokens [USD/Mtok] against emissions, market-based [tCO2e]" in text
     assert images == 3  # Pareto + KPIs against each of the two choices
 
 

@@ -19,6 +19,7 @@ from planner.api.views.base import ORGANISATION_PARAM, PlannerView, in_organisat
 from planner.api.views.jobs import IDEMPOTENCY_HEADER, idempotency_key, job_accepted
 from planner.api.views.runs import not_modified, result_etag
 from planner.engine.schema import ScenarioError
+from planner.jobs.deletion import JobsInProgress
 from planner.scenarios import selectors as scenario_selectors
 from planner.sites import selectors, services
 from planner.sites.models import ComparisonRun, SiteComparison
@@ -155,13 +156,19 @@ class ComparisonDetailView(PlannerView):
     @extend_schema(
         summary="Delete a site comparison and its runs",
         operation_id="comparisons_destroy",
-        responses={204: OpenApiResponse(description="deleted")},
+        responses={
+            204: OpenApiResponse(description="deleted"),
+            409: OpenApiResponse(ErrorSerializer, description="a run of the comparison is queued or running"),
+        },
     )
     def delete(self, request: Request, comparison_id: int) -> Response:
         comparison = selectors.comparison_for_user(request.user, comparison_id)
         if not scenario_selectors.can_edit(request.user, comparison.organisation_id):
             raise PermissionDenied("Viewers cannot delete site comparisons.")
-        services.comparison_delete(comparison=comparison)
+        try:
+            services.comparison_delete(comparison=comparison)
+        except JobsInProgress as error:
+            raise Conflict(str(error)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
