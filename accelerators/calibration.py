@@ -398,7 +398,7 @@ def _write(fitted: dict[str, DeviceConstants]) -> None:
             end = text.find("\n  ", end + 1)
         block = text[start:end]
         for n in [*STORED, "pj_per_flop_bf16"]:
-            block = re.sub(rf"(\n    {n}: )[^\n]*", rf"\g<1>{getattr(c, n):.6g}", block)
+            block = re.sub(rf"(\n    {n}: )[^\n]*", rf"\g<1>{getattr(c, n):.7g}", block)
         text = text[:start] + block + text[end:]
     path.write_text(text)
 

@@ -186,12 +186,49 @@ def render_flex_ashburn() -> str:
     return _flex_plan_lines("ashburn-flexible.json")
 
 
+def render_flex_battery_sweep() -> str:
+    """The battery-size sweep of examples/studies/ashburn-battery-sweep.json, as `manage.py study` computes it."""
+    from planner.engine.studies.aggregate import run_in_process
+    from planner.engine.studies.definition import parse_study
+
+    document = json.loads((ROOT / "examples" / "ashburn-flexible.json").read_text())
+    study = parse_study(json.loads((ROOT / "examples" / "studies" / "ashburn-battery-sweep.json").read_text()))
+    plan, outcomes, _ = run_in_process(study, document)
+    rows = [
+        "```",
+        "# manage.py study examples/ashburn-flexible.json examples/studies/ashburn-battery-sweep.json --json",
+        "energy_mwh   flex_firm_mw   flex_cost_usd_per_year   flex_lost_mtok",
+    ]
+    for index in sorted(plan, key=lambda i: plan[i]["flexibility.battery.energy_mwh"]):
+        kpis = outcomes[index].kpis
+        rows.append(
+            f"{plan[index]['flexibility.battery.energy_mwh']:>5g}   {kpis['flex_firm_mw']:>12.3f}   "
+            f"{kpis['flex_cost_usd_per_year']:>22,.0f}   {kpis['flex_lost_mtok']:>14,.0f}"
+        )
+    return "\n".join([*rows, "```"])
+
+
+def render_milp_dallas() -> str:
+    """`manage.py study` on the Dallas MILP example, less its timing line."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("study", "examples/dallas-mixed-fleet.json", "examples/studies/dallas-mix-milp.json", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if not line.startswith("optimisation study of")]
+    command = ".venv/bin/python manage.py study examples/dallas-mixed-fleet.json examples/studies/dallas-mix-milp.json"
+    return "```\n" + command + "\n" + "\n".join(lines) + "\n```"
+
+
 BLOCKS: tuple[Block, ...] = (
     Block("examples", "README.md", render_readme_examples),
     Block("tco-examples", "docs/tco.md", render_tco_examples),
     Block("site-comparison", "docs/tco.md", render_site_comparison),
     Block("flex-phoenix", "docs/flexibility.md", render_flex_phoenix),
+    Block("flex-battery-sweep", "docs/flexibility.md", render_flex_battery_sweep),
     Block("flex-ashburn", "docs/flexibility.md", render_flex_ashburn),
+    Block("milp-dallas", "docs/studies.md", render_milp_dallas),
 )
 
 

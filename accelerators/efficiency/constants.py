@@ -45,6 +45,10 @@ class DeviceConstants:
     # supply voltage vs clock above the voltage floor, V/V0 = 1 − s·(1 − f): a chip property, one figure for
     # every device (data/calibration.yaml `voltage_slope`), fitted on MLPerf MaxP vs MaxQ
     voltage_slope: float = 1.0
+    # rows each local expert's token group is padded to in the 8-bit grouped expert GEMM, sized for the worst
+    # case: b·k + E_local·(rows − 1) rows per MoE layer (vLLM's DeepGEMM contiguous layout; 0: no padding
+    # modelled): a stack property (data/calibration.yaml `moe_narrow_group_rows`; optimised stacks set their own)
+    moe_narrow_group_rows: float = 0.0
 
 
 _STACK_ONLY = (
@@ -54,6 +58,7 @@ _STACK_ONLY = (
     "elementwise_bytes_frac",
     "clock_bound_memory_frac",
     "voltage_slope",
+    "moe_narrow_group_rows",
 )
 _FIELDS = [f for f in DeviceConstants.__dataclass_fields__ if f not in _STACK_ONLY]
 
@@ -93,6 +98,7 @@ def _from_entry(entry: dict) -> DeviceConstants:
         method=entry["method"],
         clock_bound_memory_frac=_clock_bound_memory_frac(),
         voltage_slope=_value(calibration_data()["voltage_slope"]),
+        moe_narrow_group_rows=_value(calibration_data()["moe_narrow_group_rows"]),
     )
 
 

@@ -52,6 +52,9 @@ class KernelTable:
     stage_span: float = 1.0
     expert_parallel: int = 1  # devices the experts are spread over (the busiest one sets the pace)
     is_expert: np.ndarray | None = None  # bool [K]: rows whose work follows the routed tokens
+    # 8-bit grouped expert GEMM: each local expert's group padded to this many rows, the GEMM sized for the
+    # worst case (b·k + E_local·(rows − 1) rows on the replica's experts); 0: the routed tokens only
+    expert_group_rows: float = 0.0
 
 
 def stage_layers(layers: int, pipeline: int) -> int:
@@ -267,6 +270,14 @@ def _activation_quant(r: _Rows) -> None:
     if moe:
         k_f = m.experts_per_token * m.expert_ffn_size / t
         r.add("activation_quant_experts", 2 * moe, 0.0, 0.0, 0.0, 3.0 * (m.hidden_size + k_f) / 2, 0.0, el)
+        e = c.par.expert
+        pad_rows = m.experts / e * max(c.dev.moe_narrow_group_rows - 1.0, 0.0)  # per device: E_local·(rows − 1)
+        if pad_rows:
+            # the padded rows' activations: permuted 8-bit input (h), first GEMM's 16-bit output (2f), SiLU-and-mul
+            # (read 2f·2, write f·2), its 8-bit quantisation (read f·2, write f), second GEMM's output (2h·... 2 B):
+            # 3h + 13f bytes per row, over the whole worst-case buffer (vLLM deep_gemm_moe: every kernel runs on M_sum)
+            h, f = m.hidden_size, m.expert_ffn_size * e / t  # an expert's FFN sliced over t/e devices
+            r.add("activation_quant_expert_padding", moe, 0.0, pad_rows * (3.0 * h + 13.0 * f), 0.0, 0.0, 0.0, el)
 
 
 KERNEL_FAMILIES = (_attention, _feed_forward, _experts, _activation_quant, _norms_and_head, _collectives)
@@ -341,6 +352,7 @@ def build_kernels(
         stage_span=model.layers / stage_layers(model.layers, parallelism.pipeline),
         expert_parallel=parallelism.expert,
         is_expert=np.array([n == "experts" for n in names], dtype=bool),
+        expert_group_rows=dev.moe_narrow_group_rows if ctx.narrow and model.is_moe else 0.0,
     )
 
 

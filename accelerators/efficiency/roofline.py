@@ -101,6 +101,7 @@ class Roofline:
         "floor",
         "flops0",
         "flops1",
+        "group_pad",
         "idle_w",
         "is_expert",
         "launch",
@@ -149,6 +150,12 @@ class Roofline:
         self.floor = power_limit_value("voltage_floor_frac")
         self.static_w_full = float(_static_w(dev.static_power_w, self.idle_w, 1.0))  # at the top clock
         self.experts = (table.experts, table.experts_per_token)
+        pad = table.experts * max(table.expert_group_rows - 1.0, 0.0) / max(table.experts_per_token, 1.0)
+        self.group_pad = (
+            np.where(table.is_expert, table.flops1 * pad, 0.0)[:, None]
+            if pad > 0 and table.is_expert is not None
+            else None
+        )
         self.is_expert = table.is_expert[:, None] if table.expert_parallel > 1 and table.is_expert is not None else None
 
     def evaluate(
@@ -174,19 +181,29 @@ class Roofline:
         work = micro * (table.stage_span / p) if staged else unused
         b = b_all / micro if staged else b_all
         flops = self.flops0 + self.flops1 * b
+        mean_flops = mean_wbytes = None  # the average expert device's work, where it differs from the busiest's
         if table.experts > 0:
             e_read = expected_experts(experts=self.experts[0], experts_per_token=self.experts[1], tokens=b)
+            if self.group_pad is not None:
+                # padded rows of the grouped GEMM: E·(rows − 1) over the replica (E_local on each expert device),
+                # in FLOPs of one routed token-expert pair; the GEMM computes them (time) and burns them (energy)
+                flops = flops + self.group_pad
+            wbytes = self.wbytes0 + self.wbytes_expert * e_read  # wbytes_expert is already per device
             if self.is_expert is not None:
+                # the busiest expert device sets the step time; the others do their mean share and wait at static
+                # power (dynamic energy follows the mean work, not the busiest device's)
                 busy_w, busy_t = expert_imbalance(
                     experts=self.experts[0], experts_per_token=self.experts[1], tokens=b, devices=table.expert_parallel
                 )
-                e_read = e_read * busy_w
-                flops = np.where(self.is_expert, flops * busy_t, flops)
-            wbytes = self.wbytes0 + self.wbytes_expert * e_read  # wbytes_expert is already per device
+                mean_flops, mean_wbytes = flops, wbytes
+                routed = self.flops1 * b
+                flops = np.where(self.is_expert, flops + routed * (busy_t - 1.0), flops)
+                wbytes = self.wbytes0 + self.wbytes_expert * e_read * busy_w
         else:  # no experts: E_read = 0 and the expert term adds exact zeros ([K, 1], broadcast below)
             wbytes = self.wbytes0
         if weight_scale is not None:
             wbytes = wbytes * weight_scale[None, :]
+            mean_wbytes = None if mean_wbytes is None else mean_wbytes * weight_scale[None, :]
         obytes = self.obytes1 * b
         link = self.link1 * b if self.any_coll else None  # only collectives send over links
         mem = wbytes + obytes
@@ -201,8 +218,10 @@ class Roofline:
             t_memory = np.where(coll, t_link, t_memory)
         seqs = b_all[0] if sequences is None else np.asarray(sequences, dtype=float)
         overhead_s = dev.step_overhead_s + dev.per_sequence_overhead_s * seqs
-        arith = c * flops * self.pj * PJ
-        moved = mem * dev.memory_pj_per_byte
+        e_flops = flops if mean_flops is None else mean_flops
+        e_mem = mem if mean_wbytes is None else mean_wbytes + obytes
+        arith = c * e_flops * self.pj * PJ
+        moved = e_mem * dev.memory_pj_per_byte
         if link is not None:
             moved = moved + link * dev.link_pj_per_byte
         data = c * moved * PJ
@@ -257,8 +276,8 @@ class Roofline:
             time_s=t,
             kernel_time_s=kernel_time,
             compute_bound=compute_bound,
-            flops=c * flops * work if staged else c * flops,
-            memory_bytes=c * mem * work if staged else c * mem,
+            flops=c * e_flops * work if staged else c * e_flops,
+            memory_bytes=c * e_mem * work if staged else c * e_mem,
             link_bytes=np.zeros(mem.shape) if link is None else (c * link * work if staged else c * link),
             arithmetic_energy_j=arith,
             data_movement_energy_j=data,

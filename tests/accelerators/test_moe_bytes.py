@@ -27,3 +27,34 @@ def test_expert_bytes_per_replica_do_not_depend_on_the_device_count(devices):
     per_device = _expert_weight_bytes_per_device(devices)
     assert per_device == pytest.approx(EXPERT_BYTES_PER_STEP / devices, rel=1e-9)
     assert devices * per_device == pytest.approx(3.62e9, rel=2e-3)
+
+
+# vLLM's grouped FP8 expert GEMM (DeepGEMM contiguous layout, data/calibration.yaml `moe_narrow_group_rows`):
+# every buffer of the MoE layer is sized for M_sum = b·k + E_local·(128 − 1) rows. Qwen3-30B-A3B FP8 on 2 H100
+# with experts expert-parallel over both (E_local = 64), batch 8: per device and MoE layer the routed rows are
+# b·k / 2 = 32 (the mean device) and the padded ones 64 × 127 = 8,128; one row of one expert is 2 × 3hf FLOPs.
+ROW_FLOPS = 2 * 3 * 2048 * 768
+PAD_ROWS = 64 * 127
+
+
+def _decode_rows(**request):
+    e = estimate(model=QWEN_MOE, accelerator="h100-sxm", devices=2, expert_parallel=2, batch=8, **request)
+    return {k["kernel"]: k for k in e.kernels if k["phase"] == "decode"}
+
+
+def test_vllm_fp8_grouped_gemm_computes_its_padded_rows():
+    rows = _decode_rows(weight_precision="fp8")
+    assert rows["experts"]["flops"] == pytest.approx(48 * (32 + PAD_ROWS) * ROW_FLOPS, rel=1e-9)
+    # their activations: permuted 8-bit input h, first GEMM's output 2f·2, SiLU-and-mul 6f, quantisation 3f,
+    # second GEMM's output 2h: 3h + 13f bytes a padded row
+    padding = rows["activation_quant_expert_padding"]["memory_bytes"]
+    assert padding == pytest.approx(48 * PAD_ROWS * (3 * 2048 + 13 * 768), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "request_", [{"weight_precision": "bf16"}, {"weight_precision": "fp8", "serving_stack": "tensorrt-llm"}]
+)
+def test_no_padding_for_16_bit_experts_or_an_optimised_stack(request_):
+    rows = _decode_rows(**request_)
+    assert rows["experts"]["flops"] == pytest.approx(48 * 32 * ROW_FLOPS, rel=1e-9)
+    assert "activation_quant_expert_padding" not in rows
