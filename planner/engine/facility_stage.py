@@ -285,22 +285,7 @@ def _facility_stage(
     report("weather", 0.0)
     site_weather = _weather(spec, weather)
     report("demand", 0.1)
-    demands = [
-        workload_demand(
-            name=w.name,
-            daily_shape=w.daily_shape,
-            input_tokens=w.input_tokens,
-            output_tokens=w.output_tokens,
-            start_year=spec.horizon.start_year,
-            years=spec.horizon.years,
-            peak_requests_per_s=w.peak_requests_per_s,
-            requests_per_day=w.requests_per_day,
-            annual_growth_frac=w.annual_growth_frac,
-            deferrable_frac=w.deferrable_frac,
-            field=f"workloads[{i}]",
-        )
-        for i, w in enumerate(spec.workloads)
-    ]
+    demands = workload_demands(spec)
     demand = {d.name: d.output_tokens_per_s for d in demands}
     report("power curves", 0.2)
     curves = _curves(spec, power_curve_fn or _engine_power_curve())
@@ -574,3 +559,23 @@ def _power_cap_fields(spec: ScenarioSpec, run: _Run, cap_scale: float | None) ->
         "servable_demand_frac": cap_scale,
         "within_power_cap": bool(run.facility.facility_power_w.max() <= cap_mw * W_PER_MW),
     }
+
+
+def workload_demands(spec: ScenarioSpec) -> list:
+    """Each workload's hourly demand over the horizon (grid.demand), errors naming workloads[i]."""
+    return [
+        workload_demand(
+            name=w.name,
+            daily_shape=w.daily_shape,
+            input_tokens=w.input_tokens,
+            output_tokens=w.output_tokens,
+            start_year=spec.horizon.start_year,
+            years=spec.horizon.years,
+            peak_requests_per_s=w.peak_requests_per_s,
+            requests_per_day=w.requests_per_day,
+            annual_growth_frac=w.annual_growth_frac,
+            deferrable_frac=w.deferrable_frac,
+            field=f"workloads[{i}]",
+        )
+        for i, w in enumerate(spec.workloads)
+    ]

@@ -490,9 +490,8 @@ def canonical(values: Mapping[str, Any]) -> str:
 def point_terms(document: Mapping[str, Any], values: Mapping[str, Any], pool: int) -> dict[str, Any]:
     """Sizing terms of one operating point from the engine's curves: per workload the replicas a
     share of 1 needs and the devices per replica; the spare replicas; the accelerator."""
-    from grid.demand import workload_demand
     from grid.fleet import FleetPolicy, replica_curve
-    from planner.engine.facility_stage import _engine_power_curve, engine_arguments
+    from planner.engine.facility_stage import _engine_power_curve, engine_arguments, workload_demands
     from planner.engine.schema import parse_scenario
     from planner.engine.studies.params import apply_values
 
@@ -502,20 +501,7 @@ def point_terms(document: Mapping[str, Any], values: Mapping[str, Any], pool: in
     hardware = next(p for p in spec.hardware if p.name == name)
     power_curve = _engine_power_curve()
     needs, per_replica = [], []
-    for i, load in enumerate(spec.workloads):
-        demand = workload_demand(
-            name=load.name,
-            daily_shape=load.daily_shape,
-            input_tokens=load.input_tokens,
-            output_tokens=load.output_tokens,
-            start_year=spec.horizon.start_year,
-            years=spec.horizon.years,
-            peak_requests_per_s=load.peak_requests_per_s,
-            requests_per_day=load.requests_per_day,
-            annual_growth_frac=load.annual_growth_frac,
-            deferrable_frac=load.deferrable_frac,
-            field=f"workloads[{i}]",
-        )
+    for load, demand in zip(spec.workloads, workload_demands(spec), strict=True):
         curve = replica_curve(power_curve(**engine_arguments(hardware, load)))
         peak = float(np.max(demand.output_tokens_per_s))
         needs.append(peak * (1 + spec.fleet.headroom_frac) / curve.max_throughput_tokens_per_s)
