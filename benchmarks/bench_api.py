@@ -23,7 +23,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,11 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+try:
+    from local_server import free_port, start_gunicorn  # run as a script (benchmarks/ on sys.path)
+except ImportError:
+    from benchmarks.local_server import free_port, start_gunicorn  # imported by gunicorn from the root
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATIO = 0.5
@@ -148,39 +152,10 @@ def _setup() -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "BENCH_API_WSGI": "1"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "benchmarks.bench_api:application",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            "--worker-class=sync",
-            "--log-level=warning",
-            f"--chdir={ROOT}",
-        ],
-        env=env,
+    return start_gunicorn(
+        wsgi="benchmarks.bench_api:application", port=port, workers=workers, env={**os.environ, "BENCH_API_WSGI": "1"}
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("gunicorn did not start within 60 s")
 
 
 def _client(port: int, path: str, token: str, seconds: float) -> tuple[int, int]:
@@ -221,7 +196,7 @@ def main() -> None:
 
     endpoints = _setup()
     token = endpoints.pop("_token")
-    port = _free_port()
+    port = free_port()
     server = _start_gunicorn(port, args.workers)
     rates: dict[str, list[float]] = {name: [] for name in endpoints}
     try:

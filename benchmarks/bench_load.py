@@ -45,6 +45,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    from local_server import free_port, start_gunicorn  # run as a script (benchmarks/ on sys.path)
+except ImportError:
+    from benchmarks.local_server import free_port, start_gunicorn  # imported by gunicorn from the root
+
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATE = 100.0
 GOAL_P95_MS = 500.0
@@ -68,12 +73,6 @@ class User:
     token: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start_broker(workdir: Path) -> tuple[str, subprocess.Popen | None]:
     server = shutil.which("redis-server")
     if server is None:
@@ -81,7 +80,7 @@ def _start_broker(workdir: Path) -> tuple[str, subprocess.Popen | None]:
         if not url.startswith("redis"):
             raise SystemExit("bench_load needs the redis-server binary or CELERY_BROKER_URL=redis://…")
         return url, None
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
         stdout=subprocess.DEVNULL,
@@ -205,31 +204,7 @@ def _server_settings() -> dict[str, str]:
 
 def _start_gunicorn(port: int, workers: int, broker_url: str, wsgi: str) -> subprocess.Popen:
     env = {**os.environ, **_server_settings(), "CELERY_BROKER_URL": broker_url, "PLANNER_CELERY_QUEUE": QUEUE}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            wsgi,
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            "--worker-class=sync",
-            "--log-level=warning",
-            f"--chdir={ROOT}",
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("gunicorn did not start within 60 s")
+    return start_gunicorn(wsgi=wsgi, port=port, workers=workers, env=env)
 
 
 def _send(port: int, user: User, request: Request) -> int:
@@ -331,7 +306,7 @@ def main() -> int:
     server = None
     try:
         people, mix, organisation_id = _setup(args.users, args.stored_runs)
-        port = _free_port()
+        port = free_port()
         server = _start_gunicorn(port, args.workers, broker_url, args.wsgi)
         _drive(port, people, _plan(mix, 4 * len(people), args.seed + 1))  # warm-up: imports, caches, connections
         load_before = os.getloadavg()
