@@ -36,7 +36,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from planner.engine.schema import ScenarioError, parse_scenario
 from planner.engine.studies.params import apply_values, expand_path, resolve_path
@@ -163,34 +163,41 @@ def evaluate_block(
     from planner.engine.runner import run_scenario
 
     started = time.perf_counter()
+    facilities = 0  # facility stages run
     checked: set[str] = set()  # validation keys that passed the full validation
-    facilities: dict[str, Any] = {}  # facility key → the facility stage's result (this block only)
     paths: dict[str, list[str]] = {}  # value name → the field paths it sets
-    outcomes: list[PointOutcome] = []
-    for values in samples:
-        try:
-            variant = apply_values(document, values, relative=relative)
-            key = validation_key(document, values, paths)
-            if key in checked:
-                spec = parse_scenario(variant)
-                if errors := derived_demand_errors(spec):
-                    raise ScenarioError(errors)
-            else:  # a refusal is not remembered: it may come from this point's scalar values
-                spec = checked_scenario(variant)
-                checked.add(key)
-            reuse = facility_key(document, values, paths)
-            if reuse not in facilities:
-                facilities[reuse] = facility_stage(
-                    spec, weather=_weather_for(variant, _WEATHER), power_curve_fn=_CURVES
-                )
-            result = run_scenario(spec, facility=facilities[reuse])
-        except ValueError as error:  # ScenarioError, SweepError, catalog, engine, stage errors name their field
-            outcomes.append(PointOutcome(error=str(error)))
-            continue
-        outcomes.append(outcome_of(variant, result, with_series=with_series))
+    outcomes: list[PointOutcome | None] = [None] * len(samples)
+    # Points that share a facility key run one after another and the facility result is dropped
+    # when the key changes: a result holds dozens of 8,760-hour arrays, and keeping one per
+    # distinct fleet of a 1,024-sample block (gigabytes) made every point ≈ 2× slower.
+    groups: dict[str, list[int]] = {}
+    for index, values in enumerate(samples):
+        groups.setdefault(facility_key(document, values, paths), []).append(index)
+    for indices in groups.values():
+        facility: Any = None
+        for index in indices:
+            values = samples[index]
+            try:
+                variant = apply_values(document, values, relative=relative)
+                key = validation_key(document, values, paths)
+                if key in checked:
+                    spec = parse_scenario(variant)
+                    if errors := derived_demand_errors(spec):
+                        raise ScenarioError(errors)
+                else:  # a refusal is not remembered: it may come from this point's scalar values
+                    spec = checked_scenario(variant)
+                    checked.add(key)
+                if facility is None:
+                    facility = facility_stage(spec, weather=_weather_for(variant, _WEATHER), power_curve_fn=_CURVES)
+                result = run_scenario(spec, facility=facility)
+            except ValueError as error:  # ScenarioError, SweepError, catalog, engine, stage errors name their field
+                outcomes[index] = PointOutcome(error=str(error))
+                continue
+            outcomes[index] = outcome_of(variant, result, with_series=with_series)
+        facilities += facility is not None
     return BlockResult(
-        outcomes=tuple(outcomes),
+        outcomes=tuple(cast(PointOutcome, outcome) for outcome in outcomes),  # every index was set above
         compute_s=time.perf_counter() - started,
         fleets=len(checked),
-        facility_runs=len(facilities),
+        facility_runs=facilities,
     )
