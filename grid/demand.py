@@ -109,6 +109,34 @@ def weekend_days(*, year: int) -> np.ndarray:
     return (first + np.arange(DAYS_PER_YEAR)) % 7 >= 5
 
 
+@dataclass(frozen=True)
+class HourStates:
+    """The hours of a modelled year grouped by what a shaped demand can differ in: day type
+    (weekday/weekend) × hour of day, 48 states. ``index`` [8,760] maps each hour to its state,
+    ``first`` [48] is the first hour of each state (read-only arrays)."""
+
+    index: np.ndarray
+    first: np.ndarray
+
+    def repeats(self, values: np.ndarray) -> bool:
+        """Whether ``values`` (8,760) are the same in every hour of a state (checked exactly)."""
+        return values.shape == self.index.shape and bool(np.array_equal(values[self.first][self.index], values))
+
+
+@cache
+def hour_states(*, year: int) -> HourStates:
+    """Day type × hour of day of each hour of ``year`` (see :class:`HourStates`)."""
+    weekend = weekend_days(year=year)
+    index = (weekend[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)[None, :]).reshape(-1)
+    present, first = np.unique(index, return_index=True)
+    remap = np.full(2 * HOURS_PER_DAY, -1)
+    remap[present] = np.arange(present.size)
+    index = remap[index]
+    for array in (index, first):
+        array.setflags(write=False)
+    return HourStates(index=index, first=first)
+
+
 def hourly_shape(*, shape: DailyShapeCurves, year: int) -> np.ndarray:
     """8,760 relative rates; the larger of the weekday/weekend peaks is 1."""
     peak = max(shape.weekday.max(), shape.weekend.max())

@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
+from grid.demand import HourStates
 from grid.fleet.curves import replicas_power
 from grid.fleet.sizing import FleetError, FleetSizing, PoolInput
 
@@ -78,9 +79,60 @@ def _split(demand: np.ndarray, capacities: np.ndarray, order: np.ndarray, policy
 
 
 def dispatch_fleet(
+    *,
+    sizing: FleetSizing,
+    pools: list[PoolInput],
+    demand_tokens_per_s: Mapping[str, np.ndarray],
+    hour_states: HourStates | None = None,
+) -> FleetHourly:
+    """Split demand across pools hour by hour and compute each pool's power.
+
+    ``hour_states``: when every workload's demand is the same in every hour of a state (a shaped
+    demand: day type × hour of day), the dispatch runs once per state and its arrays are spread
+    back to the 8,760 hours. Every step is a function of the hour's demand alone, so the result
+    is the same, bit for bit, as running it hour by hour (tests/grid/test_fleet.py).
+    """
+    if hour_states is not None and all(hour_states.repeats(np.asarray(d)) for d in demand_tokens_per_s.values()):
+        first = hour_states.first
+        per_state = _dispatch(
+            sizing=sizing,
+            pools=pools,
+            demand_tokens_per_s={w: np.asarray(d, dtype=float)[first] for w, d in demand_tokens_per_s.items()},
+        )
+        return _spread(per_state, hour_states.index)
+    return _dispatch(sizing=sizing, pools=pools, demand_tokens_per_s=demand_tokens_per_s)
+
+
+def _spread(fleet: FleetHourly, index: np.ndarray) -> FleetHourly:
+    """Each state's values put in every hour of that state."""
+
+    def hours(values: np.ndarray) -> np.ndarray:
+        return values[index]
+
+    return FleetHourly(
+        pools=tuple(
+            PoolHourly(
+                name=pool.name,
+                arithmetic_power_w=hours(pool.arithmetic_power_w),
+                data_movement_power_w=hours(pool.data_movement_power_w),
+                static_power_w=hours(pool.static_power_w),
+                host_power_w=hours(pool.host_power_w),
+                network_power_w=hours(pool.network_power_w),
+                served_tokens_per_s={w: hours(v) for w, v in pool.served_tokens_per_s.items()},
+                utilisation_frac=hours(pool.utilisation_frac),
+                serving_overhead_power_w=None
+                if pool.serving_overhead_power_w is None
+                else hours(pool.serving_overhead_power_w),
+            )
+            for pool in fleet.pools
+        ),
+        unserved_tokens_per_s={w: hours(v) for w, v in fleet.unserved_tokens_per_s.items()},
+    )
+
+
+def _dispatch(
     *, sizing: FleetSizing, pools: list[PoolInput], demand_tokens_per_s: Mapping[str, np.ndarray]
 ) -> FleetHourly:
-    """Split demand across pools hour by hour and compute each pool's power."""
     policy = sizing.policy
     if policy.dispatch not in ("cheapest_energy", "proportional"):
         raise FleetError(f"fleet.dispatch: unknown policy {policy.dispatch!r}", field="fleet.dispatch")

@@ -19,7 +19,7 @@ import numpy as np
 from grid.climate import weather_for_climate
 from grid.constants import W_PER_MW, WH_PER_MWH
 from grid.cooling import CoolingError, it_power_factor
-from grid.demand import DemandError, workload_demand
+from grid.demand import DemandError, HourStates, hour_states, workload_demand
 from grid.facility import FacilityHourly, facility_hourly, largest_scale_under_cap
 from grid.fleet import (
     CurveError,
@@ -222,6 +222,7 @@ def _run(
     pools: list[PoolInput],
     demand: dict[str, np.ndarray],
     weather: HourlyWeather,
+    states: HourStates | None = None,
     scale: float = 1.0,
 ) -> _Run:
     fleet_spec = spec.fleet
@@ -235,7 +236,7 @@ def _run(
     )
     scaled = {name: series * scale for name, series in demand.items()}
     sizing = size_fleet(pools=pools, peak_tokens_per_s={w: float(s.max()) for w, s in scaled.items()}, policy=policy)
-    fleet = dispatch_fleet(sizing=sizing, pools=pools, demand_tokens_per_s=scaled)
+    fleet = dispatch_fleet(sizing=sizing, pools=pools, demand_tokens_per_s=scaled, hour_states=states)
     factor = it_power_factor(cooling=spec.site.cooling, ashrae=spec.site.ashrae_class)
     design = factor * sum(p.servers * p.server_power_w + p.racks * policy.rack_aux_w for p in sizing.pools)
     facility = facility_hourly(
@@ -305,7 +306,8 @@ def _facility_stage(
         for p, pool in enumerate(spec.hardware)
     ]
     report("fleet and facility", 0.6)
-    run = _run(spec=spec, pools=pools, demand=demand, weather=site_weather)
+    states = hour_states(year=demands[0].year) if demands else None
+    run = _run(spec=spec, pools=pools, demand=demand, weather=site_weather, states=states)
     warnings = list(run.sizing.warnings)
     for p, pool in enumerate(spec.hardware):
         for i, load in enumerate(spec.workloads):
@@ -334,7 +336,7 @@ def _facility_stage(
         cap = largest_scale_under_cap(
             peak_power_w=lambda s: float(
                 _run(
-                    spec=spec, pools=pools, demand=demand, weather=site_weather, scale=s
+                    spec=spec, pools=pools, demand=demand, weather=site_weather, states=states, scale=s
                 ).facility.facility_power_w.max()
             ),
             cap_w=cap_w,
