@@ -131,6 +131,78 @@ def _evaporated_m3(*, heat_w: np.ndarray) -> np.ndarray:
     return heat_w / WATER_LATENT_HEAT_J_PER_KG * SECONDS_PER_HOUR / WATER_DENSITY_KG_PER_M3
 
 
+@dataclass(frozen=True)
+class _WeatherTerms:
+    """The hourly factors of a cooling design that depend on the weather alone (read-only)."""
+
+    air_free_frac: np.ndarray  # airside/waterside: share of the air heat cooled for free
+    air_cop: np.ndarray  # COP of the air share's chiller (airside, waterside) or DX trim (evaporative)
+    evaporative_k: np.ndarray  # evaporative: cooling reached by evaporation [K]
+    remaining_k: np.ndarray  # evaporative: what the DX trim covers [K]
+    liquid_free_frac: np.ndarray  # liquid share: cooled by the dry coolers
+    liquid_cop: np.ndarray  # liquid share: trim chiller COP
+
+
+_TERMS: dict[tuple[int, str, str], tuple[HourlyWeather, _WeatherTerms]] = {}
+_MAX_TERMS = 32  # weather years × cooling designs kept per process (a study uses one or a few)
+
+
+def _weather_terms(*, cooling: str, ashrae: str, weather: HourlyWeather) -> _WeatherTerms:
+    """Computed once per weather year and design and kept (the weather object is held with it, so
+    its id stays its own): a study's points share one site, each point sizes its own fleet."""
+    key = (id(weather), cooling, ashrae)
+    held = _TERMS.get(key)
+    if held is not None and held[0] is weather:
+        return held[1]
+    data = cooling_catalog()
+    spec = cooling_type(cooling)
+    klass = ashrae_class(ashrae)
+    capture = float(spec["liquid_capture_frac"])
+    db, wb = weather.dry_bulb_c, weather.wet_bulb_c
+    supply = float(klass["supply_air_c"])
+    ret = supply + float(spec.get("air_delta_t_k", data["rack_delta_t_k"]))
+    empty = np.zeros(0)
+    free, cop, evaporative_k, remaining_k = empty, empty, empty, empty
+    method = spec["economizer"] if capture == 0 else spec.get("residual_air_economizer", "airside")
+    if method == "airside":
+        free = integrated_economizer_frac(source_c=db + spec["economizer_approach_k"], supply_c=supply, return_c=ret)
+        free = np.where(weather.dew_point_c > klass["max_dew_point_c"], 0.0, free)
+        chw = float(spec.get("chilled_water_c", 10.0))
+        cop = chiller_cop(chiller="air_cooled", chilled_water_c=chw, condenser_medium_c=db)
+    elif method == "waterside":
+        chws = float(spec["chilled_water_c"])
+        tower_water = wb + spec["tower_approach_k"]
+        free = integrated_economizer_frac(
+            source_c=tower_water + spec["economizer_approach_k"], supply_c=chws, return_c=chws + CHILLED_WATER_DELTA_T_K
+        )
+        cop = chiller_cop(chiller="water_cooled", chilled_water_c=chws, condenser_medium_c=tower_water)
+    elif method == "evaporative":
+        needed_k = np.maximum(db + spec["economizer_approach_k"] - supply, 0.0)
+        achievable_k = spec["evaporative_effectiveness_frac"] * np.maximum(db - wb, 0.0)
+        evaporative_k = np.minimum(needed_k, achievable_k)
+        remaining_k = needed_k - evaporative_k
+        trim_evaporator_c = supply - data["rack_delta_t_k"] / 2.0
+        cop = chiller_cop(chiller="air_cooled", chilled_water_c=trim_evaporator_c, condenser_medium_c=db)
+    else:
+        raise CoolingError(f"cooling type {cooling!r}: unknown air economiser {method!r}")
+    liquid_free, liquid_cop = empty, empty
+    if capture > 0:
+        liquid_supply = float(spec["liquid_supply_c"])
+        liquid_free = integrated_economizer_frac(
+            source_c=db + spec["dry_cooler_approach_k"],
+            supply_c=liquid_supply,
+            return_c=liquid_supply + LIQUID_DELTA_T_K,
+        )
+        liquid_cop = chiller_cop(chiller="air_cooled", chilled_water_c=liquid_supply, condenser_medium_c=db)
+    terms = _WeatherTerms(free, cop, evaporative_k, remaining_k, liquid_free, liquid_cop)
+    for array in (free, cop, evaporative_k, remaining_k, liquid_free, liquid_cop):
+        array.setflags(write=False)
+    if len(_TERMS) >= _MAX_TERMS:
+        _TERMS.clear()
+    _TERMS[key] = (weather, terms)
+    return terms
+
+
 def cooling_hourly(
     *, cooling: str, ashrae: str, heat_w: np.ndarray, it_power_w: np.ndarray, weather: HourlyWeather
 ) -> CoolingHourly:
@@ -141,7 +213,7 @@ def cooling_hourly(
     """
     data = cooling_catalog()
     spec = cooling_type(cooling)
-    klass = ashrae_class(ashrae)
+    terms = _weather_terms(cooling=cooling, ashrae=ashrae, weather=weather)
     heat = np.asarray(heat_w, dtype=float)
     capture = float(spec["liquid_capture_frac"])
     liquid = capture * np.asarray(it_power_w, dtype=float)
@@ -149,67 +221,36 @@ def cooling_hourly(
         spec["facility_fan_frac_of_heat"] * (heat - liquid) if capture < 1 else spec["facility_fan_frac_of_heat"] * heat
     )
     air = heat - liquid + fans  # fan heat ends up in the air stream
-    db, wb = weather.dry_bulb_c, weather.wet_bulb_c
-    supply = float(klass["supply_air_c"])
-    ret = supply + float(spec.get("air_delta_t_k", data["rack_delta_t_k"]))
     zeros = np.zeros_like(heat)
-    chiller, pumps, rejection, water = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
-    free_heat = zeros.copy()
+    rejection, water = zeros.copy(), zeros.copy()
 
     method = spec["economizer"] if capture == 0 else spec.get("residual_air_economizer", "airside")
+    pumps = spec["pump_frac_of_heat"] * air
     if method == "airside":
-        free = integrated_economizer_frac(source_c=db + spec["economizer_approach_k"], supply_c=supply, return_c=ret)
-        free = np.where(weather.dew_point_c > klass["max_dew_point_c"], 0.0, free)
-        mechanical = air * (1.0 - free)
-        chw = float(spec.get("chilled_water_c", 10.0))
-        chiller += mechanical / chiller_cop(chiller="air_cooled", chilled_water_c=chw, condenser_medium_c=db)
-        pumps += spec["pump_frac_of_heat"] * air
-        free_heat += air * free
+        free = terms.air_free_frac
+        chiller = air * (1.0 - free) / terms.air_cop
+        free_heat = air * free
     elif method == "waterside":
-        chws = float(spec["chilled_water_c"])
-        tower_water = wb + spec["tower_approach_k"]
-        free = integrated_economizer_frac(
-            source_c=tower_water + spec["economizer_approach_k"], supply_c=chws, return_c=chws + CHILLED_WATER_DELTA_T_K
-        )
-        mechanical = air * (1.0 - free)
-        compressor = mechanical / chiller_cop(
-            chiller="water_cooled", chilled_water_c=chws, condenser_medium_c=tower_water
-        )
-        chiller += compressor
-        pumps += spec["pump_frac_of_heat"] * air
-        rejected = air + compressor
+        free = terms.air_free_frac
+        chiller = air * (1.0 - free) / terms.air_cop
+        rejected = air + chiller
         rejection += spec["heat_rejection_fan_frac_of_heat"] * rejected
         evaporated = _evaporated_m3(heat_w=spec["tower_evaporated_heat_frac"] * rejected)
         water += evaporated * (1.0 + 1.0 / (spec["cycles_of_concentration"] - 1.0))
-        free_heat += air * free
-    elif method == "evaporative":
-        needed_k = np.maximum(db + spec["economizer_approach_k"] - supply, 0.0)
-        achievable_k = spec["evaporative_effectiveness_frac"] * np.maximum(db - wb, 0.0)
-        evaporative_k = np.minimum(needed_k, achievable_k)
-        remaining_k = needed_k - evaporative_k
+        free_heat = air * free
+    else:  # evaporative (_weather_terms refuses any other method)
         air_flow_kg_per_s = air / (AIR_SPECIFIC_HEAT_J_PER_KG_K * data["rack_delta_t_k"])
-        evaporated = _evaporated_m3(heat_w=air_flow_kg_per_s * AIR_SPECIFIC_HEAT_J_PER_KG_K * evaporative_k)
+        evaporated = _evaporated_m3(heat_w=air_flow_kg_per_s * AIR_SPECIFIC_HEAT_J_PER_KG_K * terms.evaporative_k)
         water += evaporated * (1.0 + spec["bleed_frac_of_evaporation"])
-        trim = air * np.minimum(remaining_k / data["rack_delta_t_k"], 1.0)
-        trim_evaporator_c = supply - data["rack_delta_t_k"] / 2.0
-        chiller += trim / chiller_cop(chiller="air_cooled", chilled_water_c=trim_evaporator_c, condenser_medium_c=db)
-        pumps += spec["pump_frac_of_heat"] * air
-        free_heat += air - trim
-    else:
-        raise CoolingError(f"cooling type {cooling!r}: unknown air economiser {method!r}")
+        trim = air * np.minimum(terms.remaining_k / data["rack_delta_t_k"], 1.0)
+        chiller = trim / terms.air_cop
+        free_heat = air - trim
 
     if capture > 0:
-        liquid_supply = float(spec["liquid_supply_c"])
-        free = integrated_economizer_frac(
-            source_c=db + spec["dry_cooler_approach_k"],
-            supply_c=liquid_supply,
-            return_c=liquid_supply + LIQUID_DELTA_T_K,
-        )
-        mechanical = liquid * (1.0 - free)
-        chiller += mechanical / chiller_cop(chiller="air_cooled", chilled_water_c=liquid_supply, condenser_medium_c=db)
+        chiller += liquid * (1.0 - terms.liquid_free_frac) / terms.liquid_cop
         pumps += spec["liquid_pump_frac_of_heat"] * liquid
         rejection += spec["heat_rejection_fan_frac_of_heat"] * liquid
-        free_heat += liquid * free
+        free_heat += liquid * terms.liquid_free_frac
 
     total_heat = air + liquid
     return CoolingHourly(
