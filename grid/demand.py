@@ -15,7 +15,7 @@ import datetime
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import cast
 
@@ -138,10 +138,19 @@ def hour_states(*, year: int) -> HourStates:
 
 
 def hourly_shape(*, shape: DailyShapeCurves, year: int) -> np.ndarray:
-    """8,760 relative rates; the larger of the weekday/weekend peaks is 1."""
-    peak = max(shape.weekday.max(), shape.weekend.max())
-    days = np.where(weekend_days(year=year)[:, None], shape.weekend[None, :], shape.weekday[None, :])
-    return days.reshape(-1) / peak
+    """8,760 relative rates; the larger of the weekday/weekend peaks is 1 (read-only: the year of
+    a shape is kept, a study's points share it)."""
+    return _hourly_shape(shape.weekday.tobytes(), shape.weekend.tobytes(), year)
+
+
+@lru_cache(maxsize=64)
+def _hourly_shape(weekday_bytes: bytes, weekend_bytes: bytes, year: int) -> np.ndarray:
+    weekday, weekend = np.frombuffer(weekday_bytes), np.frombuffer(weekend_bytes)
+    peak = max(weekday.max(), weekend.max())
+    days = np.where(weekend_days(year=year)[:, None], weekend[None, :], weekday[None, :])
+    shape = days.reshape(-1) / peak
+    shape.setflags(write=False)
+    return shape
 
 
 def hourly_request_rate_per_s(

@@ -116,7 +116,7 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
             key = repr(sorted(kwargs.items(), key=lambda item: item[0]))
             if key not in cache:
                 try:
-                    cache[key] = replica_curve(power_curve_fn(**kwargs))
+                    cache[key] = _replica_curve_of(power_curve_fn(**kwargs))
                 except ValueError as error:  # EstimateError, CatalogError, CurveError are ValueErrors
                     raise FacilityStageError(
                         f"{scenario_message(error)} (workload {load.name!r} on pool {pool.name!r})",
@@ -124,6 +124,26 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
                     ) from error
             curves[p, w] = scale_accelerator_power(cache[key], pool.energy_multiplier)
     return curves
+
+
+_CONVERTED: dict[int, tuple[Any, ReplicaCurve]] = {}
+_MAX_CONVERTED = 256
+
+
+def _replica_curve_of(curve: Any) -> ReplicaCurve:
+    """``replica_curve(curve)``, kept per engine curve object (held beside it, so its id stays its
+    own): a study's memoised engine hands the same curve to every point."""
+    held = _CONVERTED.get(id(curve))
+    if held is not None and held[0] is curve:
+        return held[1]
+    converted = replica_curve(curve)
+    for value in vars(converted).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)  # shared by the points: an in-place change raises
+    if len(_CONVERTED) >= _MAX_CONVERTED:
+        _CONVERTED.clear()
+    _CONVERTED[id(curve)] = (curve, converted)
+    return converted
 
 
 # The engine's argument → the scenario field a user typed it in.

@@ -84,13 +84,16 @@ def run_scenario(
     uploads: Mapping[str, np.ndarray] | None = None,
     power_curve_fn: Callable[..., Any] | None = None,
     facility: Any | None = None,
+    with_inputs: bool = True,
 ) -> ScenarioResult:
     """Compute a scenario. `weather` replaces the site's catalog climate; `uploads` hold hourly
     carbon/price/system-load series that replace the region's (keys as in GridSpec.uploads) and an
     uploaded event schedule (key "events", an (n, 4) array read by flexibility.signal.events_upload);
     `power_curve_fn` replaces the efficiency engine's power_curve (a study's memoised one);
     `facility` is the facility stage's result of a scenario that differs from `spec` only in what
-    that stage does not read (grid.overrides, economics): reused instead of recomputed."""
+    that stage does not read (grid.overrides, economics): reused instead of recomputed;
+    `with_inputs=False` leaves the inputs and their hash out of `meta` (a study point keeps its
+    values and KPIs, not a copy of the scenario)."""
     from planner.engine.facility_stage import facility_stage
     from planner.engine.grid_stage import grid_stage
     from planner.engine.tco_stage import tco_stage
@@ -130,16 +133,16 @@ def run_scenario(
         warnings += _flexibility(spec, facility=facility, grid=grid, uploads=uploads, summary=summary, hourly=hourly)
     report("finishing", 0.95)
     summary["tco"] = tco_stage(spec, summary)
-    inputs = spec.model_dump(mode="json")
-    meta = {
+    meta: dict[str, Any] = {
         "scenario_name": spec.name,
         "schema_version": spec.schema_version,
         "code_version": CODE_VERSION,
         "data_version": data_version(),
-        "input_hash": input_hash(inputs),
-        "inputs": inputs,
-        "compute_s": round(time.perf_counter() - started, 4),
     }
+    if with_inputs:
+        inputs = spec.model_dump(mode="json")
+        meta |= {"input_hash": input_hash(inputs), "inputs": inputs}
+    meta["compute_s"] = round(time.perf_counter() - started, 4)
     return ScenarioResult(
         summary=summary,
         hourly=hourly,

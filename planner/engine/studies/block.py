@@ -189,7 +189,7 @@ def evaluate_block(
                     checked.add(key)
                 if facility is None:
                     facility = facility_stage(spec, weather=_weather_for(variant, _WEATHER), power_curve_fn=_CURVES)
-                result = run_scenario(spec, facility=facility)
+                result = run_scenario(spec, facility=facility, with_inputs=False)
             except ValueError as error:  # ScenarioError, SweepError, catalog, engine, stage errors name their field
                 outcomes[index] = PointOutcome(error=str(error))
                 continue

@@ -152,6 +152,9 @@ def read_kpis(summary: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_DAY_REDUCTIONS = {"max": np.max, "sum": np.sum, "mean": np.mean}
+
+
 def read_series(result: ScenarioResult) -> dict[str, list[float]]:
     """Each registered series reduced to days (365 values), rounded for storage."""
     out: dict[str, list[float]] = {}
@@ -161,6 +164,6 @@ def read_series(result: ScenarioResult) -> dict[str, list[float]]:
             continue
         days = np.asarray(hourly, dtype=float)[: (len(hourly) // HOURS_PER_DAY) * HOURS_PER_DAY]
         by_day = days.reshape(-1, HOURS_PER_DAY)
-        reduced = {"max": by_day.max(axis=1), "sum": by_day.sum(axis=1), "mean": by_day.mean(axis=1)}[series.reduce]
+        reduced = _DAY_REDUCTIONS[series.reduce](by_day, axis=1)  # only the series' own reduction
         out[series.name] = np.round(reduced * series.scale, 4).tolist()
     return out

@@ -103,7 +103,7 @@ def evaluate_point(
         variant = apply_values(document, values, relative=relative)
         # The one validation of a run (the form's, the API's): schema, catalog names, the engine's
         # fit and latency, the server layout, derived demand bounds; the reason is stored on the point.
-        result = run_scenario(checked_scenario(variant))
+        result = run_scenario(checked_scenario(variant), with_inputs=False)
     except ScenarioError as error:
         return PointOutcome(error=str(error))
     except ValueError as error:  # sweep paths, catalog, engine and facility errors name their field
