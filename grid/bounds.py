@@ -84,3 +84,11 @@ def series_problem(kind: str, values: np.ndarray) -> str | None:
         if message is not None:
             return f"hour {index + 1} ({label} value): {message}"
     return None
+
+
+def finite_non_negative(values: np.ndarray) -> bool:
+    """Whether every value is finite and ≥ 0, in two reductions and no temporary arrays (a NaN
+    makes the minimum NaN, an infinity the maximum infinite); True for an empty array."""
+    if values.size == 0:
+        return True
+    return bool(values.min() >= 0) and bool(np.isfinite(values.max()))

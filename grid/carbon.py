@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grid.bounds import finite_non_negative
+
 G_PER_KG = 1e3
 KG_PER_T = 1e3
 KWH_PER_MWH = 1e3
@@ -34,7 +36,7 @@ def _hourly(name: str, values: np.ndarray, hours: int | None = None) -> np.ndarr
         raise CarbonError(f"{name}: must be a 1-D hourly array")
     if hours is not None and array.size != hours:
         raise CarbonError(f"{name}: has {array.size} hours, expected {hours}")
-    if not np.all(np.isfinite(array)) or np.any(array < 0):
+    if not finite_non_negative(array):
         raise CarbonError(f"{name}: values must be finite and ≥ 0")
     return array
 
@@ -43,7 +45,7 @@ def emissions_kg(*, energy_kwh: np.ndarray, intensity_g_per_kwh: np.ndarray | fl
     """Σ energy [kWh] × intensity [gCO2e/kWh] → kgCO2e. Intensity may be hourly or one number."""
     energy = _hourly("energy_kwh", energy_kwh)
     intensity = np.broadcast_to(np.asarray(intensity_g_per_kwh, dtype=float), energy.shape)
-    if not np.all(np.isfinite(intensity)) or np.any(intensity < 0):
+    if not finite_non_negative(intensity):
         raise CarbonError("intensity_g_per_kwh: values must be finite and ≥ 0")
     return float(energy @ intensity / G_PER_KG)
 

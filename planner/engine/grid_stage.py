@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from grid import bills, carbon, cost, headroom, reliability
+from grid.bounds import finite_non_negative
 from grid.capacity_market import CapacityYear, capacity_year
 from grid.constants import (
     FALLBACK_ACCELERATOR_EMBODIED_KGCO2E,
@@ -70,7 +71,7 @@ def _check_hourly(name: str, values: np.ndarray) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.shape != (HOURS_PER_YEAR,):
         raise GridStageError(f"{name}: expected {HOURS_PER_YEAR} hourly values, got shape {array.shape}")
-    if not np.all(np.isfinite(array)) or np.any(array < 0):
+    if not finite_non_negative(array):
         raise GridStageError(f"{name}: values must be finite and ≥ 0")
     return array
 
@@ -189,6 +190,47 @@ def _coincident_peak_mw(power_mw: np.ndarray, system: SystemHours) -> tuple[floa
     )
 
 
+# Per system hours (held beside them, so the id stays theirs): each history year's hours in rising
+# order of slack (threshold − system load) [MW], and the sorted slack.
+_SLACK_ORDER: dict[int, tuple[SystemHours, np.ndarray, np.ndarray]] = {}
+
+
+def _slack_order(system: SystemHours) -> tuple[np.ndarray, np.ndarray]:
+    held = _SLACK_ORDER.get(id(system))
+    if held is None or held[0] is not system:
+        slack = system.threshold_mw - system.load_mw  # type: ignore[operator]
+        order = np.argsort(slack, axis=1, kind="stable")
+        if len(_SLACK_ORDER) >= MAX_CACHED_SYSTEM_HOURS:
+            _SLACK_ORDER.clear()
+        held = _SLACK_ORDER[id(system)] = (system, order, np.take_along_axis(slack, order, axis=1))
+    return held[1], held[2]
+
+
+def _curtailment(system: SystemHours, power_mw: np.ndarray) -> tuple[float, float, float]:
+    """Mean curtailed energy [MWh] and hours over the history years, and the largest cut [MW]:
+    cut = clip(load + facility − threshold, 0, facility) in each year's hours.
+
+    Only hours whose slack is below the facility's peak can be cut; they are the first of each
+    year's hours in order of slack (found by bisection), and the cut is computed on them alone, with
+    the same arithmetic as on every hour (the hours left out have cut 0).
+    """
+    load, threshold = system.load_mw, system.threshold_mw
+    order, sorted_slack = _slack_order(system)
+    limit = float(power_mw.max()) * (1.0 + 1e-9) + 1e-9  # a margin for rounding: never misses a cut hour
+    energy, hours, largest = [], [], 0.0
+    for year, slack in enumerate(sorted_slack):  # history years (≤ ~10), each vectorised over its hours
+        candidates = order[year, : int(np.searchsorted(slack, limit, side="right"))]
+        power = power_mw[candidates]
+        cut = load[year, candidates] + power  # type: ignore[index]
+        cut -= threshold[year, candidates]  # type: ignore[index]
+        np.maximum(cut, 0.0, out=cut)
+        np.minimum(cut, power, out=cut)
+        energy.append(float(cut.sum()))
+        hours.append(int(np.count_nonzero(cut)))
+        largest = max(largest, float(cut.max()) if cut.size else 0.0)
+    return float(np.mean(energy)), float(np.mean(hours)), largest
+
+
 def _flexibility(
     region: Region, power_mw: np.ndarray, system: SystemHours, deferrable_frac: float, warnings: list[str]
 ) -> tuple[dict[str, Any], dict[float, float]]:
@@ -201,19 +243,14 @@ def _flexibility(
         "rates": [],
     }
     if system.load_mw is not None and system.headroom_rows is not None and system.threshold_mw is not None:
-        # cut = clip(load + facility − threshold, 0, facility), (K, H), computed in place (same values)
-        cut = system.load_mw + power_mw[None, :]
-        cut -= system.threshold_mw
-        np.maximum(cut, 0.0, out=cut)
-        np.minimum(cut, power_mw[None, :], out=cut)
+        curtailed, hours, max_cut = _curtailment(system, power_mw)
         energy = power_mw.sum()
-        curtailed = float(cut.sum(axis=1).mean())
         out["facility_curtailment"] = {
             "curtailed_mwh": _r(curtailed, 1),
             "curtailed_frac_of_energy": _r(curtailed / energy, 5) if energy else 0.0,
-            "curtailed_hours": round(float((cut > 0).sum(axis=1).mean())),
-            "max_curtailed_mw": _r(cut.max(), 2),
-            "deferrable_covers_curtailment": bool(cut.max() <= deferrable_frac * power_mw.max() + 1e-9),
+            "curtailed_hours": round(hours),
+            "max_curtailed_mw": _r(max_cut, 2),
+            "deferrable_covers_curtailment": bool(max_cut <= deferrable_frac * power_mw.max() + 1e-9),
             "method": "facility load added to each history year of the system load; "
             "curtailed = max(0, load + facility − threshold), mean over history years",
         }
