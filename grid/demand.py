@@ -47,6 +47,34 @@ class DailyShapeCurves:
 
 
 @dataclass(frozen=True)
+class HourStates:
+    """The hours of a modelled year grouped by what a shaped demand can differ in: day type
+    (weekday/weekend) × hour of day, 48 states. ``index`` [8,760] maps each hour to its state,
+    ``first`` [48] is the first hour of each state (read-only arrays)."""
+
+    index: np.ndarray
+    first: np.ndarray
+
+    def repeats(self, values: np.ndarray) -> bool:
+        """Whether ``values`` (8,760) are the same in every hour of a state (checked exactly)."""
+        return values.shape == self.index.shape and bool(np.array_equal(values[self.first][self.index], values))
+
+
+@cache
+def hour_states(*, year: int) -> HourStates:
+    """Day type × hour of day of each hour of ``year`` (see :class:`HourStates`)."""
+    weekend = weekend_days(year=year)
+    index = (weekend[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)[None, :]).reshape(-1)
+    present, first = np.unique(index, return_index=True)
+    remap = np.full(2 * HOURS_PER_DAY, -1)
+    remap[present] = np.arange(present.size)
+    index = remap[index]
+    for array in (index, first):
+        array.setflags(write=False)
+    return HourStates(index=index, first=first)
+
+
+@dataclass(frozen=True)
 class WorkloadDemand:
     """Hourly demand of one workload in the reported year."""
 
@@ -57,6 +85,9 @@ class WorkloadDemand:
     year: int
     growth_factor: float  # demand multiplier of the reported year over the first [-]
     shape_source: str
+    # Set when the demand is a daily shape without deferral: then every array above is the same
+    # in every hour of a state (day type × hour of day), by construction (shape × scalars).
+    hour_states: HourStates | None = None
 
 
 def _curve(values: Sequence[float], *, field: str) -> np.ndarray:
@@ -107,34 +138,6 @@ def weekend_days(*, year: int) -> np.ndarray:
     """Boolean per day of the 365-day year: Saturday or Sunday."""
     first = datetime.date(year, 1, 1).weekday()  # Monday = 0
     return (first + np.arange(DAYS_PER_YEAR)) % 7 >= 5
-
-
-@dataclass(frozen=True)
-class HourStates:
-    """The hours of a modelled year grouped by what a shaped demand can differ in: day type
-    (weekday/weekend) × hour of day, 48 states. ``index`` [8,760] maps each hour to its state,
-    ``first`` [48] is the first hour of each state (read-only arrays)."""
-
-    index: np.ndarray
-    first: np.ndarray
-
-    def repeats(self, values: np.ndarray) -> bool:
-        """Whether ``values`` (8,760) are the same in every hour of a state (checked exactly)."""
-        return values.shape == self.index.shape and bool(np.array_equal(values[self.first][self.index], values))
-
-
-@cache
-def hour_states(*, year: int) -> HourStates:
-    """Day type × hour of day of each hour of ``year`` (see :class:`HourStates`)."""
-    weekend = weekend_days(year=year)
-    index = (weekend[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)[None, :]).reshape(-1)
-    present, first = np.unique(index, return_index=True)
-    remap = np.full(2 * HOURS_PER_DAY, -1)
-    remap[present] = np.arange(present.size)
-    index = remap[index]
-    for array in (index, first):
-        array.setflags(write=False)
-    return HourStates(index=index, first=first)
 
 
 def hourly_shape(*, shape: DailyShapeCurves, year: int) -> np.ndarray:
@@ -221,6 +224,7 @@ def workload_demand(
             deferrable_frac=deferrable_frac,
         )
         source = f"{shape.name}: {shape.source}"
+    states = hour_states(year=year) if hourly_requests_per_s is None and deferrable_frac == 0 else None
     return WorkloadDemand(
         name=name,
         requests_per_s=rate,
@@ -229,6 +233,7 @@ def workload_demand(
         year=year,
         growth_factor=growth,
         shape_source=source,
+        hour_states=states,
     )
 
 

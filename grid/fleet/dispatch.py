@@ -87,12 +87,13 @@ def dispatch_fleet(
 ) -> FleetHourly:
     """Split demand across pools hour by hour and compute each pool's power.
 
-    ``hour_states``: when every workload's demand is the same in every hour of a state (a shaped
-    demand: day type × hour of day), the dispatch runs once per state and its arrays are spread
-    back to the 8,760 hours. Every step is a function of the hour's demand alone, so the result
-    is the same, bit for bit, as running it hour by hour (tests/grid/test_fleet.py).
+    ``hour_states``: given only when every workload's demand is the same in every hour of a state
+    (``WorkloadDemand.hour_states``: a daily shape without deferral), the dispatch runs once per
+    state and its arrays are spread back to the 8,760 hours. Every step is a function of the
+    hour's demand alone, so the result is the same, bit for bit, as running it hour by hour
+    (tests/grid/test_fleet.py).
     """
-    if hour_states is not None and all(hour_states.repeats(np.asarray(d)) for d in demand_tokens_per_s.values()):
+    if hour_states is not None:
         first = hour_states.first
         per_state = _dispatch(
             sizing=sizing,
@@ -109,7 +110,7 @@ def _spread(fleet: FleetHourly, index: np.ndarray) -> FleetHourly:
     def hours(values: np.ndarray) -> np.ndarray:
         return values[index]
 
-    return FleetHourly(
+    spread = FleetHourly(
         pools=tuple(
             PoolHourly(
                 name=pool.name,
@@ -128,6 +129,13 @@ def _spread(fleet: FleetHourly, index: np.ndarray) -> FleetHourly:
         ),
         unserved_tokens_per_s={w: hours(v) for w, v in fleet.unserved_tokens_per_s.items()},
     )
+    # The sums (cached properties) are element-wise too: computed on the states and spread, they
+    # are the same values as summing the spread arrays, for 48 values instead of 8,760.
+    for state_pool, pool in zip(fleet.pools, spread.pools, strict=True):
+        pool.__dict__["accelerator_power_w"] = _read_only(hours(state_pool.accelerator_power_w))
+        pool.__dict__["it_power_w"] = _read_only(hours(state_pool.it_power_w))
+    spread.__dict__["it_power_w"] = _read_only(hours(fleet.it_power_w))
+    return spread
 
 
 def _dispatch(

@@ -19,7 +19,7 @@ import numpy as np
 from grid.climate import weather_for_climate
 from grid.constants import W_PER_MW, WH_PER_MWH
 from grid.cooling import CoolingError, it_power_factor
-from grid.demand import DemandError, HourStates, hour_states, workload_demand
+from grid.demand import DemandError, HourStates, workload_demand
 from grid.facility import FacilityHourly, facility_hourly, largest_scale_under_cap
 from grid.fleet import (
     CurveError,
@@ -271,7 +271,7 @@ def _run(
 
 
 def _mwh(power_w: np.ndarray) -> float:
-    return float(np.sum(power_w) / WH_PER_MWH)  # 1-hour steps: W·h → MWh
+    return float(power_w.sum() / WH_PER_MWH)  # 1-hour steps: W·h → MWh
 
 
 def facility_stage(
@@ -326,7 +326,8 @@ def _facility_stage(
         for p, pool in enumerate(spec.hardware)
     ]
     report("fleet and facility", 0.6)
-    states = hour_states(year=demands[0].year) if demands else None
+    shared = {id(d.hour_states) for d in demands}
+    states = demands[0].hour_states if demands and len(shared) == 1 else None  # None: some demand is not shaped
     run = _run(spec=spec, pools=pools, demand=demand, weather=site_weather, states=states)
     warnings = list(run.sizing.warnings)
     for p, pool in enumerate(spec.hardware):
@@ -477,17 +478,18 @@ def _energy_breakdown(run: _Run) -> dict[str, Any]:
     facility, fleet, k = run.facility, run.fleet, run.it_factor
     cooling = facility.cooling
     pools = fleet.pools
-    overhead = [
-        p.accelerator_power_w - p.arithmetic_power_w - p.data_movement_power_w - p.static_power_w for p in pools
-    ]
+
+    def pools_mwh(part: str) -> float:  # Σ over pools of each pool's year (no stacked copy)
+        return sum((_mwh(a) for p in pools if (a := getattr(p, part)) is not None), 0.0)
+
     return {
         "unit": "MWh per year",
-        "accelerator_arithmetic": k * _mwh(np.sum([p.arithmetic_power_w for p in pools], axis=0)),
-        "accelerator_data_movement": k * _mwh(np.sum([p.data_movement_power_w for p in pools], axis=0)),
-        "accelerator_serving_overhead": k * _mwh(np.sum(overhead, axis=0)),
-        "accelerator_static": k * _mwh(np.sum([p.static_power_w for p in pools], axis=0)),
-        "host": k * _mwh(np.sum([p.host_power_w for p in pools], axis=0)),
-        "network": k * _mwh(np.sum([p.network_power_w for p in pools], axis=0)),
+        "accelerator_arithmetic": k * pools_mwh("arithmetic_power_w"),
+        "accelerator_data_movement": k * pools_mwh("data_movement_power_w"),
+        "accelerator_serving_overhead": k * pools_mwh("serving_overhead_power_w"),
+        "accelerator_static": k * pools_mwh("static_power_w"),
+        "host": k * pools_mwh("host_power_w"),
+        "network": k * pools_mwh("network_power_w"),
         "ups_losses": _mwh(facility.ups_loss_w),
         "pdu_losses": _mwh(facility.pdu_loss_w),
         "transformer_losses": _mwh(facility.transformer_loss_w),

@@ -155,3 +155,56 @@ def test_an_energy_multiplier_scales_accelerator_power_only():
     np.testing.assert_array_equal(scaled.host_power_w, curve.host_power_w)
     np.testing.assert_array_equal(scaled.throughput_tokens_per_s, curve.throughput_tokens_per_s)
     assert scale_accelerator_power(curve, 1.0) is curve
+
+
+@pytest.mark.parametrize("dispatch,idle", [("cheapest_energy", "idle"), ("proportional", "power_down")])
+def test_dispatch_once_per_demand_state_equals_hour_by_hour(dispatch, idle):
+    # A shaped demand repeats in its 48 states (day type × hour of day): dispatching each state
+    # once and spreading it back must give the hour-by-hour arrays bit for bit (every step of
+    # the dispatch is a function of the hour's demand alone).
+    from grid.demand import workload_demand
+
+    demand = workload_demand(
+        name="w",
+        daily_shape="office-hours",
+        input_tokens=500,
+        output_tokens=200,
+        start_year=2027,
+        years=2,
+        peak_requests_per_s=9.0,
+        annual_growth_frac=0.3,
+    )
+    assert demand.hour_states is not None and demand.hour_states.repeats(demand.output_tokens_per_s)
+    cheap = HandCurve(static_power_w=(100.0, 150.0))
+    pools = [_pool("dear", share_frac=0.5), _pool("cheap", curve=cheap, share_frac=0.5)]
+    policy = FleetPolicy(headroom_frac=0.0, redundancy="N", dispatch=dispatch, idle_policy=idle)
+    peak = {"w": float(demand.output_tokens_per_s.max())}
+    sizing = size_fleet(pools=pools, peak_tokens_per_s=peak, policy=policy)
+    # 3 × more demand than sized for in the peak hours: unserved demand is spread too.
+    load = {"w": demand.output_tokens_per_s * 3.0}
+    by_state = dispatch_fleet(sizing=sizing, pools=pools, demand_tokens_per_s=load, hour_states=demand.hour_states)
+    by_hour = dispatch_fleet(sizing=sizing, pools=pools, demand_tokens_per_s=load)
+    assert by_hour.unserved_tokens_per_s["w"].max() > 0
+    np.testing.assert_array_equal(by_state.unserved_tokens_per_s["w"], by_hour.unserved_tokens_per_s["w"])
+    for a, b in zip(by_state.pools, by_hour.pools, strict=True):
+        for name in (
+            "arithmetic_power_w",
+            "data_movement_power_w",
+            "static_power_w",
+            "host_power_w",
+            "network_power_w",
+            "utilisation_frac",
+            "it_power_w",
+        ):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+        np.testing.assert_array_equal(a.served_tokens_per_s["w"], b.served_tokens_per_s["w"])
+
+
+def test_only_a_shaped_demand_without_deferral_repeats_in_states():
+    from grid.demand import workload_demand
+
+    common = dict(name="w", daily_shape="flat", input_tokens=10, output_tokens=10, start_year=2027, years=1)
+    assert workload_demand(**common, requests_per_day=1e6).hour_states is not None
+    assert workload_demand(**common, peak_requests_per_s=5.0, deferrable_frac=0.2).hour_states is None
+    uploaded = np.random.default_rng(1).uniform(1, 2, 8760)
+    assert workload_demand(**common, hourly_requests_per_s=uploaded).hour_states is None

@@ -113,12 +113,16 @@ class _MemoCurves:
     of them and is never modified), kept for the process: the chunks of a study share it."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Any, Any] = {}
 
     def __call__(self, **kwargs: Any) -> Any:
         from accelerators.efficiency import power_curve
 
-        key = json.dumps(kwargs, sort_keys=True, default=str)
+        key: Any = tuple(sorted(kwargs.items()))
+        try:
+            hash(key)
+        except TypeError:  # an organisation's own accelerator or model definition (a dict)
+            key = json.dumps(kwargs, sort_keys=True, default=str)
         if key not in self._cache:
             if len(self._cache) >= MAX_CACHED:
                 self._cache.clear()
