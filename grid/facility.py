@@ -15,6 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from grid.cooling import CoolingHourly, cooling_hourly
+from grid.demand import HourStates
 from grid.power_chain import PowerChain, inside_losses, transformer_loss_w
 from grid.weather import HourlyWeather
 
@@ -66,22 +67,37 @@ def facility_hourly(
     cooling: str,
     ashrae: str,
     chain: PowerChain,
+    hour_states: HourStates | None = None,
 ) -> FacilityHourly:
-    """Losses, cooling and facility power for an hourly IT load [W] (final IT, after fan effects)."""
+    """Losses, cooling and facility power for an hourly IT load [W] (final IT, after fan effects).
+
+    ``hour_states``: given only when the IT load is the same in every hour of a state (a fleet
+    dispatched per state); the losses inside the building, functions of the IT load alone, are
+    then computed once per state and spread (the same values); cooling and the transformer,
+    which depend on the hour's weather, are computed hour by hour.
+    """
     it = np.asarray(it_power_w, dtype=float)
-    inside = inside_losses(chain=chain, it_power_w=it, design_it_power_w=design_it_power_w)
-    heat = it + inside.total_w
+    if hour_states is None:
+        inside = inside_losses(chain=chain, it_power_w=it, design_it_power_w=design_it_power_w)
+        heat = it + inside.total_w
+        ups_input = it + inside.pdu_loss_w + inside.ups_loss_w
+        pdu, ups, lighting = inside.pdu_loss_w, inside.ups_loss_w, inside.lighting_aux_w
+    else:
+        index, it_state = hour_states.index, it[hour_states.first]
+        inside = inside_losses(chain=chain, it_power_w=it_state, design_it_power_w=design_it_power_w)
+        heat = (it_state + inside.total_w)[index]
+        ups_input = (it_state + inside.pdu_loss_w + inside.ups_loss_w)[index]
+        pdu, ups, lighting = inside.pdu_loss_w[index], inside.ups_loss_w[index], inside.lighting_aux_w[index]
     cool = cooling_hourly(cooling=cooling, ashrae=ashrae, heat_w=heat, it_power_w=it, weather=weather)
-    ups_input = it + inside.pdu_loss_w + inside.ups_loss_w
     transformer = transformer_loss_w(
-        chain=chain, load_w=ups_input + inside.lighting_aux_w + cool.power_w, design_it_power_w=design_it_power_w
+        chain=chain, load_w=ups_input + lighting + cool.power_w, design_it_power_w=design_it_power_w
     )
     return FacilityHourly(
         it_power_w=it,
-        pdu_loss_w=inside.pdu_loss_w,
-        ups_loss_w=inside.ups_loss_w,
+        pdu_loss_w=pdu,
+        ups_loss_w=ups,
         transformer_loss_w=transformer,
-        lighting_aux_w=inside.lighting_aux_w,
+        lighting_aux_w=lighting,
         cooling=cool,
     )
 

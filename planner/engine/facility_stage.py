@@ -266,6 +266,7 @@ def _run(
         cooling=spec.site.cooling,
         ashrae=spec.site.ashrae_class,
         chain=default_power_chain(ups_efficiency_frac=spec.site.ups_efficiency_frac),
+        hour_states=states,
     )
     return _Run(sizing=sizing, fleet=fleet, facility=facility, it_factor=factor, design_it_power_w=design)
 

@@ -49,3 +49,22 @@ def test_it_finds_the_largest_demand_under_a_power_cap():
     scale = largest_scale_under_cap(peak_power_w=lambda s: 2e6 + 3e6 * s, cap_w=11e6)
     assert scale == pytest.approx(3.0, rel=2e-3)
     assert largest_scale_under_cap(peak_power_w=lambda s: 2e6 + 3e6 * s, cap_w=1e6) == 0.0
+
+
+@pytest.mark.parametrize("cooling", ["air_chiller_economizer", "water_chiller_tower", "evaporative", "immersion"])
+def test_losses_computed_per_demand_state_equal_hour_by_hour(cooling):
+    # An IT load that repeats in the 48 demand states (day type × hour of day): the losses inside
+    # the building are computed once per state and spread; every hourly array must equal the
+    # hour-by-hour computation bit for bit (cooling and transformer stay hourly: weather).
+    from grid.demand import hour_states
+
+    states = hour_states(year=2027)
+    it = (4e6 + 1e6 * np.random.default_rng(3).random(states.first.size))[states.index]
+    common = dict(
+        it_power_w=it, design_it_power_w=6e6, weather=weather_for_climate("us-va-ashburn"), cooling=cooling,
+        ashrae="A1", chain=default_power_chain(ups_efficiency_frac=0.95),
+    )  # fmt: skip
+    by_state, by_hour = facility_hourly(**common, hour_states=states), facility_hourly(**common)
+    for name in ("pdu_loss_w", "ups_loss_w", "lighting_aux_w", "transformer_loss_w", "cooling_power_w",
+                 "facility_power_w", "pue", "water_m3"):  # fmt: skip
+        np.testing.assert_array_equal(getattr(by_state, name), getattr(by_hour, name), err_msg=name)
