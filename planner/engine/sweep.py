@@ -11,6 +11,7 @@ import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 MAX_SWEEP_VARIANTS = 200  # a sweep is a planning table, not a batch job; bigger grids are studies (planner.studies)
@@ -22,14 +23,15 @@ class SweepError(ValueError):
     """A sweep that cannot be built; the message names the path or value."""
 
 
-def _steps(path: str) -> list[str | int]:
+@lru_cache(maxsize=4096)  # a study sets the same few paths at every point
+def _steps(path: str) -> tuple[str | int, ...]:
     steps: list[str | int] = []
     for part in path.split("."):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*", part):
             raise SweepError(f"{path}: not a field path (expected e.g. hardware[0].weight_precision)")
         for match in _STEP.finditer(part):
             steps.append(match.group(1) if match.group(1) else int(match.group(2)))
-    return steps
+    return tuple(steps)
 
 
 def set_path(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

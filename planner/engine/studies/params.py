@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from planner.engine.sweep import SweepError, set_path_in_place
@@ -81,8 +82,7 @@ def expand_path(document: Mapping[str, Any], path: str) -> list[str]:
         return [path]
     head, tail = match.group("head"), match.group("tail")
     node: Any = document
-    for part in re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", head):
-        key: str | int = int(part[1:-1]) if part.startswith("[") else part
+    for key in _keys(head):
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
@@ -92,10 +92,16 @@ def expand_path(document: Mapping[str, Any], path: str) -> list[str]:
     return [f"{head}[{index}]{tail}" for index in range(len(node))]
 
 
+@lru_cache(maxsize=4096)
+def _keys(path: str) -> tuple[str | int, ...]:
+    """The keys along a field path: ``hardware[0].share_frac`` → ("hardware", 0, "share_frac")."""
+    parts = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", path)
+    return tuple(int(part[1:-1]) if part.startswith("[") else part for part in parts)
+
+
 def _get(document: Mapping[str, Any], path: str) -> Any:
     node: Any = document
-    for part in re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", path):
-        key: str | int = int(part[1:-1]) if part.startswith("[") else part
+    for key in _keys(path):
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
@@ -152,11 +158,17 @@ def apply_values(
 
 
 _ATOMS = (str, int, float, bool, type(None))
+_ATOM_TYPES = frozenset(_ATOMS)  # exact types: a subclass goes the slow way
 
 
 def _copy_tree(node: Any) -> Any:
     """A deep copy of a JSON document (dicts, lists, scalars: what ``copy.deepcopy`` gives, several
     times faster: a study copies its base once per point); anything else goes through deepcopy."""
+    kind = type(node)
+    if kind is dict:  # leaves (most of a document) are returned without a call of their own
+        return {key: value if type(value) in _ATOM_TYPES else _copy_tree(value) for key, value in node.items()}
+    if kind is list:
+        return [value if type(value) in _ATOM_TYPES else _copy_tree(value) for value in node]
     if isinstance(node, dict):
         return {key: _copy_tree(value) for key, value in node.items()}
     if isinstance(node, list):
@@ -181,17 +193,15 @@ def without_dropped_pools(document: dict[str, Any]) -> dict[str, Any]:
 def _ensure_sections(document: dict[str, Any], path: str) -> None:
     """Create the missing sections on the way to a path (``grid.overrides`` in a scenario that
     left ``grid`` to its defaults); list items are never created."""
-    steps = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", path)
     node: Any = document
-    for step, following in itertools.pairwise(steps):
-        if step.startswith("["):
-            index = int(step[1:-1])
-            if not isinstance(node, list) or index >= len(node):
+    for step, following in itertools.pairwise(_keys(path)):
+        if isinstance(step, int):
+            if not isinstance(node, list) or step >= len(node):
                 return
-            node = node[index]
+            node = node[step]
             continue
         if not isinstance(node, dict):
             return
-        if step not in node and not following.startswith("["):
+        if step not in node and not isinstance(following, int):
             node[step] = {}
         node = node.get(step)
