@@ -16,7 +16,7 @@ Transmission: billed demand [kW] × network service rate [$/kW-year].
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -33,11 +33,34 @@ class CostError(ValueError):
 
 
 def month_of_hour(hours: int = HOURS_PER_YEAR) -> np.ndarray:
-    """Calendar month 1–12 for each hour of a 365-day year starting 1 January 00:00."""
-    months = np.repeat(np.arange(1, 13), np.asarray(MONTH_DAYS) * 24)
+    """Calendar month 1–12 for each hour of a 365-day year starting 1 January 00:00 (read-only)."""
+    months = _months()
     if hours != months.size:
         raise CostError(f"hours: the calendar covers {months.size} hours, got {hours}")
     return months
+
+
+@cache
+def _months() -> np.ndarray:
+    months = np.repeat(np.arange(1, 13), np.asarray(MONTH_DAYS) * 24)
+    months.setflags(write=False)
+    return months
+
+
+@cache
+def _month_starts() -> np.ndarray:
+    """The first hour of each month of the 365-day calendar (12 values)."""
+    return np.concatenate(([0], np.cumsum(np.asarray(MONTH_DAYS) * 24)[:-1]))
+
+
+def monthly_peaks(values: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """The largest value in each month 1–12 (0 where a month has no hour or only negative values)."""
+    peaks = np.zeros(12)
+    if month is _months() or (month.shape == _months().shape and np.array_equal(month, _months())):
+        np.maximum(peaks, np.maximum.reduceat(values, _month_starts()), out=peaks)  # contiguous months
+    else:
+        np.maximum.at(peaks, np.asarray(month) - 1, values)
+    return peaks
 
 
 @lru_cache(maxsize=32)
@@ -81,9 +104,7 @@ def billing_demand_mw(
     """Monthly billing demand [MW]: max(monthly peak, minimum_frac × contract_mw), 12 values."""
     if not 0 <= minimum_frac <= 1:
         raise CostError(f"minimum_frac: must be in [0, 1], got {minimum_frac}")
-    power = np.asarray(power_mw, dtype=float)
-    peaks = np.zeros(12)
-    np.maximum.at(peaks, np.asarray(month) - 1, power)
+    peaks = monthly_peaks(np.asarray(power_mw, dtype=float), np.asarray(month))
     return np.maximum(peaks, minimum_frac * contract_mw)
 
 

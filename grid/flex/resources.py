@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from grid.cost import monthly_peaks
+
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "flexibility.yaml"
 BTU_PER_MMBTU = 1e6
 KWH_PER_MWH = 1e3
@@ -161,8 +163,7 @@ class Prices:
 
     def billing_demand_mw(self, *, power_mw: np.ndarray, month: np.ndarray) -> np.ndarray:
         """Each month's billed demand [MW]: its peak, or the tariff's minimum when higher (grid.cost)."""
-        peaks = np.zeros(12)
-        np.maximum.at(peaks, np.asarray(month) - 1, np.asarray(power_mw, dtype=float))
+        peaks = monthly_peaks(np.asarray(power_mw, dtype=float), np.asarray(month))
         return np.maximum(peaks, self.minimum_billing_demand_mw)
 
 

@@ -538,8 +538,9 @@ def _summary(
         "annual_cooling_energy_mwh": _mwh(facility.cooling_power_w),
         "annual_power_losses_mwh": _mwh(facility.power_losses_w),
         "annual_pue": facility_mwh / it_mwh if it_mwh > 0 else None,
-        "mean_hourly_pue": float(np.nanmean(pue)),
-        "peak_pue": float(np.nanmax(pue)),
+        # PUE is NaN only in hours without IT load; the plain reductions are the same otherwise, and faster
+        "mean_hourly_pue": float(pue.mean() if it_w.min() > 0 else np.nanmean(pue)),
+        "peak_pue": float(pue.max() if it_w.min() > 0 else np.nanmax(pue)),
         "pue_at_peak_hour": float(pue[peak_hour]),
         "peak_hour_of_year": peak_hour,
         "peak_hour_dry_bulb_c": float(weather.dry_bulb_c[peak_hour]),
