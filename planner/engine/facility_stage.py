@@ -10,8 +10,9 @@ inverse: the share of the scenario's demand the site can serve under the cap.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from grid.fleet import (
 from grid.fleet.dispatch import FleetHourly
 from grid.power_chain import PowerChainError, default_power_chain
 from grid.weather import HourlyWeather
+from planner.engine.lazy_series import LazySeries
 from planner.engine.schema import HardwarePool, ScenarioSpec, Workload
 
 Progress = Callable[[str, float], None]
@@ -53,7 +55,7 @@ class FacilityStageError(ValueError):
 @dataclass(frozen=True)
 class FacilityStageResult:
     summary: dict[str, Any]
-    hourly: dict[str, np.ndarray]
+    hourly: MutableMapping[str, np.ndarray]  # a LazySeries: each series computed when first read
     facility_power_w: np.ndarray
     pools: list[dict[str, Any]]
     breakdown: dict[str, Any]
@@ -415,34 +417,36 @@ def _build_result(
 
 def _hourly_series(
     run: _Run, weather: HourlyWeather, demand_total: np.ndarray, unserved_total: np.ndarray
-) -> dict[str, np.ndarray]:
+) -> LazySeries:
     """The 8,760-hour series the result stores (per-pool IT power is added by :func:`_pool_rows`)."""
     facility, fleet, k = run.facility, run.fleet, run.it_factor
-    return {
-        "it_power_mw": facility.it_power_w / W_PER_MW,
-        "power_losses_mw": facility.power_losses_w / W_PER_MW,
-        "cooling_power_mw": facility.cooling_power_w / W_PER_MW,
-        "facility_power_mw": facility.facility_power_w / W_PER_MW,
-        "pue": facility.pue,
-        "water_m3": facility.water_m3,
-        "dry_bulb_c": weather.dry_bulb_c,
-        "wet_bulb_c": weather.wet_bulb_c,
-        "relative_humidity_frac": weather.relative_humidity_frac,
-        "economizer_frac": facility.cooling.economizer_frac,
-        "demand_output_tokens_per_s": demand_total,
-        "served_output_tokens_per_s": demand_total - unserved_total,
-        "host_power_mw": k * np.sum([p.host_power_w for p in fleet.pools], axis=0) / W_PER_MW,
-    }
+    return LazySeries(
+        {
+            "it_power_mw": lambda: facility.it_power_w / W_PER_MW,
+            "power_losses_mw": lambda: facility.power_losses_w / W_PER_MW,
+            "cooling_power_mw": lambda: facility.cooling_power_w / W_PER_MW,
+            "facility_power_mw": lambda: facility.facility_power_w / W_PER_MW,
+            "pue": facility.pue,
+            "water_m3": facility.water_m3,
+            "dry_bulb_c": weather.dry_bulb_c,
+            "wet_bulb_c": weather.wet_bulb_c,
+            "relative_humidity_frac": weather.relative_humidity_frac,
+            "economizer_frac": facility.cooling.economizer_frac,
+            "demand_output_tokens_per_s": demand_total,
+            "served_output_tokens_per_s": lambda: demand_total - unserved_total,
+            "host_power_mw": lambda: k * np.sum([p.host_power_w for p in fleet.pools], axis=0) / W_PER_MW,
+        }
+    )
 
 
-def _pool_rows(run: _Run, hourly: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+def _pool_rows(run: _Run, hourly: LazySeries) -> list[dict[str, Any]]:
     """One row per hardware pool (sizing, racks, energy, utilisation, J per token); adds its hourly IT power."""
     facility, fleet, sizing, k = run.facility, run.fleet, run.sizing, run.it_factor
     it_mwh, facility_mwh = _mwh(facility.it_power_w), _mwh(facility.facility_power_w)
     pools_out = []
     for sized, hourly_pool in zip(sizing.pools, fleet.pools, strict=True):
         pool_it = k * hourly_pool.it_power_w
-        hourly[f"it_power_mw__{sized.name}"] = pool_it / W_PER_MW
+        hourly.defer(f"it_power_mw__{sized.name}", partial(np.divide, pool_it, W_PER_MW))
         served_tokens = float(np.sum([s.sum() for s in hourly_pool.served_tokens_per_s.values()]) * 3600.0)
         pool_mwh = _mwh(pool_it)
         pools_out.append(

@@ -10,7 +10,7 @@ clean_supply).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from grid.regions import (
 )
 from grid.system_load import has_system_load, study_headroom, system_load_history
 from planner.engine.carbon_stage import market_based
+from planner.engine.lazy_series import LazySeries
 from planner.engine.schema import ScenarioSpec
 
 UPLOAD_KEYS = {
@@ -59,7 +60,7 @@ class GridStageError(ValueError):
 @dataclass(frozen=True)
 class GridStageResult:
     summary: dict
-    hourly: dict[str, np.ndarray]
+    hourly: MutableMapping[str, np.ndarray]  # a LazySeries: each series computed when first read
     warnings: tuple[str, ...]
 
 
@@ -580,11 +581,13 @@ def grid_stage(
         "flexibility": flexibility,
         "grid_figures": {k: f.to_dict() for k, f in region.figures.items()},
     }
-    hourly = {
-        "carbon_intensity_g_per_kwh": intensity,
-        "marginal_carbon_intensity_g_per_kwh": marginal,
-        "price_usd_per_mwh": price,
-        "billed_price_usd_per_mwh": billed_price,
-        "location_carbon_kg": energy_kwh * intensity / 1e3,
-    }
+    hourly = LazySeries(
+        {
+            "carbon_intensity_g_per_kwh": intensity,
+            "marginal_carbon_intensity_g_per_kwh": marginal,
+            "price_usd_per_mwh": price,
+            "billed_price_usd_per_mwh": billed_price,
+            "location_carbon_kg": lambda: energy_kwh * intensity / 1e3,
+        }
+    )
     return GridStageResult(summary=summary, hourly=hourly, warnings=tuple(warnings))

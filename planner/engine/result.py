@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 @dataclass(frozen=True)
 class ScenarioResult:
     summary: dict[str, Any]
-    hourly: dict[str, np.ndarray]
+    hourly: MutableMapping[str, np.ndarray]  # a LazySeries: each series computed when first read
     pools: list[dict[str, Any]] = field(default_factory=list)
     breakdown: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -52,7 +53,7 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def hourly_to_npz(hourly: dict[str, np.ndarray]) -> bytes:
+def hourly_to_npz(hourly: Mapping[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
     # allow_pickle spelled out (numpy's default) so that no series can be taken for that keyword.
     arrays = {name: np.asarray(series) for name, series in hourly.items()}

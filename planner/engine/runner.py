@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from planner.engine.constraints import constraint_violations
+from planner.engine.lazy_series import LazySeries
 from planner.engine.result import ScenarioResult
 from planner.engine.schema import ScenarioSpec
 
@@ -126,7 +127,7 @@ def run_scenario(
         uploads={key: value for key, value in (uploads or {}).items() if key != "events"} or None,
     )
     summary = {**facility.summary, **grid.summary}
-    hourly = {**facility.hourly, **grid.hourly}
+    hourly = LazySeries.merged(facility.hourly, grid.hourly)  # computed when read (a study point reads 2)
     warnings = tuple(facility.warnings) + tuple(grid.warnings)
     if spec.flexibility is not None:
         report("flexible operation", 0.85)

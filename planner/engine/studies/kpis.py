@@ -152,7 +152,7 @@ def read_kpis(summary: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_DAY_REDUCTIONS = {"max": np.max, "sum": np.sum, "mean": np.mean}
+_DAY_REDUCTIONS: dict[str, Callable[..., np.ndarray]] = {"max": np.max, "sum": np.sum, "mean": np.mean}
 
 
 def read_series(result: ScenarioResult) -> dict[str, list[float]]:
