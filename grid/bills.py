@@ -77,8 +77,8 @@ def energy_usd_per_customer_month(
     *, added_power_mw: np.ndarray, slope_usd_per_mwh_per_gw: float, household_use_kwh_per_month: float
 ) -> float:
     """Mean hourly wholesale price rise [$/MWh] × household energy [MWh/month]; flat household use."""
-    price_rise = slope_usd_per_mwh_per_gw * np.asarray(added_power_mw, dtype=float) / 1e3
-    return float(price_rise.mean() * household_use_kwh_per_month / 1e3)
+    mean_price_rise = slope_usd_per_mwh_per_gw * float(np.mean(added_power_mw)) / 1e3  # linear: mean of the rise
+    return float(mean_price_rise * household_use_kwh_per_month / 1e3)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -72,9 +72,17 @@ class FleetContext:
     weather: HourlyWeather
     it_factor: float
     design_it_power_w: float
-    it_power_by_pool_w: dict[str, np.ndarray]
-    served_tokens_per_s_by_pool: dict[str, np.ndarray]
+    fleet: FleetHourly
     power_curve_fn: PowerCurveFn
+
+    # Read by the flexibility stage only: computed on first read.
+    @cached_property
+    def it_power_by_pool_w(self) -> dict[str, np.ndarray]:
+        return {p.name: self.it_factor * p.it_power_w for p in self.fleet.pools}
+
+    @cached_property
+    def served_tokens_per_s_by_pool(self) -> dict[str, np.ndarray]:
+        return {p.name: np.sum(list(p.served_tokens_per_s.values()), axis=0) for p in self.fleet.pools}
 
 
 def _engine_power_curve() -> PowerCurveFn:
@@ -256,7 +264,7 @@ def _run(
         rack_power_limit_w=fleet_spec.rack_power_limit_kw * 1e3,
         rack_units_usable=fleet_spec.rack_units_usable,
     )
-    scaled = {name: series * scale for name, series in demand.items()}
+    scaled = demand if scale == 1.0 else {name: series * scale for name, series in demand.items()}
     sizing = size_fleet(pools=pools, peak_tokens_per_s={w: float(s.max()) for w, s in scaled.items()}, policy=policy)
     fleet = dispatch_fleet(sizing=sizing, pools=pools, demand_tokens_per_s=scaled, hour_states=states)
     factor = it_power_factor(cooling=spec.site.cooling, ashrae=spec.site.ashrae_class)
@@ -379,10 +387,7 @@ def _facility_stage(
         weather=site_weather,
         it_factor=run.it_factor,
         design_it_power_w=run.design_it_power_w,
-        it_power_by_pool_w={p.name: run.it_factor * p.it_power_w for p in run.fleet.pools},
-        served_tokens_per_s_by_pool={
-            p.name: np.sum(list(p.served_tokens_per_s.values()), axis=0) for p in run.fleet.pools
-        },
+        fleet=run.fleet,
         power_curve_fn=power_curve_fn or _engine_power_curve(),
     )
     report("facility done", 1.0)
