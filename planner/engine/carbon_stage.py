@@ -104,8 +104,9 @@ def market_based(
     warnings.extend(annual.notes)
     supply_kwh, supply_method = _clean_supply(spec, region, energy_kwh, uploads, warnings)
     unmatched_rate = intensity_g_per_kwh
-    if factor is not None and intensity_g_per_kwh.mean() > 0:
-        unmatched_rate = intensity_g_per_kwh * (factor / intensity_g_per_kwh.mean())
+    mean_intensity = intensity_g_per_kwh.mean()
+    if factor is not None and mean_intensity > 0:
+        unmatched_rate = intensity_g_per_kwh * (factor / mean_intensity)
     hourly = carbon.market_based_hourly(
         energy_kwh=energy_kwh, clean_supply_kwh=supply_kwh, intensity_g_per_kwh=unmatched_rate
     )

@@ -191,45 +191,46 @@ def _coincident_peak_mw(power_mw: np.ndarray, system: SystemHours) -> tuple[floa
     )
 
 
-# Per system hours (held beside them, so the id stays theirs): each history year's hours in rising
-# order of slack (threshold − system load) [MW], and the sorted slack.
+# Per system hours (held beside them, so the id stays theirs): every (history year, hour) in rising
+# order of slack (threshold − system load) [MW] as flat indices into the (K, 8,760) arrays, and the
+# sorted slack.
 _SLACK_ORDER: dict[int, tuple[SystemHours, np.ndarray, np.ndarray]] = {}
 
 
-def _slack_order(system: SystemHours) -> tuple[np.ndarray, np.ndarray]:
+def _slack_order(system: SystemHours, load: np.ndarray, threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     held = _SLACK_ORDER.get(id(system))
     if held is None or held[0] is not system:
-        slack = system.threshold_mw - system.load_mw  # type: ignore[operator]
-        order = np.argsort(slack, axis=1, kind="stable")
+        slack = (threshold - load).ravel()
+        order = np.argsort(slack, kind="stable")
         if len(_SLACK_ORDER) >= MAX_CACHED_SYSTEM_HOURS:
             _SLACK_ORDER.clear()
-        held = _SLACK_ORDER[id(system)] = (system, order, np.take_along_axis(slack, order, axis=1))
+        held = _SLACK_ORDER[id(system)] = (system, order, slack[order])
     return held[1], held[2]
 
 
-def _curtailment(system: SystemHours, power_mw: np.ndarray) -> tuple[float, float, float]:
+def _curtailment(
+    system: SystemHours, load: np.ndarray, threshold: np.ndarray, power_mw: np.ndarray
+) -> tuple[float, float, float]:
     """Mean curtailed energy [MWh] and hours over the history years, and the largest cut [MW]:
     cut = clip(load + facility − threshold, 0, facility) in each year's hours.
 
-    Only hours whose slack is below the facility's peak can be cut; they are the first of each
-    year's hours in order of slack (found by bisection), and the cut is computed on them alone, with
-    the same arithmetic as on every hour (the hours left out have cut 0).
+    Only hours whose slack is below the facility's peak can be cut: they are the first in order
+    of slack (found by bisection), and the cut is computed on them alone, with the same arithmetic
+    as on every hour (the hours left out have cut 0).
     """
-    load, threshold = system.load_mw, system.threshold_mw
-    order, sorted_slack = _slack_order(system)
+    years, hours = load.shape
+    order, sorted_slack = _slack_order(system, load, threshold)
     limit = float(power_mw.max()) * (1.0 + 1e-9) + 1e-9  # a margin for rounding: never misses a cut hour
-    energy, hours, largest = [], [], 0.0
-    for year, slack in enumerate(sorted_slack):  # history years (≤ ~10), each vectorised over its hours
-        candidates = order[year, : int(np.searchsorted(slack, limit, side="right"))]
-        power = power_mw[candidates]
-        cut = load[year, candidates] + power  # type: ignore[index]
-        cut -= threshold[year, candidates]  # type: ignore[index]
-        np.maximum(cut, 0.0, out=cut)
-        np.minimum(cut, power, out=cut)
-        energy.append(float(cut.sum()))
-        hours.append(int(np.count_nonzero(cut)))
-        largest = max(largest, float(cut.max()) if cut.size else 0.0)
-    return float(np.mean(energy)), float(np.mean(hours)), largest
+    candidates = order[: int(np.searchsorted(sorted_slack, limit, side="right"))]
+    year, hour = np.divmod(candidates, hours)
+    power = power_mw[hour]
+    cut = load.ravel()[candidates] + power
+    cut -= threshold.ravel()[candidates]
+    np.maximum(cut, 0.0, out=cut)
+    np.minimum(cut, power, out=cut)
+    energy = np.bincount(year, weights=cut, minlength=years)
+    cut_hours = np.bincount(year, weights=cut > 0, minlength=years)
+    return float(energy.mean()), float(cut_hours.mean()), float(cut.max()) if cut.size else 0.0
 
 
 def _flexibility(
@@ -244,7 +245,7 @@ def _flexibility(
         "rates": [],
     }
     if system.load_mw is not None and system.headroom_rows is not None and system.threshold_mw is not None:
-        curtailed, hours, max_cut = _curtailment(system, power_mw)
+        curtailed, hours, max_cut = _curtailment(system, system.load_mw, system.threshold_mw, power_mw)
         energy = power_mw.sum()
         out["facility_curtailment"] = {
             "curtailed_mwh": _r(curtailed, 1),
