@@ -85,9 +85,11 @@ def facility_hourly(
     else:
         index, it_state = hour_states.index, it[hour_states.first]
         inside = inside_losses(chain=chain, it_power_w=it_state, design_it_power_w=design_it_power_w)
-        heat = (it_state + inside.total_w)[index]
-        ups_input = (it_state + inside.pdu_loss_w + inside.ups_loss_w)[index]
-        pdu, ups, lighting = inside.pdu_loss_w[index], inside.ups_loss_w[index], inside.lighting_aux_w[index]
+        heat = (it_state + inside.total_w).take(index)
+        ups_input = (it_state + inside.pdu_loss_w + inside.ups_loss_w).take(index)
+        pdu, ups, lighting = (
+            part.take(index) for part in (inside.pdu_loss_w, inside.ups_loss_w, inside.lighting_aux_w)
+        )
     cool = cooling_hourly(cooling=cooling, ashrae=ashrae, heat_w=heat, it_power_w=it, weather=weather)
     transformer = transformer_loss_w(
         chain=chain, load_w=ups_input + lighting + cool.power_w, design_it_power_w=design_it_power_w

@@ -108,7 +108,7 @@ def _spread(fleet: FleetHourly, index: np.ndarray) -> FleetHourly:
     """Each state's values put in every hour of that state."""
 
     def hours(values: np.ndarray) -> np.ndarray:
-        return values[index]
+        return values.take(index)  # (take: faster than fancy indexing, same values)
 
     spread = FleetHourly(
         pools=tuple(
