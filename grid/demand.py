@@ -50,10 +50,11 @@ class DailyShapeCurves:
 class HourStates:
     """The hours of a modelled year grouped by what a shaped demand can differ in: day type
     (weekday/weekend) × hour of day, 48 states. ``index`` [8,760] maps each hour to its state,
-    ``first`` [48] is the first hour of each state (read-only arrays)."""
+    ``first`` [48] is the first hour of each state, ``counts`` [48] the hours in each (read-only arrays)."""
 
     index: np.ndarray
     first: np.ndarray
+    counts: np.ndarray  # hours in each state [48]; Σ over the year = counts @ per-state values
 
     def repeats(self, values: np.ndarray) -> bool:
         """Whether ``values`` (8,760) are the same in every hour of a state (checked exactly)."""
@@ -69,9 +70,10 @@ def hour_states(*, year: int) -> HourStates:
     remap = np.full(2 * HOURS_PER_DAY, -1)
     remap[present] = np.arange(present.size)
     index = remap[index]
-    for array in (index, first):
+    counts = np.bincount(index).astype(float)
+    for array in (index, first, counts):
         array.setflags(write=False)
-    return HourStates(index=index, first=first)
+    return HourStates(index=index, first=first, counts=counts)
 
 
 @dataclass(frozen=True)

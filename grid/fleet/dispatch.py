@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,50 @@ class PoolHourly:
     @cached_property
     def it_power_w(self) -> np.ndarray:
         return _read_only(self.accelerator_power_w + self.host_power_w + self.network_power_w)
+
+    def year_sum(self, name: str) -> float:
+        """Σ over the year's hours of the hourly array ``name`` (0 for an absent optional part)."""
+        values = getattr(self, name)
+        return 0.0 if values is None else float(values.sum())
+
+    def year_max(self, name: str) -> float:
+        return float(getattr(self, name).max())
+
+
+# The parts of a pool dispatched per state that are read only for their year's sum or maximum
+# (the energy breakdown, utilisation): spread to 8,760 hours only if something reads them hourly.
+_SPREAD_WHEN_READ = frozenset(
+    ("arithmetic_power_w", "data_movement_power_w", "static_power_w", "network_power_w", "utilisation_frac",
+     "serving_overhead_power_w")
+)  # fmt: skip
+
+
+class _StatePool(PoolHourly):
+    """A pool dispatched once per demand state (``dispatch_fleet`` with ``hour_states``).
+
+    Built by :func:`_spread` without ``__init__``: the hourly power and served tokens are spread
+    at once; the parts in ``_SPREAD_WHEN_READ`` are spread on first read, and their year sums and
+    maxima come from the state values and each state's hours (48 values instead of 8,760).
+    """
+
+    def __getattr__(self, name: str) -> Any:  # only reached for an attribute not set yet
+        if name not in _SPREAD_WHEN_READ:
+            raise AttributeError(name)
+        values = getattr(self.__dict__["_per_state"], name)
+        spread = None if values is None else _read_only(values.take(self.__dict__["_states"].index))
+        self.__dict__[name] = spread
+        return spread
+
+    def year_sum(self, name: str) -> float:
+        if name not in _SPREAD_WHEN_READ:
+            return super().year_sum(name)
+        values = getattr(self.__dict__["_per_state"], name)
+        return 0.0 if values is None else float(self.__dict__["_states"].counts @ values)
+
+    def year_max(self, name: str) -> float:
+        if name not in _SPREAD_WHEN_READ:
+            return super().year_max(name)
+        return float(getattr(self.__dict__["_per_state"], name).max())  # every state has hours
 
 
 @dataclass(frozen=True)
@@ -100,40 +145,36 @@ def dispatch_fleet(
             pools=pools,
             demand_tokens_per_s={w: np.asarray(d, dtype=float)[first] for w, d in demand_tokens_per_s.items()},
         )
-        return _spread(per_state, hour_states.index)
+        return _spread(per_state, hour_states)
     return _dispatch(sizing=sizing, pools=pools, demand_tokens_per_s=demand_tokens_per_s)
 
 
-def _spread(fleet: FleetHourly, index: np.ndarray) -> FleetHourly:
-    """Each state's values put in every hour of that state."""
+def _spread(fleet: FleetHourly, states: HourStates) -> FleetHourly:
+    """Each state's values put in every hour of that state (some parts when first read: _StatePool)."""
+    index = states.index
 
     def hours(values: np.ndarray) -> np.ndarray:
         return values.take(index)  # (take: faster than fancy indexing, same values)
 
+    pools = []
+    for state_pool in fleet.pools:
+        pool = object.__new__(_StatePool)
+        pool.__dict__.update(
+            name=state_pool.name,
+            host_power_w=hours(state_pool.host_power_w),
+            served_tokens_per_s={w: hours(v) for w, v in state_pool.served_tokens_per_s.items()},
+            _per_state=state_pool,
+            _states=states,
+            # The sums (cached properties) are element-wise too: computed on the states and spread,
+            # they are the same values as summing the spread arrays, for 48 values instead of 8,760.
+            accelerator_power_w=_read_only(hours(state_pool.accelerator_power_w)),
+            it_power_w=_read_only(hours(state_pool.it_power_w)),
+        )
+        pools.append(pool)
     spread = FleetHourly(
-        pools=tuple(
-            PoolHourly(
-                name=pool.name,
-                arithmetic_power_w=hours(pool.arithmetic_power_w),
-                data_movement_power_w=hours(pool.data_movement_power_w),
-                static_power_w=hours(pool.static_power_w),
-                host_power_w=hours(pool.host_power_w),
-                network_power_w=hours(pool.network_power_w),
-                served_tokens_per_s={w: hours(v) for w, v in pool.served_tokens_per_s.items()},
-                utilisation_frac=hours(pool.utilisation_frac),
-                serving_overhead_power_w=None
-                if pool.serving_overhead_power_w is None
-                else hours(pool.serving_overhead_power_w),
-            )
-            for pool in fleet.pools
-        ),
+        pools=tuple(pools),
         unserved_tokens_per_s={w: hours(v) for w, v in fleet.unserved_tokens_per_s.items()},
     )
-    # The sums (cached properties) are element-wise too: computed on the states and spread, they
-    # are the same values as summing the spread arrays, for 48 values instead of 8,760.
-    for state_pool, pool in zip(fleet.pools, spread.pools, strict=True):
-        pool.__dict__["accelerator_power_w"] = _read_only(hours(state_pool.accelerator_power_w))
-        pool.__dict__["it_power_w"] = _read_only(hours(state_pool.it_power_w))
     spread.__dict__["it_power_w"] = _read_only(hours(fleet.it_power_w))
     return spread
 

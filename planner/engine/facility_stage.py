@@ -472,8 +472,8 @@ def _pool_rows(run: _Run, hourly: LazySeries) -> list[dict[str, Any]]:
                 "capacity_output_tokens_per_s": dict(sized.capacity_tokens_per_s),
                 "annual_it_energy_mwh": pool_mwh,
                 "peak_it_power_mw": float(pool_it.max() / W_PER_MW),
-                "mean_utilisation_frac": float(hourly_pool.utilisation_frac.mean()),
-                "peak_utilisation_frac": float(hourly_pool.utilisation_frac.max()),
+                "mean_utilisation_frac": hourly_pool.year_sum("utilisation_frac") / hourly_pool.host_power_w.size,
+                "peak_utilisation_frac": hourly_pool.year_max("utilisation_frac"),
                 "it_energy_per_output_token_j": pool_mwh * 3.6e9 / served_tokens if served_tokens > 0 else None,
                 "facility_energy_per_output_token_j": (pool_mwh * 3.6e9 / served_tokens * facility_mwh / it_mwh)
                 if served_tokens > 0 and it_mwh > 0
@@ -490,7 +490,7 @@ def _energy_breakdown(run: _Run) -> dict[str, Any]:
     pools = fleet.pools
 
     def pools_mwh(part: str) -> float:  # Σ over pools of each pool's year (no stacked copy)
-        return sum((_mwh(a) for p in pools if (a := getattr(p, part)) is not None), 0.0)
+        return sum((p.year_sum(part) for p in pools), 0.0) / WH_PER_MWH
 
     return {
         "unit": "MWh per year",

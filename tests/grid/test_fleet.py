@@ -198,6 +198,10 @@ def test_dispatch_once_per_demand_state_equals_hour_by_hour(dispatch, idle):
         ):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
         np.testing.assert_array_equal(a.served_tokens_per_s["w"], b.served_tokens_per_s["w"])
+        # Year sums and maxima from the states (counts × values) equal those of the hourly arrays.
+        for name in ("arithmetic_power_w", "static_power_w", "network_power_w", "utilisation_frac", "host_power_w"):
+            assert a.year_sum(name) == pytest.approx(b.year_sum(name), rel=1e-12)
+            assert a.year_max(name) == b.year_max(name)
 
 
 def test_only_a_shaped_demand_without_deferral_repeats_in_states():
