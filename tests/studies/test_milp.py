@@ -376,6 +376,124 @@ def test_the_study_command_prints_the_best_mix_the_gap_and_names_a_bad_file(tmp_
     text = out.getvalue()
     assert "method milp, objective market_based_tco2e" in text
     assert "best: point" in text and "share_frac=0.75" in text  # the enumerated best (docs/studies.md)
-    assert "MILP over 6 operating points: bound" in text and "gap -" in text
+    assert "MILP over 6 operating points: bound" in text
+    # dispatch-aware model (cheapest-energy dispatch): the MILP's own best is the enumerated best
+    # (docs/studies.md) and its figure is within 1 % of the engine's (the per-device model was 24 % off)
+    milp_line = next(line for line in text.splitlines() if line.startswith("MILP over"))
+    gap = float(milp_line.rsplit("gap ", 1)[1].rstrip(" %"))
+    assert abs(gap) < 1.0
+    first_candidate = text.split("of the engine's figure\n", 1)[1].splitlines()[0]
+    assert "share_frac=0.75" in first_candidate and "weight_precision=fp8" in first_candidate
     with pytest.raises(CommandError, match="definition"):
         call_command("study", str(root / "ashburn-h100-b200.json"), str(tmp_path / "missing.json"))
+
+
+# ---- dispatch-aware model (cheapest-energy dispatch) ---------------------------------------------
+
+
+def aware_point(rng, pool, group, label, workloads=2):
+    """A random dispatch-aware point: per share, a pool serves more as merit-first than as a follower
+    (first ≥ follower energy and peak power), and both grow with its share (more replicas)."""
+    shares = QUARTERS
+    roles = {}
+    for share in shares:
+        terms = []
+        for _ in range(workloads):
+            follower = share * rng.uniform(0.2, 1.0)
+            first = follower + share * rng.uniform(0.0, 1.0)
+            terms.append((first, follower, first * 0.3, follower * 0.3))
+        roles[share] = tuple(terms)
+    fixed = {
+        name: rng.uniform(0.5, 5) for name in ("annual_facility_energy_mwh", "market_based_tco2e", "operator_cost_usd")
+    }
+    return OperatingPoint(
+        pool=pool,
+        values={"label": label},
+        accelerator=rng.choice("ab"),
+        replicas_needed=tuple(rng.uniform(0.5, 12) for _ in range(workloads)),
+        devices_per_replica=tuple(rng.choice([1, 2, 4]) for _ in range(workloads)),
+        spare_replicas=1,
+        per_device=dict(fixed),
+        group=group,
+        fixed_per_device=fixed,
+        per_driver={name: rng.uniform(0.5, 20) for name in fixed},
+        merit=tuple(rng.uniform(0.5, 1.5) for _ in range(workloads)),
+        roles=roles,
+    )
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_dispatch_aware_problems_match_enumeration_and_the_merit_order(seed):
+    # The merit-order rows (one first point per workload, none of lower J/token chosen in another
+    # pool) and the role variables must reproduce mix_kpis, which picks the first point directly:
+    # the MILP's optimum equals brute force, and its next best mixes come in enumeration order.
+    rng = random.Random(1000 + seed)
+    pools = rng.choice([(0, 1), (0, 1, 2)])
+    groups = rng.choice([1, 2])
+    points = tuple(
+        aware_point(rng, pool, group, f"{group}-{pool}-{option}")
+        for group, pool in itertools.product(range(groups), pools)
+        for option in range(rng.randint(1, 3))
+    )
+    problem = MixProblem(
+        points=points,
+        shares=dict.fromkeys(pools, QUARTERS),
+        droppable=True,
+        objective=rng.choice(["annual_facility_energy_mwh", "market_based_tco2e"]),
+    )
+    assert problem.dispatch_aware
+    mixes = enumerate_mixes(problem)
+    ordered = sorted(m.kpis[problem.objective] for m in mixes)
+    solution = solve_mix(problem, top=4)
+    assert [m.kpis[problem.objective] for m in solution.best] == pytest.approx(ordered[:4], rel=1e-9)
+    assert solution.bound == pytest.approx(ordered[0], rel=1e-6)
+    # a budget that binds for half the mixes is met, and the optimum under it is enumeration's
+    costs = sorted(m.kpis["operator_cost_usd"] for m in mixes)
+    budget = MixProblem(**{**problem.__dict__, "limits": {"operator_cost_usd": costs[len(costs) // 2]}})
+    under = [m.kpis[problem.objective] for m in enumerate_mixes(budget)]
+    assert solve_mix(budget).best[0].kpis[problem.objective] == pytest.approx(min(under), rel=1e-9)
+
+
+def test_dispatch_aware_single_pool_mix_is_the_probe_and_the_first_pool_is_the_efficient_one():
+    # One pool serving all demand is its probe: fixed × devices + per_driver × (driver as first) at
+    # share 1. In a split, the pool with the lower full-load J/token is merit-first (it takes the
+    # base load) and the other is the follower, whatever their pool order.
+    rng = random.Random(7)
+    a, b = aware_point(rng, 0, 0, "a"), aware_point(rng, 1, 0, "b")
+    a = OperatingPoint(**{**a.__dict__, "merit": (1.2, 1.2)})
+    b = OperatingPoint(**{**b.__dict__, "merit": (0.8, 0.8)})
+    problem = MixProblem(
+        points=(a, b), shares={0: QUARTERS, 1: QUARTERS}, droppable=True, objective="market_based_tco2e"
+    )
+    _, alone = mix_kpis(problem, {0: (0, 1.0)})
+    name = "market_based_tco2e"
+    probe = a.fixed_per_device[name] * a.devices(1.0) + a.per_driver[name] * sum(t[0] for t in a.roles[1.0])
+    assert alone[name] == pytest.approx(probe)
+    _, split = mix_kpis(problem, {0: (0, 0.5), 1: (1, 0.5)})
+    expected = (
+        a.fixed_per_device[name] * a.devices(0.5)
+        + a.per_driver[name] * sum(t[1] for t in a.roles[0.5])  # a: follower
+        + b.fixed_per_device[name] * b.devices(0.5)
+        + b.per_driver[name] * sum(t[0] for t in b.roles[0.5])  # b: merit-first
+    )
+    assert split[name] == pytest.approx(expected)
+
+
+def test_with_the_engine_under_cheapest_energy_the_dispatch_aware_model_tracks_the_engine(two_pool_scenario):
+    # Cheapest-energy dispatch fills the H100 pool (less J/token) first and leaves the A100 pool
+    # idle in low-demand hours, which the per-device model could not see. With the pools' roles
+    # from the engine's curves, the MILP's figures are within 1 % of the engine's on every
+    # re-checked mix and its best is the enumerated best.
+    document = {**two_pool_scenario, "fleet": {**two_pool_scenario["fleet"], "dispatch": "cheapest_energy"}}
+    limits = {"max_devices_by_accelerator": {"h100-sxm": 16000}}
+    _, enumerated, exhaustive = run_in_process(parse_study(_definition("exhaustive", **limits)), document)
+    _, _, summary = run_in_process(parse_study(_definition("milp", **limits)), document)
+    milp = summary["milp"]
+    assert milp["linearisation"].startswith("dispatch-aware")
+    best_energy = enumerated[exhaustive["best_index"]].kpis["annual_facility_energy_mwh"]
+    assert milp["checked_best"] == pytest.approx(best_energy, rel=1e-9)
+    low, high = milp["model_error_percent"]
+    assert -1.0 < low <= high < 1.0
+    # the low-load probes (4 after the 4 probes) are never candidates
+    assert all(summary["excluded"][str(i)].startswith("low-load probe") for i in range(4, 8))
+    assert all(i not in range(4, 8) for i in summary["pareto"]["indices"])

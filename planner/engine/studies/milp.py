@@ -28,6 +28,24 @@ served) are linear in the same way. Hence the top ``recheck`` mixes (found one a
 no-good cuts) and the ε-constraint Pareto front are re-computed by the full engine, and the
 optimality gap is reported between the MILP's bound and the best re-checked mix.
 
+Dispatch-aware model (``fleet.dispatch: cheapest_energy``; ``OperatingPoint.roles``): that dispatch
+fills the pool of least full-load J/token first, and a replica's power jumps from idle to ≈ 80 % of
+full load at batch 1, so a follower pool idles through low-demand hours and a split uses far less
+energy than its shares suggest (the per-device model was 24–31 % high on the Ashburn H100+B200
+example). Here binaries ``f[i, w]`` pick the merit-first point per workload (exactly one; none of a
+lower (J/token, pool) chosen in another pool, as grid.fleet.dispatch sorts stably) and continuous
+``v[j, w] = u[j] ∧ f[i, w]`` switch each binary's driver between its two roles. KPI of a pool =
+``fixed_per_device × devices + per_driver × driver``, the driver being its annual IT energy (peak
+KPI: IT power in the fleet's peak-demand hour) from the engine's own replica curves and hourly demand
+(first: load = min(demand, capacity); follower: demand less (1 − share) × peak × (1 + headroom),
+clipped to its capacity). The two coefficients per KPI come from two engine probes with the same
+devices (all demand, and demand × s with the largest headroom the schema allows), so the facility
+overheads, carbon and prices that follow from energy are the engine's, measured, not assumed. Exact
+for a single-pool mix (its probe). Not a proven bound: hourly weights (carbon intensity, PUE,
+prices) are the probes' averages, the follower's capacity ahead ignores the first pool's spare
+replica, and with three or more pools a middle pool is treated as last; the gap may take either
+sign (``bound_is_valid`` in the summary is false unless every mix is a single pool).
+
 Constraints: demand at the latency targets (the replicas above), every ``limits`` KPI ≤ its maximum
 (the site's ``power_cap_mw`` is a limit on ``peak_facility_power_mw`` at the meter; a budget is a
 limit on ``operator_cost_usd`` or ``tco_usd_per_year``), devices of each accelerator ≤
@@ -42,7 +60,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +72,17 @@ PEAK_KPI = "peak_facility_power_mw"
 MIP_REL_GAP = 1e-7  # HiGHS's relative optimality tolerance (its default 1e-4 would blur hand-checked optima)
 SOLVE_TIME_LIMIT_S = 30.0  # per HiGHS solve; at the limit its best mix is kept and the bound is its dual bound
 _POOL_PATH = re.compile(r"^hardware\[(\d+)\]\.")
+# The low-load probe: the same devices at demand × (1 + headroom) / (1 + LOW_LOAD_HEADROOM): the
+# schema's largest fleet.headroom_frac (planner/engine/schema.py, le=2.0), so the lowest load that
+# keeps the probe's sizing (s = 0.4 at the default headroom 0.2).
+LOW_LOAD_HEADROOM = 2.0
+LOW_LOAD_MAX = 0.9  # above this the two probes are too close to separate the load-driven part (assumption)
+# KPIs per served token: the low-load probe serves s × the tokens, so its numerator is s × the figure.
+PER_TOKEN_KPIS = ("usd_per_million_output_tokens", "usd_per_million_tokens", "facility_energy_per_output_token_j")
+# Ratios that are neither per device nor per unit of energy: kept per device (as before).
+PER_DEVICE_KPIS = frozenset(
+    {"annual_pue", "output_tokens_per_s_per_mw", "unserved_output_tokens_frac", "devices", "servers"}
+)
 
 
 class MixInfeasible(ValueError):
@@ -78,6 +107,28 @@ class OperatingPoint:
     per_device: dict[str, float]  # KPI per device, from the point's probe
     group: int = 0  # the combination of the study's other (not per-pool) choices
     probe_index: int = -1
+    # Dispatch-aware terms (cheapest-energy dispatch; empty: the per-device model above):
+    # KPI = fixed_per_device[kpi] × devices + per_driver[kpi] × the pool's driver (annual IT energy
+    # [J], or for peak_facility_power_mw its IT power in the peak-demand hour [W]), the driver taken
+    # from ``roles[share][workload]`` = (energy as merit-first, energy as a follower, peak power as
+    # first, peak power as a follower) and the role from ``merit`` (full-load J/token per workload).
+    fixed_per_device: dict[str, float] = field(default_factory=dict)
+    per_driver: dict[str, float] = field(default_factory=dict)
+    merit: tuple[float, ...] = ()
+    roles: Mapping[float, tuple[tuple[float, float, float, float], ...]] = field(default_factory=dict)
+
+    @property
+    def dispatch_aware(self) -> bool:
+        return bool(self.roles)
+
+    def driven(self, name: str, share: float, first: Sequence[bool]) -> float:
+        """The KPI of this point at a share, each workload's driver in its role (dispatch-aware)."""
+        column = 2 if name == PEAK_KPI else 0
+        driver = sum(
+            terms[column] if is_first else terms[column + 1]
+            for terms, is_first in zip(self.roles[share], first, strict=True)
+        )
+        return self.fixed_per_device.get(name, math.nan) * self.devices(share) + self.per_driver.get(name, 0.0) * driver
 
     def devices(self, share: float) -> int:
         """Devices at a share of demand, as the engine sizes a pool (grid.fleet.sizing)."""
@@ -101,6 +152,15 @@ class MixProblem:
     def pools(self) -> tuple[int, ...]:
         return tuple(sorted(self.shares))
 
+    @property
+    def dispatch_aware(self) -> bool:
+        """Every point carries the dispatch-aware terms (else the per-device model for all)."""
+        return bool(self.points) and all(p.dispatch_aware for p in self.points)
+
+    @property
+    def workloads(self) -> int:
+        return len(self.points[0].merit) if self.dispatch_aware else 0
+
 
 @dataclass(frozen=True)
 class Mix:
@@ -114,13 +174,34 @@ class Mix:
         return tuple(sorted((p, i, s) for p, (i, s) in self.choice.items()))
 
 
+def merit_first(problem: MixProblem, choice: Mapping[int, tuple[int, float]]) -> list[int]:
+    """Per workload, the point of the mix that cheapest-energy dispatch fills first: the least
+    full-load J/token, ties to the lower pool index (grid.fleet.dispatch sorts stably in pool order)."""
+    chosen = [i for i, _ in choice.values()]
+    return [
+        min(chosen, key=lambda i: (problem.points[i].merit[w], problem.points[i].pool))
+        for w in range(problem.workloads)
+    ]
+
+
 def mix_kpis(problem: MixProblem, choice: Mapping[int, tuple[int, float]]) -> tuple[dict[int, int], dict[str, float]]:
+    """The model's figures of a mix: per device, or dispatch-aware (each pool's driver in its role)."""
     devices = {p: problem.points[i].devices(s) for p, (i, s) in choice.items()}
-    names = set().union(*(problem.points[i].per_device for i, _ in choice.values())) if choice else set()
-    kpis = {
-        name: float(sum(devices[p] * problem.points[i].per_device.get(name, math.nan) for p, (i, _) in choice.items()))
-        for name in names
-    }
+    if problem.dispatch_aware and choice:
+        first = merit_first(problem, choice)
+        names = set().union(*(problem.points[i].fixed_per_device for i, _ in choice.values()))
+        kpis = {
+            name: float(sum(problem.points[i].driven(name, s, [f == i for f in first]) for i, s in choice.values()))
+            for name in names
+        }
+    else:
+        names = set().union(*(problem.points[i].per_device for i, _ in choice.values())) if choice else set()
+        kpis = {
+            name: float(
+                sum(devices[p] * problem.points[i].per_device.get(name, math.nan) for p, (i, _) in choice.items())
+            )
+            for name in names
+        }
     kpis["devices"] = float(sum(devices.values()))
     return devices, kpis
 
@@ -150,7 +231,12 @@ class _Model:
         # devices of each (point, share) binary: integers, exactly as the engine sizes the pool
         self.devices = np.array([problem.points[i].devices(share) for i, share in self.u], dtype=float)
         self.nu, self.nz = len(self.u), len(self.groups)
-        self.n = self.nu + self.nz
+        # Dispatch-aware: f[i, w] binary (point i is merit-first for workload w), v[j, w] in [0, 1]
+        # (binary j's point is first for w: u[j] ∧ f[i, w], exact as v ≥ u + f − 1, v ≤ u, v ≤ f).
+        self.nw = problem.workloads
+        self.f0 = self.nu + self.nz
+        self.v0 = self.f0 + len(problem.points) * self.nw
+        self.n = self.v0 + self.nu * self.nw
         self.rows: list[tuple[str, np.ndarray, float, float]] = []  # (name, coefficients, low, high)
         self.time_limited = False  # a solve stopped at SOLVE_TIME_LIMIT_S
         self._structure()
@@ -163,8 +249,26 @@ class _Model:
                 row[j] = weight[i] * self.devices[j]
         return row
 
+    def f(self, i: int, w: int) -> int:
+        return self.f0 + i * self.nw + w
+
+    def v(self, j: int, w: int) -> int:
+        return self.v0 + j * self.nw + w
+
     def kpi_row(self, name: str) -> np.ndarray:
         kpi = _limit_kpi(name)
+        if self.nw:
+            row = np.zeros(self.n)
+            follower = [False] * self.nw
+            for j, (i, share) in enumerate(self.u):
+                point = self.problem.points[i]
+                if not math.isfinite(point.fixed_per_device.get(kpi, math.nan)):
+                    raise ValueError(f"{kpi} was not computed for operating point {point.values or point.pool}")
+                row[j] = point.driven(kpi, share, follower)
+                column = 2 if kpi == PEAK_KPI else 0
+                for w, terms in enumerate(point.roles[share]):
+                    row[self.v(j, w)] = point.per_driver.get(kpi, 0.0) * (terms[column] - terms[column + 1])
+            return row
         weight = {}
         for i, point in enumerate(self.problem.points):
             value = point.per_device.get(kpi)
@@ -200,6 +304,46 @@ class _Model:
                         row[j] = 1
                 row[self.nu + g] = -1
                 self.rows.append(("group", row, -np.inf, 0))
+        if self.nw:
+            self._merit_rows()
+
+    def _merit_rows(self) -> None:
+        """Cheapest-energy dispatch's merit order: per workload exactly one chosen point is first,
+        and no chosen point of another pool has a lower (J/token, pool) key than it."""
+        points = self.problem.points
+        of_point: dict[int, list[int]] = {}
+        for j, (i, _) in enumerate(self.u):
+            of_point.setdefault(i, []).append(j)
+        for w in range(self.nw):
+            row = np.zeros(self.n)
+            for i in range(len(points)):
+                row[self.f(i, w)] = 1
+            self.rows.append(("merit", row, 1, 1))
+            for i in range(len(points)):
+                row = np.zeros(self.n)
+                row[self.f(i, w)] = 1
+                row[of_point.get(i, [])] = -1
+                self.rows.append(("merit", row, -np.inf, 0))
+            for a, b in itertools.permutations(range(len(points)), 2):
+                pa, pb = points[a], points[b]
+                if pa.pool != pb.pool and pa.group == pb.group and (pa.merit[w], pa.pool) < (pb.merit[w], pb.pool):
+                    row = np.zeros(self.n)
+                    row[self.f(b, w)] = 1
+                    row[of_point.get(a, [])] = 1
+                    self.rows.append(("merit", row, -np.inf, 1))
+            for j, (i, _) in enumerate(self.u):
+                for coefficients, high in (
+                    (((self.v(j, w), 1), (j, -1)), 0),
+                    (((self.v(j, w), 1), (self.f(i, w), -1)), 0),
+                ):
+                    row = np.zeros(self.n)
+                    for column, value in coefficients:
+                        row[column] = value
+                    self.rows.append(("role", row, -np.inf, high))
+                row = np.zeros(self.n)
+                row[[j, self.f(i, w)]] = 1
+                row[self.v(j, w)] = -1
+                self.rows.append(("role", row, -np.inf, 1))
 
     def constraint_rows(self) -> list[tuple[str, np.ndarray, float, float]]:
         rows = list(self.rows)
@@ -223,7 +367,7 @@ class _Model:
         result = milp(
             objective / scale,
             constraints=constraints,
-            integrality=np.ones(self.n),
+            integrality=np.r_[np.ones(self.v0), np.zeros(self.n - self.v0)],
             bounds=self.bounds(),
             options={"mip_rel_gap": MIP_REL_GAP, "disp": False, "time_limit": SOLVE_TIME_LIMIT_S},
         )
@@ -314,6 +458,13 @@ def _vector(model: _Model, mix: Mix) -> np.ndarray:
         x[j] = 1 if key in chosen else 0
     for i, _ in chosen:
         x[model.nu + model.groups.index(model.problem.points[i].group)] = 1
+    if model.nw:
+        first = merit_first(model.problem, mix.choice)
+        for w, i in enumerate(first):
+            x[model.f(i, w)] = 1
+        for j, (i, _) in enumerate(model.u):
+            for w in range(model.nw):
+                x[model.v(j, w)] = x[j] * (1 if first[w] == i else 0)
     return x
 
 
@@ -406,6 +557,12 @@ class MixLayout:
     free_shares: bool
     pool_choices: dict[int, list[dict[str, Any]]]  # pool → its option combinations
     other_choices: list[dict[str, Any]]  # combinations of the choices that are not per pool
+    # cheapest-energy dispatch: one low-load probe per probe (same index order, after the probes)
+    low_load: tuple[dict[str, Any], ...] = ()
+
+    def probe_count(self) -> int:
+        """Points of the first round: the probes, then the low-load probes."""
+        return len(self.probes()) + len(self.low_load)
 
     def probes(self) -> list[tuple[int, int, dict[str, Any]]]:
         """(group, pool, values) of every operating point, in index order."""
@@ -461,7 +618,7 @@ def mix_layout(study: Any, document: Mapping[str, Any]) -> MixLayout:
             per_pool[pool][path] = list(options)
         else:
             other[path] = list(options)
-    return MixLayout(
+    layout = MixLayout(
         pools=pools,
         shares=shares,
         droppable=droppable,
@@ -469,6 +626,34 @@ def mix_layout(study: Any, document: Mapping[str, Any]) -> MixLayout:
         pool_choices={p: _product(per_pool[p]) for p in pools},
         other_choices=_product(other),
     )
+    if not _dispatch_aware_layout(document):
+        return layout
+    return replace(layout, low_load=tuple(low_load_values(document, v) for _, _, v in layout.probes()))
+
+
+def low_load_frac(variant: Mapping[str, Any]) -> float:
+    fleet = variant.get("fleet") or {}
+    return (1 + float(fleet.get("headroom_frac", 0.2))) / (1 + LOW_LOAD_HEADROOM)  # 0.2: the schema's default
+
+
+def low_load_values(document: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The probe's values at demand × s with headroom LOW_LOAD_HEADROOM: the same replicas (ceil(s ×
+    peak × (1 + 2) / throughput) = ceil(peak × (1 + h) / throughput)), each serving s of the load."""
+    from planner.engine.studies.params import apply_values
+
+    variant = apply_values(document, values)
+    frac = low_load_frac(variant)
+    out = {**values, "fleet.headroom_frac": LOW_LOAD_HEADROOM}
+    for index, load in enumerate(variant.get("workloads", [])):
+        for key in ("peak_requests_per_s", "requests_per_day"):
+            if load.get(key) is not None:
+                out[f"workloads[{index}].{key}"] = float(load[key]) * frac
+    return out
+
+
+def _dispatch_aware_layout(document: Mapping[str, Any]) -> bool:
+    fleet = document.get("fleet") or {}
+    return fleet.get("dispatch", "cheapest_energy") == "cheapest_energy" and low_load_frac(document) <= LOW_LOAD_MAX
 
 
 def mix_values(layout: MixLayout, problem: MixProblem, mix: Mix) -> dict[str, Any]:
@@ -513,6 +698,89 @@ def point_terms(document: Mapping[str, Any], values: Mapping[str, Any], pool: in
         "spare_replicas": FleetPolicy(redundancy=spec.fleet.redundancy).spare_replicas,
         "accelerator": accelerator,
     }
+
+
+def dispatch_terms(
+    document: Mapping[str, Any], values: Mapping[str, Any], pool: int, shares: Sequence[float], spares: int
+) -> dict[str, Any]:
+    """The drivers of one operating point under cheapest-energy dispatch, from the engine's replica
+    curves and hourly demand (grid.fleet.curves.replicas_power, as grid.fleet.dispatch computes a pool):
+    per share and workload, the pool's annual IT energy [J] and IT power in the peak-demand hour [W]
+    as merit-first (load = min(demand, capacity)) and as a follower (load = demand less the others'
+    capacity, (1 − share) × peak × (1 + headroom), clipped to its capacity); the full-load J/token of
+    each workload (the merit order); the probe's and the low-load probe's drivers."""
+    from grid.fleet import replica_curve, replicas_power
+    from planner.engine.facility_stage import _engine_power_curve, engine_arguments, workload_demands
+    from planner.engine.schema import parse_scenario
+    from planner.engine.studies.params import apply_values
+
+    spec = parse_scenario(apply_values(document, values))
+    name = document["hardware"][pool]["name"]
+    hardware = next(p for p in spec.hardware if p.name == name)
+    power_curve = _engine_power_curve()
+    headroom, powered_down = spec.fleet.headroom_frac, spec.fleet.idle_policy == "power_down"
+    demands = [np.asarray(d.output_tokens_per_s, dtype=float) for d in workload_demands(spec)]
+    peak_hour = int(np.argmax(np.sum(demands, axis=0)))  # the fleet's peak hour: every pool's load then
+    frac = low_load_frac(apply_values(document, values))
+
+    def drivers(curve: Any, replicas: int, load: np.ndarray) -> tuple[float, float]:
+        power = replicas_power(curve=curve, load_tokens_per_s=load, replicas=replicas, powered_down=powered_down)
+        it = power.arithmetic_power_w + power.data_movement_power_w + power.static_power_w + power.host_power_w
+        if power.serving_overhead_power_w is not None:
+            it = it + power.serving_overhead_power_w
+        return float(np.sum(it) * 3600.0), float(it[peak_hour])
+
+    merit: list[float] = []
+    roles: dict[float, list[tuple[float, float, float, float]]] = {share: [] for share in shares}
+    probe, low = [0.0, 0.0], [0.0, 0.0]
+    for load, demand in zip(spec.workloads, demands, strict=True):
+        curve = replica_curve(power_curve(**engine_arguments(hardware, load)))
+        merit.append(curve.energy_per_token_j)
+        peak, most = float(demand.max()), curve.max_throughput_tokens_per_s
+        for share in shares:
+            base = math.ceil(share * peak * (1 + headroom) / most - 1e-9) if share * peak > 0 else 0
+            replicas = base + (spares if base > 0 else 0)
+            capacity = replicas * most
+            first = drivers(curve, replicas, np.minimum(demand, capacity))
+            ahead = (1 - share) * peak * (1 + headroom)
+            follower = drivers(curve, replicas, np.clip(demand - ahead, 0.0, capacity))
+            roles[share].append((first[0], follower[0], first[1], follower[1]))
+        whole = math.ceil(peak * (1 + headroom) / most - 1e-9)
+        whole += spares if whole > 0 else 0
+        for target, scale in ((probe, 1.0), (low, frac)):
+            energy, power = drivers(curve, whole, np.minimum(demand * scale, whole * most))
+            target[0] += energy
+            target[1] += power
+    return {
+        "merit": tuple(merit),
+        "roles": {share: tuple(terms) for share, terms in roles.items()},
+        "probe": tuple(probe),
+        "low": tuple(low),
+        "frac": frac,
+    }
+
+
+def decompose(
+    full: Mapping[str, Any], low: Mapping[str, Any], devices: float, terms: Mapping[str, Any]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each KPI as fixed_per_device × devices + per_driver × driver, through the two probes (same
+    devices; driver = annual IT energy, or peak-hour IT power for peak_facility_power_mw)."""
+    fixed, per_driver = {}, {}
+    for name, value in full.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        at_low = low.get(name)
+        column = 1 if name == PEAK_KPI else 0
+        spread = terms["probe"][column] - terms["low"][column]
+        if name in PER_DEVICE_KPIS or not isinstance(at_low, int | float) or not spread > 0:
+            fixed[name], per_driver[name] = float(value) / devices, 0.0
+            continue
+        if name.startswith(PER_TOKEN_KPIS):
+            at_low = float(at_low) * terms["frac"]  # its numerator: the low probe serves frac of the tokens
+        slope = (float(value) - float(at_low)) / spread
+        per_driver[name] = slope
+        fixed[name] = (float(value) - slope * terms["probe"][column]) / devices
+    return fixed, per_driver
 
 
 @dataclass(frozen=True)
@@ -563,6 +831,17 @@ def study_mix(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, An
             fixed = int(count) - (own if slug == terms["accelerator"] else 0)
             fixed_by_accelerator[slug] = max(fixed_by_accelerator.get(slug, 0), max(fixed, 0))
         pool_values = {k: v for k, v in values.items() if pool_of(k) == pool and not k.endswith(".share_frac")}
+        aware: dict[str, Any] = {}
+        low = outcomes.get(len(probes) + index) if layout.low_load else None
+        if low is not None and not low.error and low.kpis.get("devices") == devices:
+            drivers = dispatch_terms(document, values, pool, layout.shares[pool], terms["spare_replicas"])
+            fixed_part, per_driver = decompose(outcome.kpis, low.kpis, float(devices), drivers)
+            aware = {
+                "fixed_per_device": fixed_part,
+                "per_driver": per_driver,
+                "merit": drivers["merit"],
+                "roles": drivers["roles"],
+            }
         points.append(
             OperatingPoint(
                 pool=pool,
@@ -571,6 +850,7 @@ def study_mix(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, An
                 probe_index=index,
                 per_device=per_device,
                 **terms,
+                **aware,
             )
         )
     limits = dict(study.limits)
@@ -607,7 +887,7 @@ def study_mix(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, An
     except ValueError as error:  # a KPI the probes did not compute
         return StudyMix(layout, problem, None, str(error), "objective", refused, check_of=check_of)
     checks: dict[int, dict[str, Any]] = {}
-    next_index = len(probes)
+    next_index = layout.probe_count()
     for mix in [*solution.best, *solution.front]:
         values = mix_values(layout, problem, mix)
         key = canonical(values)
@@ -621,10 +901,16 @@ def study_mix(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, An
 def mix_summary(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any], best_index: int | None) -> dict:
     """The summary's ``milp`` section: the bound, the re-checked mixes, the gap, the ε front."""
     solved = study_mix(study, document, outcomes)
+    aware = solved.problem is not None and solved.problem.dispatch_aware
     out: dict[str, Any] = {
-        "probes": len(solved.layout.probes()),
+        "probes": solved.layout.probe_count(),
         "operating_points": len(solved.problem.points) if solved.problem else 0,
-        "linearisation": "per device at each operating point (its probe: the point serving all demand alone)",
+        "linearisation": (
+            "dispatch-aware: per device + per unit of IT energy, each pool's energy from the engine's curves "
+            "as merit-first or follower of cheapest-energy dispatch (two probes per operating point)"
+            if aware
+            else "per device at each operating point (its probe: the point serving all demand alone)"
+        ),
     }
     if solved.solution is None:
         status = "not solved" if solved.constraint == "objective" else "infeasible"
@@ -666,6 +952,8 @@ def mix_summary(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, 
         "milp_best": solution.best[0].kpis[objective],
         "checked_best": best_checked,
         "gap_frac": gap,
+        # A proven lower bound only where the model is exact for every mix: one pool serves all demand.
+        "bound_is_valid": len(solved.layout.pools) == 1,
         "gap_percent": None if gap is None else 100 * gap,
         "time_limited": solution.time_limited,
         "model_error_percent": [100 * min(errors), 100 * max(errors)] if errors else None,

@@ -172,7 +172,9 @@ def first_round(study: Any, document: Mapping[str, Any]) -> dict[int, dict[str, 
         return {flat: space.point(option_indices(space, flat)) for flat in range(space.size)}
     from planner.engine.studies.milp import mix_layout
 
-    return {index: values for index, (_, _, values) in enumerate(mix_layout(study, document).probes())}
+    layout = mix_layout(study, document)
+    probes = {index: values for index, (_, _, values) in enumerate(layout.probes())}
+    return probes | {len(probes) + index: values for index, values in enumerate(layout.low_load)}
 
 
 def next_points(study: Any, document: Mapping[str, Any], outcomes: Mapping[int, Any]) -> dict[int, dict[str, Any]]:
@@ -195,11 +197,19 @@ def candidate_outcomes(study: Any, document: Mapping[str, Any], outcomes: Mappin
     from planner.engine.studies.milp import mix_layout
 
     layout = mix_layout(study, document)
-    if layout.probes_are_candidates():
-        return dict(outcomes), {}
-    probes = len(layout.probes())
+    probes, first = len(layout.probes()), layout.probe_count()
+    # low-load probes (indices probes … first − 1) serve part of the demand: never candidates
+    low = "low-load probe (the MILP's dispatch-aware model), not a mix the study allows"
     reason = "operating-point probe (one pool alone), not a mix the study allows"
+
+    def excluded(index: int) -> bool:
+        return probes <= index < first or (index < probes and not layout.probes_are_candidates())
+
     return (
-        {i: o for i, o in outcomes.items() if i >= probes},
-        {i: reason + (f"; refused: {o.error}" if o.error else "") for i, o in outcomes.items() if i < probes},
+        {i: o for i, o in outcomes.items() if not excluded(i)},
+        {
+            i: (low if i >= probes else reason) + (f"; refused: {o.error}" if o.error else "")
+            for i, o in outcomes.items()
+            if excluded(i)
+        },
     )
