@@ -376,7 +376,7 @@ def test_the_study_command_prints_the_best_mix_the_gap_and_names_a_bad_file(tmp_
     text = out.getvalue()
     assert "method milp, objective market_based_tco2e" in text
     assert "best: point" in text and "share_frac=0.75" in text  # the enumerated best (docs/studies.md)
-    assert "MILP over 6 operating points: bound" in text
+    assert "MILP over 6 operating points: estimate (not a proven bound)" in text
     # dispatch-aware model (cheapest-energy dispatch): the MILP's own best is the enumerated best
     # (docs/studies.md) and its figure is within 1 % of the engine's (the per-device model was 24 % off)
     milp_line = next(line for line in text.splitlines() if line.startswith("MILP over"))

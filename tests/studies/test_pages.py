@@ -141,5 +141,8 @@ def test_it_solves_a_mix_as_a_milp_rechecks_it_and_shows_the_gap(
     page = client.get(reverse("study-run-detail", args=[run.pk])).content.decode()
     assert 'id="milp-gap"' in page and f"{milp['gap_percent']:.3f} %" in page
     assert 'id="milp-candidates"' in page and 'id="milp-front"' in page
+    # Two pools: the MILP's figure of a split is the linear model's estimate, not a proven bound,
+    # and the page says so beside the model it used.
+    assert milp["bound_is_valid"] is False and 'id="milp-not-a-bound"' in page and milp["linearisation"] in page
     results = client.get(f"/api/v1/studies/runs/{run.pk}/results/").json()
     assert results["milp"]["gap_frac"] == milp["gap_frac"] and results["milp"]["front"]

@@ -90,8 +90,10 @@ class Command(BaseCommand):
         if milp.get("time_limited"):
             write("a HiGHS solve stopped at its time limit: the mixes may not be the MILP's best")
         gap = milp["gap_percent"]
+        bound = "bound" if milp.get("bound_is_valid") else "estimate (not a proven bound)"
+        write(f"linear model: {milp['linearisation']}")
         write(
-            f"MILP over {milp['operating_points']} operating points: bound {milp['bound']:.6g}, "
+            f"MILP over {milp['operating_points']} operating points: {bound} {milp['bound']:.6g}, "
             f"its best {milp['milp_best']:.6g}; best re-checked by the engine {milp['checked_best']:.6g}; "
             f"gap {'—' if gap is None else f'{round(gap, 3) + 0.0:.3f} %'}"
         )
