@@ -18,7 +18,7 @@ from planner.jobs.describe import job_is_stuck, job_waiting_for
 from planner.jobs.views import redirect_to_job
 from planner.reports.units import fmt
 from planner.scenarios import selectors, services
-from planner.scenarios.compare import inputs_that_differ
+from planner.scenarios.compare import inputs_that_differ, workload_cost_rows
 from planner.scenarios.kpis import kpi_cards, kpi_table
 from planner.scenarios.models import RunHourly, RunLevers
 from planner.scenarios.views.common import require_editor
@@ -211,6 +211,7 @@ def run_compare(request: HttpRequest) -> HttpResponse:
     context = {
         "runs": runs,
         "kpi_rows": kpi_table(results),
+        "workload_rows": workload_cost_rows(results),
         "differences": inputs_that_differ([run.inputs for run in runs]),
         "series": [{"id": run.pk, "label": _short_label(run)} for run in runs],
     }
