@@ -222,8 +222,8 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
     second call returns the stored data). Each row carries the KPIs and, per workload, the $/Mtok of
     its own TCO allocation (``usd_per_mtok_by_workload``; data stored before it was added lacks it).
     """
-    from planner.engine.levers import lever_variants, workload_costs
     from grid.tco_allocation import RULE as ALLOCATION_RULE
+    from planner.engine.levers import lever_variants, workload_costs
     from planner.scenarios.kpis import kpi_value
     from planner.scenarios.models import RunLevers
     from planner.scenarios.selectors import upload_inputs_for_spec

@@ -16,7 +16,7 @@ from planner.engine.schema import parse_scenario
 from planner.scenarios import services
 from planner.scenarios.compare import WORKLOAD_COSTS, workload_cost_rows
 from planner.scenarios.kpis import KPI_BY_KEY, format_number
-from planner.scenarios.models import Run, RunStatus
+from planner.scenarios.models import Run, RunLevers, RunStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +45,16 @@ def two_runs(owner, organisation, small_inputs):
     return _run(first, owner), _run(second, owner)
 
 
-def _workload_table(page: str) -> dict[str, list[str]]:
-    """data-key → the figure shown in each run's cell (the text before the change line)."""
+def _workload_table(page: str) -> dict[str, tuple[str, list[str]]]:
+    """data-key → (the row's heading, the figure shown in each run's cell: the text before the change line)."""
     body = page.split('<tbody id="workload-costs">', 1)[1].split("</tbody>", 1)[0]
     rows = {}
-    for key, cells in re.findall(r'<tr data-key="([^"]+)">(.*?)</tr>', body, flags=re.S):
-        rows[key] = [
+    for key, heading, cells in re.findall(r'<tr data-key="([^"]+)"><th scope="row">(.*?)</th>(.*?)</tr>', body, re.S):
+        shown = [
             re.split(r"<br>", cell, maxsplit=1)[0].strip()
-            for cell in re.findall(r'<td class="num">(.*?)</td>', cells, flags=re.S)
+            for cell in re.findall(r'<td class="num">(.*?)</td>', cells, re.S)
         ]
+        rows[key] = (heading, shown)
     return rows
 
 
@@ -77,7 +78,8 @@ def test_the_compare_page_shows_each_workloads_cost_as_stored_and_a_dash_where_a
                     "usd_per_mtok" if key.endswith("output_tokens") else "usd_per_mtok_prompt_and_output"
                 ].digits
             )
-            cells = table[f"{key}[{name}]"]
+            heading, cells = table[f"{key}[{name}]"]
+            assert f"{label}, <strong>{name}</strong>" in heading and f"[{unit}]" in heading
             assert len(cells) == len(runs)
             for cell, by_workload in zip(cells, stored, strict=True):
                 if name in by_workload:
@@ -85,9 +87,7 @@ def test_the_compare_page_shows_each_workloads_cost_as_stored_and_a_dash_where_a
                     assert value > 0 and cell == format_number(value, digits), (name, key)
                 else:
                     assert cell == "—", (name, key)  # absent, not zero
-    assert "Cost per million output tokens, <strong>chat</strong>" in page
-    assert "Cost per million tokens, prompt + output, <strong>summarise</strong>" in page
-    assert page.count("[USD/Mtok, all-in TCO]") >= len(table)
+    assert {unit for _, _, unit, _ in WORKLOAD_COSTS} == {"USD/Mtok, all-in TCO"}
     # The change column: only where both runs have the workload, and lower cost is better.
     chat = next(r for r in response.context["workload_rows"] if r["key"] == "usd_per_million_output_tokens[chat]")
     before, after = (s["chat"]["usd_per_million_output_tokens"] for s in stored)
@@ -173,3 +173,19 @@ def test_the_levers_json_carries_each_variants_own_cost_per_workload(client, own
     # The result page has the table's place beside the chart.
     page = client.get(reverse("run-detail", args=[run.pk])).content.decode()
     assert 'id="levers-workloads"' in page and "for each workload" in page
+
+
+def test_lever_data_stored_before_the_field_gets_the_plans_costs_only(client, owner, organisation, small_inputs):
+    scenario = services.scenario_create(owner=owner, organisation=organisation, inputs=small_inputs)
+    run = _run(scenario, owner)
+    stored = RunLevers.objects.get(run=run)
+    old = {
+        **stored.data,
+        "rows": [{k: v for k, v in row.items() if k != "usd_per_mtok_by_workload"} for row in stored.data["rows"]],
+    }
+    RunLevers.objects.filter(pk=stored.pk).update(data=old)
+    client.force_login(owner)
+    rows = {row["lever"]: row for row in client.get(reverse("run-levers", args=[run.pk])).json()["rows"]}
+    _check_lever_row(rows["baseline"], run.result)  # from the run's own result
+    assert all("usd_per_mtok_by_workload" not in row for lever, row in rows.items() if lever != "baseline")
+    assert RunLevers.objects.get(run=run).data == old  # read-time only: the stored data is left as it was
