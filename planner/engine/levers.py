@@ -20,14 +20,16 @@ The result page compares the planned scenario with three variants, each changing
   node energy per output token at each workload's own latency target, demand-weighted — with the
   replica split the engine chooses; its uncertainty band (p10/p90) travels with the variant.
 
-A variant that changes nothing is marked ``applicable=False`` with the reason.
+A variant that changes nothing is marked ``applicable=False`` with the reason. ``workload_costs`` reads
+each workload's $/Mtok from a variant's result for the lever table (shaping only, no physics).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from accelerators.formats import nominal_bits
 from planner.engine.schema import ScenarioSpec, parse_scenario
@@ -270,3 +272,32 @@ def lever_variants(spec: ScenarioSpec) -> list[LeverVariant]:
             )
         )
     return variants
+
+
+# What the lever table carries per workload, read from a result's ``tco.by_workload`` (the TCO
+# allocated by device-seconds, grid/tco_allocation.py): the figures, and what they divide.
+WORKLOAD_COST_KEYS = (
+    "usd_per_million_output_tokens",
+    "usd_per_million_tokens",
+    "usd_per_year",
+    "annual_output_tokens",
+    "annual_input_tokens",
+)
+
+
+def workload_costs(result: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
+    """Workload → its $/M output tokens, $/M tokens (prompt + output), allocated USD/yr and tokens; {} without a TCO."""
+    tco = result.get("tco")
+    by_workload = tco.get("by_workload") if isinstance(tco, Mapping) else None
+    if not isinstance(by_workload, Mapping):
+        return {}
+    out: dict[str, dict[str, float | None]] = {}
+    for name, row in by_workload.items():
+        row = row if isinstance(row, Mapping) else {}
+        out[str(name)] = {
+            key: float(row[key])
+            if isinstance(row.get(key), int | float) and not isinstance(row.get(key), bool)
+            else None
+            for key in WORKLOAD_COST_KEYS
+        }
+    return out

@@ -1,10 +1,13 @@
-"""Which inputs differ between runs: the scenario documents flattened to field paths."""
+"""Compare runs: which inputs differ (the scenario documents flattened to field paths), and each
+workload's cost per million tokens side by side."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from planner.scenarios.kpis import compare_cells
 
 
 def flatten(document: Any, prefix: str = "") -> dict[str, Any]:
@@ -48,3 +51,45 @@ def _path_key(path: str) -> tuple:
     order = ["name", "description", "horizon", "workloads", "hardware", "fleet", "site", "grid", "schema_version"]
     head = path.split(".")[0].split("[")[0]
     return (order.index(head) if head in order else len(order), path)
+
+
+# ---- $/Mtok per workload (the TCO allocated by device-seconds, result["tco"]["by_workload"]) ----------
+
+WORKLOAD_COSTS = (
+    # (key in tco.by_workload, label, unit, digits: those of the run's own $/Mtok KPIs)
+    ("usd_per_million_output_tokens", "Cost per million output tokens", "USD/Mtok, all-in TCO", 3),
+    ("usd_per_million_tokens", "Cost per million tokens, prompt + output", "USD/Mtok, all-in TCO", 4),
+)
+
+
+def _by_workload(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    tco = result.get("tco")
+    rows = tco.get("by_workload") if isinstance(tco, Mapping) else None
+    return rows if isinstance(rows, Mapping) else {}
+
+
+def _cost(row: Any, key: str) -> float | None:
+    value = row.get(key) if isinstance(row, Mapping) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def workload_cost_rows(results: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Compare rows (the shape of kpis.kpi_table's) for each workload's $/M output tokens and $/M tokens.
+
+    Workloads in the order they first appear (the baseline's first); a run without the workload, or
+    whose workload served no tokens, has no value ("—") and no change. Lower is better.
+    """
+    names: list[str] = []
+    for result in results:
+        names.extend(name for name in _by_workload(result) if name not in names)
+    return [
+        {
+            "key": f"{key}[{name}]",
+            "workload": name,
+            "label": label,
+            "unit": unit,
+            "cells": compare_cells([_cost(_by_workload(result).get(name), key) for result in results], digits),
+        }
+        for name in names
+        for key, label, unit, digits in WORKLOAD_COSTS
+    ]

@@ -219,21 +219,32 @@ def kpi_cards(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     return cards
 
 
+def compare_cells(values: list[float | None], digits: int, *, lower_is_better: bool = True) -> list[dict[str, Any]]:
+    """Cells of one compare row: each value as text, and each later run's change from the first."""
+    base = values[0] if values else None
+    cells = []
+    for index, value in enumerate(values):
+        cell = {"value": value, "text": format_number(value, digits), "delta": "", "pct": "", "better": None}
+        if index and value is not None and base is not None:
+            delta = value - base
+            cell["delta"] = ("+" if delta > 0 else "") + format_number(delta, digits)
+            cell["pct"] = f"{delta / base * 100:+.1f} %" if base else ""
+            if abs(delta) > 1e-12:
+                cell["better"] = (delta < 0) == lower_is_better
+        cells.append(cell)
+    return cells
+
+
 def kpi_table(results: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Rows of KPIs for compare: values per run, and each run's change from the first run."""
-    rows = []
-    for kpi in KPIS:
-        values = [kpi.get(result) for result in results]
-        base = values[0]
-        cells = []
-        for index, value in enumerate(values):
-            cell = {"value": value, "text": format_number(value, kpi.digits), "delta": "", "pct": "", "better": None}
-            if index and value is not None and base is not None:
-                delta = value - base
-                cell["delta"] = ("+" if delta > 0 else "") + format_number(delta, kpi.digits)
-                cell["pct"] = f"{delta / base * 100:+.1f} %" if base else ""
-                if abs(delta) > 1e-12:
-                    cell["better"] = (delta < 0) == kpi.lower_is_better
-            cells.append(cell)
-        rows.append({"key": kpi.key, "label": kpi.label, "unit": kpi.unit, "cells": cells})
-    return rows
+    return [
+        {
+            "key": kpi.key,
+            "label": kpi.label,
+            "unit": kpi.unit,
+            "cells": compare_cells(
+                [kpi.get(result) for result in results], kpi.digits, lower_is_better=kpi.lower_is_better
+            ),
+        }
+        for kpi in KPIS
+    ]

@@ -219,9 +219,11 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
 
     Each lever (MoE, pruning, quantization, power limit, specialised hardware) is applied alone to the
     run's own inputs snapshot and run through the same runner with the same uploads; idempotent (a
-    second call returns the stored data).
+    second call returns the stored data). Each row carries the KPIs and, per workload, the $/Mtok of
+    its own TCO allocation (``usd_per_mtok_by_workload``; data stored before it was added lacks it).
     """
-    from planner.engine.levers import lever_variants
+    from grid.tco_allocation import RULE as ALLOCATION_RULE
+    from planner.engine.levers import lever_variants, workload_costs
     from planner.scenarios.kpis import kpi_value
     from planner.scenarios.models import RunLevers
     from planner.scenarios.selectors import upload_inputs_for_spec
@@ -242,6 +244,7 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
             "tco2e": kpi_value(run.result or {}, "tco2e"),
             "tokens_per_mw": kpi_value(run.result or {}, "tokens_per_mw"),
             "usd_per_mtok": kpi_value(run.result or {}, "usd_per_mtok"),
+            "usd_per_mtok_by_workload": workload_costs(run.result or {}),
             "error": "",
         }
     ]
@@ -258,9 +261,14 @@ def run_levers_compute(*, run_id: int) -> dict[str, Any]:
                 row["tokens_per_mw"] = kpi_value(result, "tokens_per_mw")
                 _lever_headline(row, rows[0], variant)
                 row["usd_per_mtok"] = kpi_value(result, "usd_per_mtok")
+                row["usd_per_mtok_by_workload"] = workload_costs(result)  # which workload the lever helps
             except Exception as error:  # one failing variant must not hide the others
                 row["error"] = traceback.format_exception_only(type(error), error)[-1].strip()
         rows.append(row)
-    data = {"rows": rows, "method": "each lever applied alone to this run's inputs, same runner and uploads"}
+    data = {
+        "rows": rows,
+        "method": "each lever applied alone to this run's inputs, same runner and uploads",
+        "usd_per_mtok_by_workload_method": f"each variant's own TCO allocated to its workloads: {ALLOCATION_RULE}",
+    }
     RunLevers.objects.get_or_create(run_id=run_id, defaults={"data": data})
     return data

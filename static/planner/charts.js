@@ -216,11 +216,76 @@
     }).filter((tr) => tr.y.length), { barmode: "stack", xaxis: { title: { text: "Million USD per year" }, rangemode: "tozero" }, yaxis: { automargin: true, autorange: "reversed" }, margin: { t: 16, r: 48, b: 90, l: 120 } });
   }
 
+  // Each workload's cost per million output tokens in a lever row (its own TCO allocation); null where absent.
+  const WORKLOAD_SYMBOLS = ["circle", "square", "triangle-up", "x", "star", "cross", "hexagon", "triangle-down"];
+  const WORKLOAD_COLORS = ["#9b2226", "#6a4c93", "#bc6c25", "#0a9396", "#3a5a40", "#ae2012", "#005f73", "#7f5539"];
+  const workloadCost = (r, name) => num(((r.usd_per_mtok_by_workload || {})[name] || {}).usd_per_million_output_tokens);
+  const workloadNames = (rows) => {
+    const names = [];
+    rows.forEach((r) => Object.keys(r.usd_per_mtok_by_workload || {}).forEach((n) => { if (!names.includes(n)) names.push(n); }));
+    return names;
+  };
+
+  // The lever table: each variant's KPIs and each workload's USD per million output tokens, with the
+  // change from the plan, so a planner sees which workload a lever helps.
+  function leversTable(all) {
+    const box = document.getElementById("levers-workloads");
+    if (!box) return;
+    box.innerHTML = "";
+    const names = workloadNames(all);
+    const base = all.find((r) => r.lever === "baseline") || {};
+    const fixed = (v, d) => (num(v) === null ? "—" : v.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
+    const change = (v, b) => (num(v) === null || !num(b) || v === b ? "" : `${v > b ? "+" : "−"}${Math.abs((100 * (v - b)) / b).toFixed(1)} %`);
+    const table = document.createElement("table");
+    table.className = "table small";
+    table.id = "levers-table";
+    const caption = table.createCaption();
+    caption.textContent = "Each variant's key figures and, per workload, its cost per million output tokens [USD/Mtok, all-in TCO]: "
+      + "the variant's own TCO allocated to its workloads by device-seconds; in brackets the change from the plan (lower is better).";
+    const head = table.createTHead().insertRow();
+    ["Variant", "Peak facility power [MW]", "Emissions [tCO2e/yr]", "Cost, all workloads [USD/Mtok output]",
+      ...names.map((n) => `Cost, ${n} [USD/Mtok output]`)].forEach((text, i) => {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = text;
+      if (i) th.className = "num";
+      head.appendChild(th);
+    });
+    const body = table.createTBody();
+    all.forEach((r) => {
+      const tr = body.insertRow();
+      tr.dataset.lever = r.lever;
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = r.label;
+      tr.appendChild(th);
+      const cells = [
+        [fixed(r.peak_facility_power_mw, 1), ""],
+        [fixed(r.tco2e, 0), ""],
+        [fixed(r.usd_per_mtok, 3), r.lever === "baseline" ? "" : change(r.usd_per_mtok, base.usd_per_mtok)],
+        ...names.map((n) => [fixed(workloadCost(r, n), 3), r.lever === "baseline" ? "" : change(workloadCost(r, n), workloadCost(base, n))]),
+      ];
+      cells.forEach(([text, delta], i) => {
+        const td = tr.insertCell();
+        td.className = "num";
+        td.textContent = r.error ? "—" : text + (delta ? ` (${delta})` : "");
+        if (i >= 3) td.dataset.workload = names[i - 3];
+      });
+    });
+    box.appendChild(table);
+  }
+
   function levers() {
     fetch(root.dataset.leversUrl).then((r) => r.json()).then((data) => {
+      leversTable(data.rows || []);
       const rows = (data.rows || []).filter((r) => !r.error);
       if (!rows.length) return P.empty("chart-levers", "No lever variant could be computed.");
       const labels = rows.map((r) => r.label);
+      const perWorkload = workloadNames(rows).map((name, i) => ({
+        type: "scatter", mode: "markers", name: `Cost, ${name} [USD/Mtok]`, x: labels, y: rows.map((r) => workloadCost(r, name)),
+        marker: { color: WORKLOAD_COLORS[i % WORKLOAD_COLORS.length], size: 9, symbol: WORKLOAD_SYMBOLS[i % WORKLOAD_SYMBOLS.length] },
+        yaxis: "y3", hovertemplate: `%{x}, ${name.replace(/[<>&%{}]/g, "")}: $%{y:.4~g} per million output tokens<extra></extra>`,
+      }));
       P.draw("chart-levers", [
         { type: "bar", name: "Peak facility power [MW]", x: labels, y: rows.map((r) => r.peak_facility_power_mw), marker: { color: COLORS.accel }, texttemplate: "%{y:.3~r}", textposition: "outside", cliponaxis: false, yaxis: "y", offsetgroup: 1,
           error_y: { type: "data", symmetric: false, visible: rows.some((r) => r.band),
@@ -228,6 +293,7 @@
             arrayminus: rows.map((r) => (r.band ? r.peak_facility_power_mw - r.band.p10.peak_facility_power_mw : 0)) } },
         { type: "bar", name: "Emissions [tCO2e/yr]", x: labels, y: rows.map((r) => r.tco2e), marker: { color: COLORS.losses }, texttemplate: "%{y:,.4~r}", textposition: "outside", cliponaxis: false, yaxis: "y2", offsetgroup: 2 },
         { type: "scatter", mode: "markers+text", name: "Cost [USD/Mtok]", x: labels, y: rows.map((r) => num(r.usd_per_mtok)), marker: { color: COLORS.grid, size: 12, symbol: "diamond" }, text: rows.map((r) => (num(r.usd_per_mtok) === null ? "" : `$${r.usd_per_mtok.toFixed(3)}`)), textposition: "top center", yaxis: "y3", hovertemplate: "%{x}: $%{y:.4~g} per million output tokens<extra></extra>" },
+        ...perWorkload,
       ], {
         barmode: "group", yaxis: { title: { text: "Peak facility power [MW]" }, rangemode: "tozero" },
         yaxis2: { title: { text: "Emissions [tCO2e/yr]" }, overlaying: "y", side: "right", rangemode: "tozero", showgrid: false },

@@ -102,6 +102,13 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     first_run_url = page.url
     _assert_drawn(page, RESULT_CHARTS)
     _assert_drawn(page, ("levers",), timeout_ms=RUN_TIMEOUT_MS)
+    # The lever table: each variant's cost per million output tokens for each workload of the plan.
+    page.wait_for_selector("#levers-table")
+    workload_heads = page.locator("#levers-table thead th").all_inner_texts()[4:]
+    assert len(workload_heads) >= 2 and all(h.startswith("Cost, ") for h in workload_heads), workload_heads
+    assert page.locator("#levers-table tbody tr").count() == 6  # as planned + five levers
+    planned = page.locator('#levers-table tr[data-lever="baseline"] td[data-workload]').all_inner_texts()
+    assert len(planned) == len(workload_heads) and all(re.fullmatch(r"[\d,]+\.\d{3}", t) for t in planned), planned
     assert page.locator(".kpi").count() == 13  # 9 + TCO, USD/Mtok (output; input + output), USD/kW-month
     # Bar labels and axis numbers in plain decimals (d3 "~r", exponentformat "none"), never 1.2e+5.
     numbers = page.locator("#charts .textpoint text, #charts .ytick text, #charts .y2tick text").evaluate_all(
@@ -130,6 +137,9 @@ def test_it_plans_runs_charts_and_compares_in_a_browser(request, browser, live_s
     page.locator("#compare-button").click()
     page.wait_for_selector("#kpi-compare")
     _assert_drawn(page, COMPARE_CHARTS)
+    # Each workload's USD/Mtok (output; prompt + output) for both runs, none missing (same workloads).
+    costs = page.locator("#workload-costs tr[data-key] td").all_inner_texts()
+    assert len(costs) == 2 * 2 * len(workload_heads) and "—" not in "".join(costs), costs
     differences = page.inner_text("#input-differences")
     assert "hardware[0].weight_precision" in differences and "int4" in differences
     page.screenshot(path=screenshot_dir / "compare.png", full_page=True)

@@ -12,13 +12,14 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from planner.engine.flex_summary import flexibility_lever, flexibility_rows
+from planner.engine.levers import workload_costs
 from planner.engine.result import hourly_from_npz
 from planner.ids import as_id
 from planner.jobs.describe import job_is_stuck, job_waiting_for
 from planner.jobs.views import redirect_to_job
 from planner.reports.units import fmt
 from planner.scenarios import selectors, services
-from planner.scenarios.compare import inputs_that_differ
+from planner.scenarios.compare import inputs_that_differ, workload_cost_rows
 from planner.scenarios.kpis import kpi_cards, kpi_table
 from planner.scenarios.models import RunHourly, RunLevers
 from planner.scenarios.views.common import require_editor
@@ -160,7 +161,20 @@ def run_levers(request: HttpRequest, run_id: int) -> JsonResponse:
         return JsonResponse({"error": "the run has not completed"}, status=404)
     stored = RunLevers.objects.filter(run=run).first()
     data = stored.data if stored else services.run_levers_compute(run_id=run.pk)
-    return JsonResponse(data)
+    return JsonResponse(_with_plan_workload_costs(data, run.result or {}))
+
+
+def _with_plan_workload_costs(data: dict, result: dict) -> dict:
+    """Lever data stored before rows carried ``usd_per_mtok_by_workload``: the plan's row gets it from the
+    run's own result (the variants stay without it: "—" in the table, they are not recomputed)."""
+    rows = data.get("rows") or []
+    if not any("usd_per_mtok_by_workload" in row for row in rows):
+        rows = [
+            {**row, "usd_per_mtok_by_workload": workload_costs(result)} if row.get("lever") == "baseline" else row
+            for row in rows
+        ]
+        data = {**data, "rows": rows}
+    return data
 
 
 RUN_LIST_PAGE = 50  # rows per page of the run list; older ones behind "Older runs" (?before=<run id>)
@@ -211,6 +225,7 @@ def run_compare(request: HttpRequest) -> HttpResponse:
     context = {
         "runs": runs,
         "kpi_rows": kpi_table(results),
+        "workload_rows": workload_cost_rows(results),
         "differences": inputs_that_differ([run.inputs for run in runs]),
         "series": [{"id": run.pk, "label": _short_label(run)} for run in runs],
     }
