@@ -98,7 +98,7 @@ SCALAR_ONLY_INPUTS = [  # inputs that never change the fleet (issue 19): one fac
 ]
 
 
-def _in_process(label: str, definition: dict, document: dict, *, one_at_a_time: bool) -> None:
+def _in_process(label: str, definition: dict, document: dict, *, one_at_a_time: bool) -> float:
     from planner.engine.studies.aggregate import run_in_process
     from planner.engine.studies.definition import parse_study
     from planner.engine.studies.points import evaluate_point, relative_names, study_plan
@@ -123,6 +123,7 @@ def _in_process(label: str, definition: dict, document: dict, *, one_at_a_time: 
         f"  in-process, {how}: {wall_s:.2f} s, {points / wall_s:.1f} points/s; "
         f"CPU {cpu_s:.2f} s, {points / cpu_s:.1f} points/s of CPU ({_load()})"
     )
+    return points / wall_s
 
 
 def _fanned_out(label: str, user, scenario, definition: dict, warm: dict, repeat: int) -> dict[int, float]:
@@ -159,7 +160,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1024, help="Monte Carlo samples (a power of 2)")
     parser.add_argument("--points", type=int, default=512, help="sweep points")
-    parser.add_argument("--repeat", type=int, default=1, help="studies per worker count; the median is printed")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="studies per way of running (in-process, 1, 2 workers); medians printed"
+    )
     parser.add_argument("--skip-one-at-a-time", action="store_true", help="leave out the evaluate_point baseline")
     parser.add_argument(
         "--in-process-only", action="store_true", help="leave out the 1- and 2-worker runs (no workers started)"
@@ -183,8 +186,9 @@ def main() -> None:
         print(f"{label} ({args.scenario.name}):")
         if not args.skip_one_at_a_time:
             _in_process(label, definition, scenario.inputs, one_at_a_time=True)
-        for _ in range(args.repeat if args.in_process_only else 1):
-            _in_process(label, definition, scenario.inputs, one_at_a_time=False)
+        rates = [_in_process(label, definition, scenario.inputs, one_at_a_time=False) for _ in range(args.repeat)]
+        if len(rates) > 1:
+            print(f"  in-process, blocks: median of {len(rates)}: {statistics.median(rates):.1f} points/s")
         if not args.in_process_only:
             _fanned_out(label, user, scenario, definition, warm, args.repeat)
     scalar_only = {**_monte_carlo(args.samples), "inputs": SCALAR_ONLY_INPUTS}
