@@ -30,8 +30,12 @@ class CarbonError(ValueError):
     """Bad carbon input; the message names the field."""
 
 
-def _hourly(name: str, values: np.ndarray, hours: int | None = None) -> np.ndarray:
+def _hourly(name: str, values: np.ndarray, hours: int | None = None, *, checked: bool = False) -> np.ndarray:
+    """The values as a 1-D float array, refused unless finite and ≥ 0 (``checked``: the caller has
+    already checked them, e.g. the grid stage's own facility power and catalog or uploaded series)."""
     array = np.asarray(values, dtype=float)
+    if checked:
+        return array
     if array.ndim != 1:
         raise CarbonError(f"{name}: must be a 1-D hourly array")
     if hours is not None and array.size != hours:
@@ -41,11 +45,13 @@ def _hourly(name: str, values: np.ndarray, hours: int | None = None) -> np.ndarr
     return array
 
 
-def emissions_kg(*, energy_kwh: np.ndarray, intensity_g_per_kwh: np.ndarray | float) -> float:
+def emissions_kg(
+    *, energy_kwh: np.ndarray, intensity_g_per_kwh: np.ndarray | float, inputs_checked: bool = False
+) -> float:
     """Σ energy [kWh] × intensity [gCO2e/kWh] → kgCO2e. Intensity may be hourly or one number."""
-    energy = _hourly("energy_kwh", energy_kwh)
+    energy = _hourly("energy_kwh", energy_kwh, checked=inputs_checked)
     intensity = np.broadcast_to(np.asarray(intensity_g_per_kwh, dtype=float), energy.shape)
-    if not finite_non_negative(intensity):
+    if not inputs_checked and not finite_non_negative(intensity):
         raise CarbonError("intensity_g_per_kwh: values must be finite and ≥ 0")
     return float(energy @ intensity / G_PER_KG)
 
@@ -65,9 +71,10 @@ def market_based_annual(
     clean_match_frac: float,
     residual_mix_g_per_kwh: float | None,
     location_average_g_per_kwh: float,
+    inputs_checked: bool = False,
 ) -> MarketBased:
     """Annual matching: clean MWh = clean_match_frac × annual consumption, capped at consumption."""
-    energy = _hourly("energy_kwh", energy_kwh)
+    energy = _hourly("energy_kwh", energy_kwh, checked=inputs_checked)
     if clean_match_frac < 0:
         raise CarbonError("clean_match_frac: must be ≥ 0")
     total = float(energy.sum())
@@ -88,12 +95,16 @@ def market_based_annual(
 
 
 def market_based_hourly(
-    *, energy_kwh: np.ndarray, clean_supply_kwh: np.ndarray, intensity_g_per_kwh: np.ndarray
+    *,
+    energy_kwh: np.ndarray,
+    clean_supply_kwh: np.ndarray,
+    intensity_g_per_kwh: np.ndarray,
+    inputs_checked: bool = False,
 ) -> MarketBased:
     """Hourly (24/7) matching: matched_t = min(E_t, clean_t); the rest at the hour's intensity."""
-    energy = _hourly("energy_kwh", energy_kwh)
-    clean = _hourly("clean_supply_kwh", clean_supply_kwh, energy.size)
-    intensity = _hourly("intensity_g_per_kwh", intensity_g_per_kwh, energy.size)
+    energy = _hourly("energy_kwh", energy_kwh, checked=inputs_checked)
+    clean = _hourly("clean_supply_kwh", clean_supply_kwh, energy.size, checked=inputs_checked)
+    intensity = _hourly("intensity_g_per_kwh", intensity_g_per_kwh, energy.size, checked=inputs_checked)
     matched = np.minimum(energy, clean)
     total = float(energy.sum())
     return MarketBased(

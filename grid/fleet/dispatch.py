@@ -56,12 +56,19 @@ class PoolHourly:
     def year_max(self, name: str) -> float:
         return float(getattr(self, name).max())
 
+    def served_year(self, workload: str | None = None) -> float:
+        """Σ over the year's hours of the output tokens per second it serves of ``workload`` (every
+        workload: None) [tokens/s × hours]."""
+        served = self.served_tokens_per_s
+        names = served if workload is None else [workload] if workload in served else []
+        return float(sum(float(served[name].sum()) for name in names))
+
 
 # The parts of a pool dispatched per state that are read only for their year's sum or maximum
 # (the energy breakdown, utilisation): spread to 8,760 hours only if something reads them hourly.
 _SPREAD_WHEN_READ = frozenset(
     ("arithmetic_power_w", "data_movement_power_w", "static_power_w", "network_power_w", "utilisation_frac",
-     "serving_overhead_power_w")
+     "serving_overhead_power_w", "served_tokens_per_s")
 )  # fmt: skip
 
 
@@ -77,7 +84,11 @@ class _StatePool(PoolHourly):
         if name not in _SPREAD_WHEN_READ:
             raise AttributeError(name)
         values = getattr(self.__dict__["_per_state"], name)
-        spread = None if values is None else _read_only(values.take(self.__dict__["_states"].index))
+        index = self.__dict__["_states"].index
+        if isinstance(values, dict):  # served tokens per workload
+            spread: Any = {w: _read_only(v.take(index)) for w, v in values.items()}
+        else:
+            spread = None if values is None else _read_only(values.take(index))
         self.__dict__[name] = spread
         return spread
 
@@ -91,6 +102,12 @@ class _StatePool(PoolHourly):
         if name not in _SPREAD_WHEN_READ:
             return super().year_max(name)
         return float(getattr(self.__dict__["_per_state"], name).max())  # every state has hours
+
+    def served_year(self, workload: str | None = None) -> float:
+        served = self.__dict__["_per_state"].served_tokens_per_s
+        counts = self.__dict__["_states"].counts
+        names = served if workload is None else [workload] if workload in served else []
+        return float(sum(float(counts @ served[name]) for name in names))
 
 
 @dataclass(frozen=True)
@@ -162,7 +179,6 @@ def _spread(fleet: FleetHourly, states: HourStates) -> FleetHourly:
         pool.__dict__.update(
             name=state_pool.name,
             host_power_w=hours(state_pool.host_power_w),
-            served_tokens_per_s={w: hours(v) for w, v in state_pool.served_tokens_per_s.items()},
             _per_state=state_pool,
             _states=states,
             # The sums (cached properties) are element-wise too: computed on the states and spread,

@@ -100,6 +100,7 @@ def market_based(
         clean_match_frac=clean.annual_match_frac,
         residual_mix_g_per_kwh=factor,
         location_average_g_per_kwh=location_mean,
+        inputs_checked=True,  # the grid stage's checked facility energy
     )
     warnings.extend(annual.notes)
     supply_kwh, supply_method = _clean_supply(spec, region, energy_kwh, uploads, warnings)
@@ -108,7 +109,10 @@ def market_based(
     if factor is not None and mean_intensity > 0:
         unmatched_rate = intensity_g_per_kwh * (factor / mean_intensity)
     hourly = carbon.market_based_hourly(
-        energy_kwh=energy_kwh, clean_supply_kwh=supply_kwh, intensity_g_per_kwh=unmatched_rate
+        energy_kwh=energy_kwh,
+        clean_supply_kwh=supply_kwh,
+        intensity_g_per_kwh=unmatched_rate,
+        inputs_checked=True,  # checked energy and series; the supply is a contract shape or a checked upload
     )
     if factor is not None:
         hourly = carbon.MarketBased(

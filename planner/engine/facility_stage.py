@@ -452,7 +452,7 @@ def _pool_rows(run: _Run, hourly: LazySeries) -> list[dict[str, Any]]:
     for sized, hourly_pool in zip(sizing.pools, fleet.pools, strict=True):
         pool_it = k * hourly_pool.it_power_w
         hourly.defer(f"it_power_mw__{sized.name}", partial(np.divide, pool_it, W_PER_MW))
-        served_tokens = float(np.sum([s.sum() for s in hourly_pool.served_tokens_per_s.values()]) * 3600.0)
+        served_tokens = hourly_pool.served_year() * 3600.0
         pool_mwh = _mwh(pool_it)
         pools_out.append(
             {
@@ -527,10 +527,7 @@ def _summary(
     water_m3 = float(facility.water_m3.sum())
     served = float((demand_total - unserved_total).sum())
     # Output tokens served per workload [tokens/year]; prompt tokens processed follow each request's ratio.
-    served_by_workload = {
-        w.name: float(sum(p.served_tokens_per_s.get(w.name, np.zeros(1)).sum() for p in fleet.pools) * 3600.0)
-        for w in spec.workloads
-    }
+    served_by_workload = {w.name: sum(p.served_year(w.name) for p in fleet.pools) * 3600.0 for w in spec.workloads}
     input_by_workload = {w.name: served_by_workload[w.name] * w.input_tokens / w.output_tokens for w in spec.workloads}
     input_tokens = sum(input_by_workload.values())
     # Devices held by each workload's replicas (a replica serves one workload); the rest of a pool is idle.

@@ -316,8 +316,10 @@ def _carbon_section(
     """Location-based, marginal, market-based (annual and hourly matching) and embodied carbon."""
     v = region.value
     devices_by_pool, accelerator_by_pool, servers = pools
-    location_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=intensity)
-    marginal_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=marginal)
+    # Checked already: the facility power by _checked_inputs, the series by the region's figure bounds
+    # (grid/bounds.py) or _check_hourly for an upload; a study point need not check them four times more.
+    location_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=intensity, inputs_checked=True)
+    marginal_kg = carbon.emissions_kg(energy_kwh=energy_kwh, intensity_g_per_kwh=marginal, inputs_checked=True)
     market = market_based(
         spec, region, energy_kwh=energy_kwh, intensity_g_per_kwh=intensity, uploads=uploads, warnings=warnings
     )

@@ -202,6 +202,8 @@ def test_dispatch_once_per_demand_state_equals_hour_by_hour(dispatch, idle):
         for name in ("arithmetic_power_w", "static_power_w", "network_power_w", "utilisation_frac", "host_power_w"):
             assert a.year_sum(name) == pytest.approx(b.year_sum(name), rel=1e-12)
             assert a.year_max(name) == b.year_max(name)
+        assert a.served_year("w") == pytest.approx(b.served_year("w"), rel=1e-12)
+        assert a.served_year() == pytest.approx(b.served_year(), rel=1e-12) and a.served_year("other") == 0.0
 
 
 def test_only_a_shaped_demand_without_deferral_repeats_in_states():
