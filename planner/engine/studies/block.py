@@ -167,6 +167,9 @@ def evaluate_block(
     from planner.engine.checks import checked_scenario, derived_demand_errors
     from planner.engine.facility_stage import facility_stage
     from planner.engine.runner import run_scenario
+    from planner.engine.studies.memory import keep_freed_memory
+
+    keep_freed_memory()  # once per process: no page faults for every point's fresh arrays
 
     started = time.perf_counter()
     facilities = 0  # facility stages run
