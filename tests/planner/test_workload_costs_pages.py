@@ -16,19 +16,10 @@ from planner.engine.schema import parse_scenario
 from planner.scenarios import services
 from planner.scenarios.compare import WORKLOAD_COSTS, workload_cost_rows
 from planner.scenarios.kpis import KPI_BY_KEY, format_number
-from planner.scenarios.models import Run, RunLevers, RunStatus
+from planner.scenarios.models import RunLevers
+from tests.planner.test_pages_access import _computed_run as _run  # a run computed in this process
 
 pytestmark = pytest.mark.django_db
-
-
-def _run(scenario, user) -> Run:
-    run = Run.objects.create(
-        scenario=scenario, scenario_version=scenario.version, inputs=scenario.inputs, input_hash="h", submitted_by=user
-    )
-    services.run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    assert run.status == RunStatus.SUCCEEDED, run.error
-    return run
 
 
 def _other_workloads(inputs: dict) -> dict:
