@@ -18,7 +18,14 @@ FAULT = "7000"  # the point with this rate raises (PLANNER_TEST_STUDY_FAULT)
 @pytest.fixture(scope="module")
 def two_workers(services_ready):
     # Fast recovery, so that the last test sees a killed worker's study re-executed within seconds.
-    env = {"PLANNER_TEST_STUDY_FAULT": FAULT, "PLANNER_RUN_STALE_AFTER_S": "5", "PLANNER_JOB_RECOVER_EVERY_S": "1"}
+    # Each point held 30 ms: a point takes ≈ 2 ms of CPU now, and a study of 64–96 points would finish
+    # before the cancel or the kill below could land mid-study (what those tests are about).
+    env = {
+        "PLANNER_TEST_STUDY_FAULT": FAULT,
+        "PLANNER_RUN_STALE_AFTER_S": "5",
+        "PLANNER_JOB_RECOVER_EVERY_S": "1",
+        "PLANNER_TEST_POINT_DELAY_S": "0.03",
+    }
     workers = [Worker(services_ready, extra_env=env) for _ in range(2)]
     for worker in workers:
         worker.start()
