@@ -37,6 +37,7 @@ from grid.constants import (
     WATER_LATENT_HEAT_J_PER_KG,
     ZERO_C_IN_K,
 )
+from grid.identity_cache import IdentityCache
 from grid.weather import HourlyWeather
 
 COOLING_PATH = Path(__file__).resolve().parent / "data" / "cooling.yaml"
@@ -143,17 +144,18 @@ class _WeatherTerms:
     liquid_cop: np.ndarray  # liquid share: trim chiller COP
 
 
-_TERMS: dict[tuple[int, str, str], tuple[HourlyWeather, _WeatherTerms]] = {}
-_MAX_TERMS = 32  # weather years × cooling designs kept per process (a study uses one or a few)
+_TERMS = IdentityCache(max_entries=32)  # weather years × cooling designs (a study uses one or a few)
 
 
 def _weather_terms(*, cooling: str, ashrae: str, weather: HourlyWeather) -> _WeatherTerms:
-    """Computed once per weather year and design and kept (the weather object is held with it, so
-    its id stays its own): a study's points share one site, each point sizes its own fleet."""
-    key = (id(weather), cooling, ashrae)
-    held = _TERMS.get(key)
-    if held is not None and held[0] is weather:
-        return held[1]
+    """Computed once per weather year and design and kept: a study's points share one site, each
+    point sizes its own fleet."""
+    return _TERMS.get(
+        weather, lambda: _compute_weather_terms(cooling=cooling, ashrae=ashrae, weather=weather), cooling, ashrae
+    )
+
+
+def _compute_weather_terms(*, cooling: str, ashrae: str, weather: HourlyWeather) -> _WeatherTerms:
     data = cooling_catalog()
     spec = cooling_type(cooling)
     klass = ashrae_class(ashrae)
@@ -197,9 +199,6 @@ def _weather_terms(*, cooling: str, ashrae: str, weather: HourlyWeather) -> _Wea
     terms = _WeatherTerms(free, cop, evaporative_k, remaining_k, liquid_free, liquid_cop)
     for array in (free, cop, evaporative_k, remaining_k, liquid_free, liquid_cop):
         array.setflags(write=False)
-    if len(_TERMS) >= _MAX_TERMS:
-        _TERMS.clear()
-    _TERMS[key] = (weather, terms)
     return terms
 
 

@@ -75,9 +75,10 @@ _SPREAD_WHEN_READ = frozenset(
 class _StatePool(PoolHourly):
     """A pool dispatched once per demand state (``dispatch_fleet`` with ``hour_states``).
 
-    Built by :func:`_spread` without ``__init__``: the hourly power and served tokens are spread
-    at once; the parts in ``_SPREAD_WHEN_READ`` are spread on first read, and their year sums and
-    maxima come from the state values and each state's hours (48 values instead of 8,760).
+    Built by :func:`_spread` without ``__init__``: the host, accelerator and IT power are spread at
+    once; the parts in ``_SPREAD_WHEN_READ`` (served tokens among them) are spread on first read, and
+    their year sums and maxima come from the state values and each state's hours (48 values
+    instead of 8,760).
     """
 
     def __getattr__(self, name: str) -> Any:  # only reached for an attribute not set yet

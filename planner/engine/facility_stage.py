@@ -35,6 +35,7 @@ from grid.fleet import (
     size_fleet,
 )
 from grid.fleet.dispatch import FleetHourly
+from grid.identity_cache import IdentityCache
 from grid.power_chain import PowerChainError, default_power_chain
 from grid.weather import HourlyWeather
 from planner.engine.lazy_series import LazySeries
@@ -136,24 +137,20 @@ def _curves(spec: ScenarioSpec, power_curve_fn: PowerCurveFn) -> dict[tuple[int,
     return curves
 
 
-_CONVERTED: dict[int, tuple[Any, ReplicaCurve]] = {}
-_MAX_CONVERTED = 256
+_CONVERTED = IdentityCache(max_entries=256)
 
 
 def _replica_curve_of(curve: Any) -> ReplicaCurve:
-    """``replica_curve(curve)``, kept per engine curve object (held beside it, so its id stays its
-    own): a study's memoised engine hands the same curve to every point."""
-    held = _CONVERTED.get(id(curve))
-    if held is not None and held[0] is curve:
-        return held[1]
-    converted = replica_curve(curve)
-    for value in vars(converted).values():
+    """``replica_curve(curve)``, kept per engine curve object: a study's memoised engine hands the
+    same curve to every point."""
+    return _CONVERTED.get(curve, lambda: _read_only_curve(replica_curve(curve)))
+
+
+def _read_only_curve(curve: ReplicaCurve) -> ReplicaCurve:
+    for value in vars(curve).values():
         if isinstance(value, np.ndarray):
             value.setflags(write=False)  # shared by the points: an in-place change raises
-    if len(_CONVERTED) >= _MAX_CONVERTED:
-        _CONVERTED.clear()
-    _CONVERTED[id(curve)] = (curve, converted)
-    return converted
+    return curve
 
 
 # The engine's argument → the scenario field a user typed it in.
@@ -472,7 +469,7 @@ def _pool_rows(run: _Run, hourly: LazySeries) -> list[dict[str, Any]]:
                 "capacity_output_tokens_per_s": dict(sized.capacity_tokens_per_s),
                 "annual_it_energy_mwh": pool_mwh,
                 "peak_it_power_mw": float(pool_it.max() / W_PER_MW),
-                "mean_utilisation_frac": hourly_pool.year_sum("utilisation_frac") / hourly_pool.host_power_w.size,
+                "mean_utilisation_frac": hourly_pool.year_sum("utilisation_frac") / facility.it_power_w.size,
                 "peak_utilisation_frac": hourly_pool.year_max("utilisation_frac"),
                 "it_energy_per_output_token_j": pool_mwh * 3.6e9 / served_tokens if served_tokens > 0 else None,
                 "facility_energy_per_output_token_j": (pool_mwh * 3.6e9 / served_tokens * facility_mwh / it_mwh)
@@ -523,6 +520,8 @@ def _summary(
     facility, fleet, sizing, k = run.facility, run.fleet, run.sizing, run.it_factor
     facility_w, it_w, pue = facility.facility_power_w, facility.it_power_w, facility.pue
     peak_hour = int(np.argmax(facility_w))
+    # PUE is NaN only in hours without IT load; without such hours the plain reductions are the same, and faster
+    every_hour_loaded = bool(it_w.min() > 0)
     it_mwh, facility_mwh = _mwh(it_w), _mwh(facility_w)
     water_m3 = float(facility.water_m3.sum())
     served = float((demand_total - unserved_total).sum())
@@ -544,9 +543,8 @@ def _summary(
         "annual_cooling_energy_mwh": _mwh(facility.cooling_power_w),
         "annual_power_losses_mwh": _mwh(facility.power_losses_w),
         "annual_pue": facility_mwh / it_mwh if it_mwh > 0 else None,
-        # PUE is NaN only in hours without IT load; the plain reductions are the same otherwise, and faster
-        "mean_hourly_pue": float(pue.mean() if it_w.min() > 0 else np.nanmean(pue)),
-        "peak_pue": float(pue.max() if it_w.min() > 0 else np.nanmax(pue)),
+        "mean_hourly_pue": float(pue.mean() if every_hour_loaded else np.nanmean(pue)),
+        "peak_pue": float(pue.max() if every_hour_loaded else np.nanmax(pue)),
         "pue_at_peak_hour": float(pue[peak_hour]),
         "peak_hour_of_year": peak_hour,
         "peak_hour_dry_bulb_c": float(weather.dry_bulb_c[peak_hour]),

@@ -26,6 +26,7 @@ from grid.constants import (
     SERVER_EMBODIED_KGCO2E,
     W_PER_MW,
 )
+from grid.identity_cache import IdentityCache
 from grid.regions import (
     FACILITY_FIELDS,
     HEADROOM_FIELDS,
@@ -191,21 +192,18 @@ def _coincident_peak_mw(power_mw: np.ndarray, system: SystemHours) -> tuple[floa
     )
 
 
-# Per system hours (held beside them, so the id stays theirs): every (history year, hour) in rising
-# order of slack (threshold − system load) [MW] as flat indices into the (K, 8,760) arrays, and the
-# sorted slack.
-_SLACK_ORDER: dict[int, tuple[SystemHours, np.ndarray, np.ndarray]] = {}
+# Per system hours: every (history year, hour) in rising order of slack (threshold − system load)
+# [MW] as flat indices into the (K, 8,760) arrays, and the sorted slack.
+_SLACK_ORDER = IdentityCache(max_entries=MAX_CACHED_SYSTEM_HOURS)
 
 
 def _slack_order(system: SystemHours, load: np.ndarray, threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    held = _SLACK_ORDER.get(id(system))
-    if held is None or held[0] is not system:
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         slack = (threshold - load).ravel()
         order = np.argsort(slack, kind="stable")
-        if len(_SLACK_ORDER) >= MAX_CACHED_SYSTEM_HOURS:
-            _SLACK_ORDER.clear()
-        held = _SLACK_ORDER[id(system)] = (system, order, slack[order])
-    return held[1], held[2]
+        return order, slack[order]
+
+    return _SLACK_ORDER.get(system, compute)
 
 
 def _curtailment(

@@ -24,7 +24,8 @@ class SweepError(ValueError):
 
 
 @lru_cache(maxsize=4096)  # a study sets the same few paths at every point
-def _steps(path: str) -> tuple[str | int, ...]:
+def path_steps(path: str) -> tuple[str | int, ...]:
+    """The keys along a field path: ``hardware[0].share_frac`` → ("hardware", 0, "share_frac")."""
     steps: list[str | int] = []
     for part in path.split("."):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*", part):
@@ -43,7 +44,7 @@ def set_path(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 def set_path_in_place(result: dict[str, Any], path: str, value: Any) -> None:
     """Set ``value`` at ``path`` in ``result`` itself (the caller holds a copy)."""
-    steps = _steps(path)
+    steps = path_steps(path)
     node: Any = result
     for step in steps[:-1]:
         try:

@@ -97,3 +97,24 @@ def test_daily_series_by_reduceat_equal_the_day_by_day_reductions():
         days = hourly[series.hourly].reshape(365, 24)
         reduced = {"max": days.max(axis=1), "sum": days.sum(axis=1), "mean": days.mean(axis=1)}[series.reduce]
         np.testing.assert_allclose(stored[series.name], np.round(reduced * series.scale, 4), rtol=0, atol=1.01e-4)
+
+
+def test_identity_cache_computes_once_per_object_and_key():
+    # What a study keeps per weather year, engine curve or system hours: computed the first time
+    # for that object (and key), returned after; another object, or a full cache, computes again.
+    from grid.identity_cache import IdentityCache
+
+    calls = []
+    cache = IdentityCache(max_entries=2)
+    weather, other = np.zeros(3), np.zeros(3)  # equal values, different objects
+
+    def compute(tag):
+        calls.append(tag)
+        return tag
+
+    assert cache.get(weather, lambda: compute("a"), "air") == "a"
+    assert cache.get(weather, lambda: compute("b"), "air") == "a"
+    assert cache.get(weather, lambda: compute("c"), "liquid") == "c"
+    assert calls == ["a", "c"]
+    assert cache.get(other, lambda: compute("d"), "air") == "d"  # full: emptied, then computed
+    assert cache.get(weather, lambda: compute("e"), "air") == "e" and calls == ["a", "c", "d", "e"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from functools import cache
 
 # glibc malloc.h parameter numbers
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
@@ -24,27 +25,22 @@ MMAP_THRESHOLD_BYTES = 8 * 1024 * 1024
 KEEP_FREED_BYTES = 128 * 1024 * 1024
 TOP_PAD_BYTES = 16 * 1024 * 1024
 
-_done: list[bool] = []  # set once per process (a fork keeps it: the child inherits the parameters)
 
-
+@cache  # once per process (a fork keeps it: the child inherits the parameters)
 def keep_freed_memory() -> bool:
-    """Set the parameters (once per process); True when glibc accepted them."""
-    if _done:
-        return _done[0]
-    accepted = False
+    """Set the parameters; True when glibc accepted them."""
     name = ctypes.util.find_library("c")
-    if name:
-        try:
-            mallopt = ctypes.CDLL(name).mallopt
-            accepted = all(
-                mallopt(parameter, value) == 1
-                for parameter, value in (
-                    (M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES),
-                    (M_TRIM_THRESHOLD, KEEP_FREED_BYTES),
-                    (M_TOP_PAD, TOP_PAD_BYTES),
-                )
+    if not name:
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+        return all(
+            mallopt(parameter, value) == 1
+            for parameter, value in (
+                (M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES),
+                (M_TRIM_THRESHOLD, KEEP_FREED_BYTES),
+                (M_TOP_PAD, TOP_PAD_BYTES),
             )
-        except (OSError, AttributeError):  # not glibc: its allocator's defaults stay
-            accepted = False
-    _done.append(accepted)
-    return accepted
+        )
+    except (OSError, AttributeError):  # not glibc: its allocator's defaults stay
+        return False

@@ -13,10 +13,9 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from planner.engine.sweep import SweepError, set_path_in_place
+from planner.engine.sweep import SweepError, path_steps, set_path_in_place
 
 _WILDCARD = re.compile(r"^(?P<head>[A-Za-z0-9_.\[\]]*?)\[\*\](?P<tail>.*)$")
 
@@ -82,7 +81,7 @@ def expand_path(document: Mapping[str, Any], path: str) -> list[str]:
         return [path]
     head, tail = match.group("head"), match.group("tail")
     node: Any = document
-    for key in _keys(head):
+    for key in path_steps(head):
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
@@ -92,16 +91,9 @@ def expand_path(document: Mapping[str, Any], path: str) -> list[str]:
     return [f"{head}[{index}]{tail}" for index in range(len(node))]
 
 
-@lru_cache(maxsize=4096)
-def _keys(path: str) -> tuple[str | int, ...]:
-    """The keys along a field path: ``hardware[0].share_frac`` → ("hardware", 0, "share_frac")."""
-    parts = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", path)
-    return tuple(int(part[1:-1]) if part.startswith("[") else part for part in parts)
-
-
 def _get(document: Mapping[str, Any], path: str) -> Any:
     node: Any = document
-    for key in _keys(path):
+    for key in path_steps(path):
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
@@ -194,7 +186,7 @@ def _ensure_sections(document: dict[str, Any], path: str) -> None:
     """Create the missing sections on the way to a path (``grid.overrides`` in a scenario that
     left ``grid`` to its defaults); list items are never created."""
     node: Any = document
-    for step, following in itertools.pairwise(_keys(path)):
+    for step, following in itertools.pairwise(path_steps(path)):
         if isinstance(step, int):
             if not isinstance(node, list) or step >= len(node):
                 return
