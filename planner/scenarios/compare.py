@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from planner.engine.levers import workload_costs
 from planner.scenarios.kpis import compare_cells
 
 
@@ -62,33 +63,23 @@ WORKLOAD_COSTS = (
 )
 
 
-def _by_workload(result: Mapping[str, Any]) -> Mapping[str, Any]:
-    tco = result.get("tco")
-    rows = tco.get("by_workload") if isinstance(tco, Mapping) else None
-    return rows if isinstance(rows, Mapping) else {}
-
-
-def _cost(row: Any, key: str) -> float | None:
-    value = row.get(key) if isinstance(row, Mapping) else None
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def workload_cost_rows(results: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Compare rows (the shape of kpis.kpi_table's) for each workload's $/M output tokens and $/M tokens.
 
     Workloads in the order they first appear (the baseline's first); a run without the workload, or
     whose workload served no tokens, has no value ("—") and no change. Lower is better.
     """
+    costs = [workload_costs(result) for result in results]
     names: list[str] = []
-    for result in results:
-        names.extend(name for name in _by_workload(result) if name not in names)
+    for by_workload in costs:
+        names.extend(name for name in by_workload if name not in names)
     return [
         {
             "key": f"{key}[{name}]",
             "workload": name,
             "label": label,
             "unit": unit,
-            "cells": compare_cells([_cost(_by_workload(result).get(name), key) for result in results], digits),
+            "cells": compare_cells([by_workload.get(name, {}).get(key) for by_workload in costs], digits),
         }
         for name in names
         for key, label, unit, digits in WORKLOAD_COSTS
